@@ -1,0 +1,157 @@
+//! Checksums: the two rolling weak sums (rollsum and RabinKarp), the two
+//! strong sums (MD4 and BLAKE2b-256), and the `mix32` finaliser.
+
+mod md4;
+mod rabinkarp;
+mod rollsum;
+
+pub use md4::{md4, Md4};
+pub use rabinkarp::RabinKarp;
+pub use rollsum::Rollsum;
+
+use blake2::digest::consts::U32;
+use blake2::{Blake2b, Digest};
+
+/// Which rolling checksum a signature uses (librsync's `weaksum_kind_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WeakKind {
+    /// The original rsync/adler-like rollsum (signature magics `...3x`).
+    Rollsum,
+    /// The polynomial RabinKarp rolling hash (signature magics `...4x`).
+    RabinKarp,
+}
+
+/// Which strong checksum a signature uses (librsync's `strongsum_kind_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StrongKind {
+    /// MD4, 16 bytes.
+    Md4,
+    /// BLAKE2b with a 32-byte digest length parameter.
+    Blake2,
+}
+
+impl StrongKind {
+    /// Full digest length of this hash.
+    pub fn len(self) -> usize {
+        match self {
+            StrongKind::Md4 => crate::magic::MD4_SUM_LENGTH,
+            StrongKind::Blake2 => crate::magic::BLAKE2_SUM_LENGTH,
+        }
+    }
+}
+
+/// A strong sum, padded with zeros to [`MAX_STRONG_SUM_LENGTH`](crate::MAX_STRONG_SUM_LENGTH) bytes.
+pub type StrongSum = [u8; 32];
+
+/// The MurmurHash3 finaliser librsync applies to rollsums before matching.
+#[inline]
+pub fn mix32(mut h: u32) -> u32 {
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^= h >> 16;
+    h
+}
+
+/// Maps 0 to `0xFFFFFFFF` so that 0 can mark empty hash buckets (librsync's
+/// `nozero`).
+#[inline]
+pub(crate) fn nozero(h: u32) -> u32 {
+    if h == 0 {
+        u32::MAX
+    } else {
+        h
+    }
+}
+
+/// The weak sum of a block as stored in signature files
+/// (`rs_calc_weak_sum`): a raw rollsum (without `mix32`) or RabinKarp hash.
+pub fn weak_sum(kind: WeakKind, data: &[u8]) -> u32 {
+    match kind {
+        WeakKind::Rollsum => {
+            let mut sum = Rollsum::new();
+            sum.update(data);
+            sum.digest()
+        }
+        WeakKind::RabinKarp => {
+            let mut sum = RabinKarp::new();
+            sum.update(data);
+            sum.digest()
+        }
+    }
+}
+
+/// The full strong sum of a block (`rs_calc_strong_sum`); MD4 fills the first
+/// 16 bytes and leaves the rest zero.
+pub fn strong_sum(kind: StrongKind, data: &[u8]) -> StrongSum {
+    let mut out = [0u8; 32];
+    match kind {
+        StrongKind::Md4 => out[..16].copy_from_slice(&md4(data)),
+        StrongKind::Blake2 => out.copy_from_slice(&Blake2b::<U32>::digest(data)),
+    }
+    out
+}
+
+/// A rolling checksum as the delta scanner uses it: generic so that the scan
+/// loop is compiled once per kind, with no per-byte dispatch.
+pub(crate) trait Rolling: Copy {
+    /// A fresh, empty sum.
+    fn fresh() -> Self;
+    /// Adds bytes at the end.
+    fn extend(&mut self, data: &[u8]);
+    /// Removes the first byte of the window.
+    fn roll_out(&mut self, out: u8);
+    /// Number of bytes in the window.
+    fn len(&self) -> usize;
+    /// The value librsync matches on: `mix32(rollsum)` or the raw RabinKarp
+    /// hash (before `nozero`).
+    fn match_value(&self) -> u32;
+    /// A table for [`Rolling::rotate`] for windows of `len` bytes.
+    fn table_for_len(len: usize) -> [u32; 256];
+    /// Slides a window by one byte using a table from
+    /// [`Rolling::table_for_len`] for its length.
+    fn rotate(&mut self, out: u8, inp: u8, table: &[u32; 256]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn mix32_is_murmur_fmix() {
+        assert_eq!(mix32(0), 0);
+        assert_eq!(mix32(1), 0x514e_28b7);
+        assert_eq!(nozero(0), 0xffff_ffff);
+        assert_eq!(nozero(5), 5);
+    }
+
+    #[test]
+    fn weak_sums_of_0_to_255() {
+        let data: Vec<u8> = (0..=255).collect();
+        assert_eq!(weak_sum(WeakKind::Rollsum, &data), 0x3a00_9e80);
+        assert_eq!(weak_sum(WeakKind::RabinKarp, &data), 0xc197_2381);
+        assert_eq!(weak_sum(WeakKind::Rollsum, b"hello world"), 0x21fe_05b1);
+        assert_eq!(weak_sum(WeakKind::RabinKarp, b"hello world"), 0xab36_3389);
+    }
+
+    #[test]
+    fn strong_sums_of_0_to_255() {
+        let data: Vec<u8> = (0..=255).collect();
+        assert_eq!(hex(&strong_sum(StrongKind::Md4, &data)[..16]), "298a05bc506e1ecd5a47fd41f874f1d2");
+        assert_eq!(&strong_sum(StrongKind::Md4, &data)[16..], &[0u8; 16]);
+        assert_eq!(
+            hex(&strong_sum(StrongKind::Blake2, &data)),
+            "39a7eb9fedc19aabc83425c6755dd90e6f9d0c804964a1f4aaeea3b9fb599835"
+        );
+        assert_eq!(
+            hex(&strong_sum(StrongKind::Blake2, b"hello world")),
+            "256c83b297114d201b30179f3f0ef0cace9783622da5974326b436178aeef610"
+        );
+        assert_eq!(hex(&strong_sum(StrongKind::Md4, b"hello world")[..16]), "aa010fbc1d14c795d86ef98c95479d17");
+    }
+}

@@ -1,0 +1,226 @@
+//! The RabinKarp rolling hash (librsync's `rabinkarp_t`), all arithmetic
+//! modulo 2^32: `hash(b1..bn) = MULT^n·SEED + Σ b_i·MULT^(n-i)`.
+
+use super::Rolling;
+
+const SEED: u32 = 1;
+const MULT: u32 = 0x0810_4225;
+const INVM: u32 = 0x98f0_09ad;
+const ADJ: u32 = 0x0810_4224;
+
+const fn pow(mut base: u32, mut exp: u32) -> u32 {
+    let mut acc = 1u32;
+    while exp > 0 {
+        if exp & 1 == 1 {
+            acc = acc.wrapping_mul(base);
+        }
+        base = base.wrapping_mul(base);
+        exp >>= 1;
+    }
+    acc
+}
+
+const CHUNK: usize = 16;
+/// `MULT^CHUNK`.
+const MULT_CHUNK: u32 = pow(MULT, CHUNK as u32);
+/// `WEIGHTS[i] = MULT^(CHUNK-1-i)`: the weight of byte i within a chunk.
+const WEIGHTS: [u32; CHUNK] = {
+    let mut w = [0u32; CHUNK];
+    let mut i = 0;
+    while i < CHUNK {
+        w[i] = pow(MULT, (CHUNK - 1 - i) as u32);
+        i += 1;
+    }
+    w
+};
+
+/// RabinKarp rolling hash state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RabinKarp {
+    count: usize,
+    hash: u32,
+    /// Always `MULT^count`.
+    mult: u32,
+}
+
+impl Default for RabinKarp {
+    fn default() -> RabinKarp {
+        RabinKarp::new()
+    }
+}
+
+impl RabinKarp {
+    /// An empty hash (`rabinkarp_init`): hash 1.
+    pub fn new() -> RabinKarp {
+        RabinKarp { count: 0, hash: SEED, mult: 1 }
+    }
+
+    /// Adds bytes at the end (`rabinkarp_update`).
+    pub fn update(&mut self, data: &[u8]) {
+        let mut hash = self.hash;
+        let mut chunks = data.chunks_exact(CHUNK);
+        for chunk in &mut chunks {
+            let mut dot = 0u32;
+            for (w, &b) in WEIGHTS.iter().zip(chunk) {
+                dot = dot.wrapping_add(w.wrapping_mul(b as u32));
+            }
+            hash = hash.wrapping_mul(MULT_CHUNK).wrapping_add(dot);
+        }
+        for &b in chunks.remainder() {
+            hash = hash.wrapping_mul(MULT).wrapping_add(b as u32);
+        }
+        self.hash = hash;
+        self.count += data.len();
+        // MULT has multiplicative order 2^30, so truncating to 32 bits is
+        // harmless (C does the same).
+        self.mult = self.mult.wrapping_mul(pow(MULT, data.len() as u32));
+    }
+
+    /// Adds one byte at the end (`rabinkarp_rollin`).
+    pub fn rollin(&mut self, inp: u8) {
+        self.hash = self.hash.wrapping_mul(MULT).wrapping_add(inp as u32);
+        self.count += 1;
+        self.mult = self.mult.wrapping_mul(MULT);
+    }
+
+    /// Removes the first byte (`rabinkarp_rollout`).
+    pub fn rollout(&mut self, out: u8) {
+        self.count -= 1;
+        self.mult = self.mult.wrapping_mul(INVM);
+        self.hash = self.hash.wrapping_sub(self.mult.wrapping_mul((out as u32).wrapping_add(ADJ)));
+    }
+
+    /// Slides the window by one byte (`rabinkarp_rotate`).
+    pub fn rotate(&mut self, out: u8, inp: u8) {
+        self.hash = self
+            .hash
+            .wrapping_mul(MULT)
+            .wrapping_add(inp as u32)
+            .wrapping_sub(self.mult.wrapping_mul((out as u32).wrapping_add(ADJ)));
+    }
+
+    /// Number of bytes hashed.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The hash value (`rabinkarp_digest`), stored as is in signatures.
+    pub fn digest(&self) -> u32 {
+        self.hash
+    }
+}
+
+impl Rolling for RabinKarp {
+    fn fresh() -> Self {
+        RabinKarp::new()
+    }
+
+    fn extend(&mut self, data: &[u8]) {
+        self.update(data)
+    }
+
+    fn roll_out(&mut self, out: u8) {
+        self.rollout(out)
+    }
+
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    #[inline]
+    fn match_value(&self) -> u32 {
+        self.hash
+    }
+
+    fn table_for_len(len: usize) -> [u32; 256] {
+        let mult = pow(MULT, len as u32);
+        std::array::from_fn(|b| mult.wrapping_mul((b as u32).wrapping_add(ADJ)))
+    }
+
+    #[inline]
+    fn rotate(&mut self, out: u8, inp: u8, table: &[u32; 256]) {
+        self.hash = self.hash.wrapping_mul(MULT).wrapping_add(inp as u32).wrapping_sub(table[out as usize]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash_of(data: &[u8]) -> u32 {
+        let mut r = RabinKarp::new();
+        r.update(data);
+        r.digest()
+    }
+
+    #[test]
+    fn constants() {
+        assert_eq!(MULT.wrapping_mul(INVM), 1);
+        assert_eq!(ADJ, (MULT - 1) * SEED);
+        assert_eq!(pow(MULT, 2), 0xa5b7_1959);
+        assert_eq!(pow(MULT, 1 << 30), 1);
+    }
+
+    #[test]
+    fn spec_vectors() {
+        assert_eq!(hash_of(&[]), 0x0000_0001);
+        assert_eq!(hash_of(&[0]), 0x0810_4225);
+        assert_eq!(hash_of(&[0, 1, 2, 3]), 0xaf98_1e97);
+        assert_eq!(hash_of(&[1, 2, 3, 4]), 0xe2ef_15f3);
+        assert_eq!(hash_of(&[4, 5, 6, 7]), 0x7cf3_fc07);
+        assert_eq!(hash_of(&[5, 6, 7]), 0xf284_a77f);
+    }
+
+    #[test]
+    fn rabinkarp_test_sequence() {
+        // The sequence of librsync's rabinkarp_test.c.
+        let mut r = RabinKarp::new();
+        assert_eq!((r.count(), r.digest()), (0, 1));
+        r.rollin(0);
+        assert_eq!((r.count(), r.digest()), (1, 0x0810_4225));
+        r.rollin(1);
+        r.rollin(2);
+        r.rollin(3);
+        assert_eq!((r.count(), r.digest()), (4, 0xaf98_1e97));
+        r.rotate(0, 4);
+        assert_eq!((r.count(), r.digest()), (4, 0xe2ef_15f3));
+        r.rotate(1, 5);
+        r.rotate(2, 6);
+        r.rotate(3, 7);
+        assert_eq!((r.count(), r.digest()), (4, 0x7cf3_fc07));
+        r.rollout(4);
+        assert_eq!((r.count(), r.digest()), (3, 0xf284_a77f));
+        r.rollout(5);
+        r.rollout(6);
+        r.rollout(7);
+        assert_eq!((r.count(), r.digest()), (0, 1));
+        let buf: Vec<u8> = (0..=255).collect();
+        r.update(&buf);
+        assert_eq!((r.count(), r.digest()), (256, 0xc197_2381));
+    }
+
+    #[test]
+    fn update_agrees_with_rollin() {
+        let data: Vec<u8> = (0..300u32).map(|i| (i * 7919 % 251) as u8).collect();
+        for len in 0..data.len() {
+            let mut b = RabinKarp::new();
+            data[..len].iter().for_each(|&x| b.rollin(x));
+            assert_eq!(hash_of(&data[..len]), b.digest(), "len {len}");
+            let mut a = RabinKarp::new();
+            a.update(&data[..len]);
+            assert_eq!(a.mult, b.mult);
+        }
+    }
+
+    #[test]
+    fn table_rotation_equals_fresh_hash() {
+        let data: Vec<u8> = (0..400u32).map(|i| (i * 31 % 256) as u8).collect();
+        let mut a = RabinKarp::new();
+        a.update(&data[..100]);
+        let table = <RabinKarp as Rolling>::table_for_len(100);
+        for i in 0..300 {
+            Rolling::rotate(&mut a, data[i], data[i + 100], &table);
+            assert_eq!(a.digest(), hash_of(&data[i + 1..i + 101]));
+        }
+    }
+}

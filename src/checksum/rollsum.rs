@@ -1,0 +1,199 @@
+//! The rsync rolling checksum (librsync's `Rollsum`).
+//!
+//! `s1` is the sum of `byte + 31` over the window and `s2` the sum of the
+//! running `s1` values; only their low 16 bits matter, so 32-bit wrapping
+//! arithmetic gives the same digests as C's `uint_fast16_t`.
+
+use super::{mix32, Rolling};
+
+const CHAR_OFFSET: u32 = 31;
+
+/// Rolling checksum state (`Rollsum` in librsync's `rollsum.h`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rollsum {
+    count: usize,
+    s1: u32,
+    s2: u32,
+}
+
+impl Rollsum {
+    /// An empty sum (`RollsumInit`).
+    pub fn new() -> Rollsum {
+        Rollsum::default()
+    }
+
+    /// Adds bytes at the end of the window (`RollsumUpdate`).
+    pub fn update(&mut self, data: &[u8]) {
+        let mut s1 = self.s1;
+        let mut s2 = self.s2;
+        let mut chunks = data.chunks_exact(32);
+        for chunk in &mut chunks {
+            // s2 gains 32·s1 plus each byte weighted by how many running sums
+            // include it; written so that the compiler vectorises it.
+            let mut sum = 0u32;
+            let mut weighted = 0u32;
+            for (i, &b) in chunk.iter().enumerate() {
+                sum = sum.wrapping_add(b as u32);
+                weighted = weighted.wrapping_add((32 - i as u32) * b as u32);
+            }
+            s2 = s2.wrapping_add(s1.wrapping_mul(32)).wrapping_add(weighted);
+            s1 = s1.wrapping_add(sum);
+        }
+        for &b in chunks.remainder() {
+            s1 = s1.wrapping_add(b as u32);
+            s2 = s2.wrapping_add(s1);
+        }
+        let len = data.len() as u64;
+        s1 = s1.wrapping_add((len as u32).wrapping_mul(CHAR_OFFSET));
+        let tri = (len.wrapping_mul(len.wrapping_add(1)) / 2) as u32;
+        s2 = s2.wrapping_add(tri.wrapping_mul(CHAR_OFFSET));
+        self.count += data.len();
+        self.s1 = s1;
+        self.s2 = s2;
+    }
+
+    /// Adds one byte at the end (`RollsumRollin`).
+    pub fn rollin(&mut self, inp: u8) {
+        self.s1 = self.s1.wrapping_add(inp as u32 + CHAR_OFFSET);
+        self.s2 = self.s2.wrapping_add(self.s1);
+        self.count += 1;
+    }
+
+    /// Removes the first byte of the window (`RollsumRollout`).
+    pub fn rollout(&mut self, out: u8) {
+        let o = out as u32 + CHAR_OFFSET;
+        self.s1 = self.s1.wrapping_sub(o);
+        self.s2 = self.s2.wrapping_sub((self.count as u32).wrapping_mul(o));
+        self.count -= 1;
+    }
+
+    /// Slides the window by one byte (`RollsumRotate`).
+    pub fn rotate(&mut self, out: u8, inp: u8) {
+        self.s1 = self.s1.wrapping_add(inp as u32).wrapping_sub(out as u32);
+        let o = out as u32 + CHAR_OFFSET;
+        self.s2 = self.s2.wrapping_add(self.s1).wrapping_sub((self.count as u32).wrapping_mul(o));
+    }
+
+    /// Number of bytes in the window.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The 32-bit digest `s2 << 16 | s1 & 0xffff` (`RollsumDigest`), as
+    /// stored in signatures.
+    pub fn digest(&self) -> u32 {
+        (self.s2 << 16) | (self.s1 & 0xffff)
+    }
+}
+
+impl Rolling for Rollsum {
+    fn fresh() -> Self {
+        Rollsum::new()
+    }
+
+    fn extend(&mut self, data: &[u8]) {
+        self.update(data)
+    }
+
+    fn roll_out(&mut self, out: u8) {
+        self.rollout(out)
+    }
+
+    fn len(&self) -> usize {
+        self.count
+    }
+
+    #[inline]
+    fn match_value(&self) -> u32 {
+        mix32(self.digest())
+    }
+
+    fn table_for_len(len: usize) -> [u32; 256] {
+        let count = len as u32;
+        std::array::from_fn(|b| count.wrapping_mul(b as u32 + CHAR_OFFSET))
+    }
+
+    #[inline]
+    fn rotate(&mut self, out: u8, inp: u8, table: &[u32; 256]) {
+        self.s1 = self.s1.wrapping_add(inp as u32).wrapping_sub(out as u32);
+        self.s2 = self.s2.wrapping_add(self.s1).wrapping_sub(table[out as usize]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sum_of(data: &[u8]) -> u32 {
+        let mut r = Rollsum::new();
+        r.update(data);
+        r.digest()
+    }
+
+    #[test]
+    fn spec_vectors() {
+        assert_eq!(sum_of(&[]), 0);
+        assert_eq!(sum_of(&[0]), 0x001f_001f);
+        assert_eq!(sum_of(&[0, 1, 2, 3]), 0x0140_0082);
+        assert_eq!(sum_of(&[1, 2, 3, 4]), 0x014a_0086);
+        assert_eq!(sum_of(&[4, 5, 6, 7]), 0x0168_0092);
+        assert_eq!(sum_of(&[5, 6, 7]), 0x00dc_006f);
+    }
+
+    #[test]
+    fn rollsum_test_sequence() {
+        // The sequence of librsync's rollsum_test.c.
+        let mut r = Rollsum::new();
+        assert_eq!((r.count(), r.digest()), (0, 0));
+        r.rollin(0);
+        assert_eq!((r.count(), r.digest()), (1, 0x001f_001f));
+        r.rollin(1);
+        r.rollin(2);
+        r.rollin(3);
+        assert_eq!((r.count(), r.digest()), (4, 0x0140_0082));
+        r.rotate(0, 4);
+        assert_eq!((r.count(), r.digest()), (4, 0x014a_0086));
+        r.rotate(1, 5);
+        r.rotate(2, 6);
+        r.rotate(3, 7);
+        assert_eq!((r.count(), r.digest()), (4, 0x0168_0092));
+        r.rollout(4);
+        assert_eq!((r.count(), r.digest()), (3, 0x00dc_006f));
+        r.rollout(5);
+        r.rollout(6);
+        r.rollout(7);
+        assert_eq!((r.count(), r.digest()), (0, 0));
+        let buf: Vec<u8> = (0..=255).collect();
+        r.update(&buf);
+        assert_eq!((r.count(), r.digest()), (256, 0x3a00_9e80));
+    }
+
+    #[test]
+    fn update_agrees_with_rollin_for_all_lengths() {
+        let data: Vec<u8> = (0..300u32).map(|i| (i * 7919 % 251) as u8).collect();
+        for len in 0..data.len() {
+            let mut a = Rollsum::new();
+            a.update(&data[..len]);
+            let mut b = Rollsum::new();
+            data[..len].iter().for_each(|&x| b.rollin(x));
+            assert_eq!(a.digest(), b.digest(), "len {len}");
+        }
+    }
+
+    #[test]
+    fn table_rotation_equals_rotation() {
+        let data: Vec<u8> = (0..400u32).map(|i| (i * 31 % 256) as u8).collect();
+        let mut a = Rollsum::new();
+        a.update(&data[..100]);
+        let mut b = a;
+        let table = <Rollsum as Rolling>::table_for_len(100);
+        for i in 0..300 {
+            a.rotate(data[i], data[i + 100]);
+            Rolling::rotate(&mut b, data[i], data[i + 100], &table);
+            let mut fresh = Rollsum::new();
+            fresh.update(&data[i + 1..i + 101]);
+            assert_eq!(a.digest(), fresh.digest());
+            assert_eq!(b.digest(), fresh.digest());
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! The signature index: finds the lowest-numbered block whose weak and strong
+//! sums match a window of the new file (`rs_build_hash_table` and
+//! `rs_signature_find_match`).
+//!
+//! The table has the very layout of librsync's open-addressing hashtable
+//! (same size, keys, triangular probing, k=1 bloom filter), so that the
+//! match statistics `rdiff -s` prints come out identical. librsync walks
+//! every bucket of a probe path, which is quadratic when many blocks share a
+//! weak sum (a hash flood). Here a path longer than a few dozen buckets is
+//! summarised once in a [`PathSummary`]: a map from (weak sum, strong sum)
+//! to the bucket's position on the path, from which the same counts C would
+//! have produced follow in O(1).
+
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+
+use crate::checksum::{nozero, strong_sum, StrongKind, StrongSum};
+use crate::error::{Error, Result};
+
+/// Counters librsync keeps while matching (its hashtable's `find_count`,
+/// `match_count`, `hashcmp_count`, `entrycmp_count`, and the signature's
+/// `calc_strong_count`), as `rdiff -s` prints them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MatchStats {
+    /// Lookups made.
+    pub find_count: i64,
+    /// Lookups that found a block.
+    pub match_count: i64,
+    /// Hash buckets inspected ("weak sum compares").
+    pub hashcmp_count: i64,
+    /// Strong sum comparisons.
+    pub entrycmp_count: i64,
+    /// Strong sums computed from the new file.
+    pub calc_strong_count: i64,
+}
+
+impl MatchStats {
+    /// Adds another set of counters to this one.
+    pub fn add(&mut self, other: &MatchStats) {
+        self.find_count += other.find_count;
+        self.match_count += other.match_count;
+        self.hashcmp_count += other.hashcmp_count;
+        self.entrycmp_count += other.entrycmp_count;
+        self.calc_strong_count += other.calc_strong_count;
+    }
+}
+
+/// Walks longer than this are summarised instead of repeated.
+const WALK_LIMIT: u64 = 48;
+
+/// The sums of a signature's blocks: in-memory weak sums and `len` bytes of
+/// strong sum per block.
+#[derive(Clone, Copy)]
+pub(crate) struct BlockSums<'a> {
+    pub weak: &'a [u32],
+    pub strong: &'a [u8],
+    pub len: usize,
+}
+
+impl<'a> BlockSums<'a> {
+    /// The block's strong sum prefix.
+    #[inline]
+    fn strong(&self, block: u32) -> &'a [u8] {
+        let start = block as usize * self.len;
+        &self.strong[start..start + self.len]
+    }
+
+    /// Whether the block has this key and strong sum prefix.
+    fn is(&self, block: u32, key: u32, strong: &[u8]) -> bool {
+        nozero(self.weak[block as usize]) == key && self.strong(block) == strong
+    }
+}
+
+/// The strong sum of the window being looked up, computed at most once and
+/// only when some block has the same weak sum.
+pub(crate) struct WindowStrong<'w> {
+    data: &'w [u8],
+    kind: StrongKind,
+    sum: Option<StrongSum>,
+}
+
+impl<'w> WindowStrong<'w> {
+    pub fn new(data: &'w [u8], kind: StrongKind) -> WindowStrong<'w> {
+        WindowStrong { data, kind, sum: None }
+    }
+
+    #[inline]
+    fn get(&mut self, counters: &mut Counters) -> &StrongSum {
+        if self.sum.is_none() {
+            counters.calc = 1;
+            self.sum = Some(strong_sum(self.kind, self.data));
+        }
+        self.sum.as_ref().expect("just computed")
+    }
+}
+
+/// Counters of one lookup, committed to [`MatchStats`] when it ends.
+#[derive(Default)]
+struct Counters {
+    hashcmp: i64,
+    entrycmp: i64,
+    calc: i64,
+}
+
+/// A keyed 64-bit fingerprint of (key, strong prefix); the seed is random so
+/// that nobody can make fingerprints collide on purpose. Collisions are still
+/// handled (see [`FpMap`]).
+fn fingerprint(hasher: &RandomState, key: u32, strong: &[u8]) -> u64 {
+    hasher.hash_one((key, strong))
+}
+
+/// A map from fingerprints to values, tolerant of fingerprint collisions:
+/// a value is only returned if `same` confirms it.
+struct FpMap<V> {
+    map: HashMap<u64, V>,
+    collided: Vec<(u64, V)>,
+}
+
+impl<V> FpMap<V> {
+    fn new() -> FpMap<V> {
+        FpMap { map: HashMap::new(), collided: Vec::new() }
+    }
+
+    fn get(&self, fp: u64, same: impl Fn(&V) -> bool) -> Option<&V> {
+        match self.map.get(&fp) {
+            Some(v) if same(v) => Some(v),
+            Some(_) => self.collided.iter().find(|(f, v)| *f == fp && same(v)).map(|(_, v)| v),
+            None => None,
+        }
+    }
+
+    fn insert(&mut self, fp: u64, v: V) -> Result<()> {
+        if self.map.contains_key(&fp) {
+            self.collided.try_reserve(1).map_err(|_| Error::Mem)?;
+            self.collided.push((fp, v));
+        } else {
+            self.map.try_reserve(1).map_err(|_| Error::Mem)?;
+            self.map.insert(fp, v);
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.map.len() + self.collided.len()
+    }
+}
+
+/// A block on a summarised probe path.
+#[derive(Clone, Copy)]
+struct PathEntry {
+    block: u32,
+    /// Position on the probe path (0 = the start bucket).
+    pos: u64,
+    /// How many buckets with the same key come before it on the path.
+    rank: u64,
+}
+
+/// Everything about one long probe path that a lookup needs.
+pub(crate) struct PathSummary {
+    /// Position of the first empty bucket.
+    empty_pos: u64,
+    /// Number of buckets per key on the path.
+    key_counts: HashMap<u32, u64>,
+    entries: FpMap<PathEntry>,
+}
+
+/// Summaries of long probe paths met during one delta, by start bucket.
+#[derive(Default)]
+pub(crate) struct PathCache {
+    hasher: RandomState,
+    summaries: HashMap<u32, PathSummary>,
+    entries: usize,
+}
+
+/// A probe path that was too long to walk block by block while building.
+struct BuildPath {
+    /// Path positions below this are known to be occupied.
+    cursor: u64,
+    members: FpMap<u32>,
+}
+
+/// librsync's hashtable for one signature, without the entries' data.
+pub(crate) struct Index {
+    mask: u32,
+    bloom_shift: u32,
+    /// Bucket keys: `nozero(weak)`, 0 for an empty bucket.
+    keys: Box<[u32]>,
+    /// Block number held by each occupied bucket.
+    blocks: Box<[u32]>,
+    bloom: Box<[u8]>,
+}
+
+fn zeroed<T: Clone + Default>(n: usize) -> Result<Box<[T]>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| Error::Mem)?;
+    v.resize(n, T::default());
+    Ok(v.into_boxed_slice())
+}
+
+impl Index {
+    /// Builds the table for blocks with in-memory weak sums `weak` and strong
+    /// sums `strong` (`rs_build_hash_table`). Of blocks with equal weak and
+    /// strong sums only the first is entered.
+    pub fn build(sums: BlockSums<'_>) -> Result<Index> {
+        // C: size = 1 + n * 10 / 7, then the next power of two, at least 2.
+        let wanted = 1 + (sums.weak.len() as u64) * 10 / 7;
+        let mut size: u64 = 2;
+        let mut bits = 1;
+        while size < wanted {
+            size <<= 1;
+            bits += 1;
+        }
+        if bits > 32 {
+            return Err(Error::Mem);
+        }
+        let size_usize = usize::try_from(size).map_err(|_| Error::Mem)?;
+        let mut index = Index {
+            mask: (size - 1) as u32,
+            bloom_shift: 32 - bits,
+            keys: zeroed(size_usize)?,
+            blocks: zeroed(size_usize)?,
+            bloom: zeroed(size_usize.div_ceil(8))?,
+        };
+        let hasher = RandomState::new();
+        let mut long_paths: HashMap<u32, BuildPath> = HashMap::new();
+        for (block, &w) in sums.weak.iter().enumerate() {
+            index.insert_unique(nozero(w), block as u32, sums, &hasher, &mut long_paths)?;
+        }
+        Ok(index)
+    }
+
+    #[inline]
+    fn bloom_bit(&self, key: u32) -> (usize, u8) {
+        let i = key >> self.bloom_shift;
+        ((i / 8) as usize, 1u8 << (i % 8))
+    }
+
+    #[inline]
+    fn bucket(&self, start: u32, pos: u64) -> usize {
+        let tri = pos.wrapping_mul(pos.wrapping_add(1)) / 2;
+        (start as u64).wrapping_add(tri) as u32 as usize & self.mask as usize
+    }
+
+    fn place(&mut self, bucket: usize, key: u32, block: u32) {
+        let (byte, bit) = self.bloom_bit(key);
+        self.bloom[byte] |= bit;
+        self.keys[bucket] = key;
+        self.blocks[bucket] = block;
+    }
+
+    /// C's find-then-add for one block while building.
+    fn insert_unique(
+        &mut self,
+        key: u32,
+        block: u32,
+        sums: BlockSums<'_>,
+        hasher: &RandomState,
+        long_paths: &mut HashMap<u32, BuildPath>,
+    ) -> Result<()> {
+        let start = key & self.mask;
+        let own = sums.strong(block);
+        if !long_paths.contains_key(&start) {
+            let mut bucket = start as usize;
+            let mut pos = 0u64;
+            loop {
+                let k = self.keys[bucket];
+                if k == 0 {
+                    self.place(bucket, key, block);
+                    return Ok(());
+                }
+                if k == key && sums.strong(self.blocks[bucket]) == own {
+                    return Ok(());
+                }
+                pos += 1;
+                if pos == WALK_LIMIT {
+                    break;
+                }
+                bucket = (bucket + pos as usize) & self.mask as usize;
+            }
+            // This path is long: remember its blocks by fingerprint.
+            let mut members = FpMap::new();
+            let mut pos = 0u64;
+            loop {
+                let bucket = self.bucket(start, pos);
+                let k = self.keys[bucket];
+                if k == 0 {
+                    break;
+                }
+                if k & self.mask == start {
+                    let b = self.blocks[bucket];
+                    members.insert(fingerprint(hasher, k, sums.strong(b)), b)?;
+                }
+                pos += 1;
+            }
+            long_paths.try_reserve(1).map_err(|_| Error::Mem)?;
+            long_paths.insert(start, BuildPath { cursor: pos, members });
+        }
+        let path = long_paths.get_mut(&start).expect("inserted above");
+        let fp = fingerprint(hasher, key, own);
+        if path.members.get(fp, |&b| sums.is(b, key, own)).is_some() {
+            return Ok(());
+        }
+        let mut pos = path.cursor;
+        let mut bucket = self.bucket(start, pos);
+        while self.keys[bucket] != 0 {
+            pos += 1;
+            bucket = (bucket + pos as usize) & self.mask as usize;
+        }
+        path.cursor = pos + 1;
+        path.members.insert(fp, block)?;
+        self.place(bucket, key, block);
+        Ok(())
+    }
+
+    /// Finds the lowest-numbered block with key `key` (`nozero` of the
+    /// window's match value) whose strong sum equals the window's, counting
+    /// exactly what librsync's `hashtable_find` counts.
+    #[inline]
+    pub fn find(
+        &self,
+        key: u32,
+        sums: BlockSums<'_>,
+        window: &mut WindowStrong<'_>,
+        stats: &mut MatchStats,
+        cache: &mut PathCache,
+    ) -> Option<u32> {
+        stats.find_count += 1;
+        let (byte, bit) = self.bloom_bit(key);
+        if self.bloom[byte] & bit == 0 {
+            return None;
+        }
+        let start = key & self.mask;
+        if !cache.summaries.is_empty() && cache.summaries.contains_key(&start) {
+            return self.find_on_summary(key, start, sums, window, stats, cache);
+        }
+        let mut c = Counters::default();
+        let mut bucket = start as usize;
+        let mut pos = 0u64;
+        loop {
+            let k = self.keys[bucket];
+            c.hashcmp += 1;
+            if k == 0 {
+                commit(stats, &c, false);
+                return None;
+            }
+            if k == key {
+                c.entrycmp += 1;
+                let block = self.blocks[bucket];
+                if window.get(&mut c)[..sums.len] == *sums.strong(block) {
+                    commit(stats, &c, true);
+                    return Some(block);
+                }
+            }
+            pos += 1;
+            if pos == WALK_LIMIT && self.summarise(start, sums, cache).is_ok() {
+                // Only the strong sum computed so far carries over.
+                stats.calc_strong_count += c.calc;
+                return self.find_on_summary(key, start, sums, window, stats, cache);
+            }
+            bucket = (bucket + pos as usize) & self.mask as usize;
+        }
+    }
+
+    fn find_on_summary(
+        &self,
+        key: u32,
+        start: u32,
+        sums: BlockSums<'_>,
+        window: &mut WindowStrong<'_>,
+        stats: &mut MatchStats,
+        cache: &PathCache,
+    ) -> Option<u32> {
+        let summary = &cache.summaries[&start];
+        let mut c = Counters::default();
+        let Some(&count) = summary.key_counts.get(&key) else {
+            c.hashcmp = summary.empty_pos as i64 + 1;
+            commit(stats, &c, false);
+            return None;
+        };
+        let sum = *window.get(&mut c);
+        let sum = &sum[..sums.len];
+        let fp = fingerprint(&cache.hasher, key, sum);
+        match summary.entries.get(fp, |e| sums.is(e.block, key, sum)) {
+            Some(e) => {
+                c.hashcmp = e.pos as i64 + 1;
+                c.entrycmp = e.rank as i64 + 1;
+                commit(stats, &c, true);
+                Some(e.block)
+            }
+            None => {
+                c.hashcmp = summary.empty_pos as i64 + 1;
+                c.entrycmp = count as i64;
+                commit(stats, &c, false);
+                None
+            }
+        }
+    }
+
+    /// Summarises the probe path from `start` into the cache, unless the
+    /// cache is already as big as the table.
+    fn summarise(&self, start: u32, sums: BlockSums<'_>, cache: &mut PathCache) -> Result<()> {
+        if cache.entries > self.keys.len() {
+            return Err(Error::Mem);
+        }
+        let mut summary = PathSummary { empty_pos: 0, key_counts: HashMap::new(), entries: FpMap::new() };
+        let mut pos = 0u64;
+        loop {
+            let bucket = self.bucket(start, pos);
+            let k = self.keys[bucket];
+            if k == 0 {
+                break;
+            }
+            if k & self.mask == start {
+                let block = self.blocks[bucket];
+                let rank = summary.key_counts.entry(k).or_insert(0);
+                let entry = PathEntry { block, pos, rank: *rank };
+                *rank += 1;
+                summary.entries.insert(fingerprint(&cache.hasher, k, sums.strong(block)), entry)?;
+            }
+            pos += 1;
+        }
+        summary.empty_pos = pos;
+        cache.entries += summary.entries.len() + 1;
+        cache.summaries.try_reserve(1).map_err(|_| Error::Mem)?;
+        cache.summaries.insert(start, summary);
+        Ok(())
+    }
+
+    /// Number of blocks entered (duplicates left out).
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.keys.iter().filter(|&&k| k != 0).count()
+    }
+}
+
+#[inline]
+fn commit(stats: &mut MatchStats, c: &Counters, matched: bool) {
+    stats.hashcmp_count += c.hashcmp;
+    stats.entrycmp_count += c.entrycmp;
+    stats.calc_strong_count += c.calc;
+    if matched {
+        stats.match_count += 1;
+    }
+}

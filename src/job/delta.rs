@@ -1,0 +1,322 @@
+//! Delta generation (`delta.c`, 2.3.2 behaviour).
+//!
+//! Matching mode scans the new file with a rolling weak sum and looks each
+//! window up in the signature index; the commands it emits depend only on
+//! the data and the signature, never on how the caller chunks its buffers.
+//! Unlike librsync, which copies all available input into its scoop, the
+//! scanner takes at most one block plus 64 KiB beyond the scan position, so
+//! memory stays bounded whatever the caller passes in.
+//!
+//! Slack mode (no signature blocks) emits one literal command per input
+//! buffer, as librsync does.
+
+use std::ops::Range;
+
+use super::{Core, Step};
+use crate::buffers::Buffers;
+use crate::checksum::{nozero, RabinKarp, Rolling, Rollsum, StrongKind, WeakKind};
+use crate::command::{encode_copy, encode_literal, OP_END};
+use crate::error::{Error, Result};
+use crate::index::{BlockSums, Index, MatchStats, PathCache, WindowStrong};
+use crate::magic::DELTA_MAGIC;
+use crate::signature::Signature;
+
+/// Longest literal command the 2.3.2 encoder emits.
+const MAX_MISS: usize = 32768;
+/// Input taken beyond one block ahead of the scan position.
+const READ_AHEAD: usize = 64 * 1024;
+
+pub(crate) struct Delta<'a> {
+    header_sent: bool,
+    mode: Mode<'a>,
+}
+
+enum Mode<'a> {
+    Slack,
+    Rollsum(Box<Matcher<'a, Rollsum>>),
+    RabinKarp(Box<Matcher<'a, RabinKarp>>),
+    Broken(Error),
+}
+
+impl<'a> Delta<'a> {
+    pub fn new(sig: Option<&'a Signature>) -> Delta<'a> {
+        let mode = match sig {
+            Some(sig) if sig.block_count() > 0 => match sig.index() {
+                Ok((index, sums)) => match sig.magic().weak_kind() {
+                    WeakKind::Rollsum => Mode::Rollsum(Box::new(Matcher::new(sig, index, sums))),
+                    WeakKind::RabinKarp => Mode::RabinKarp(Box::new(Matcher::new(sig, index, sums))),
+                },
+                Err(e) => Mode::Broken(e),
+            },
+            _ => Mode::Slack,
+        };
+        Delta { header_sent: false, mode }
+    }
+
+    pub fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
+        if !self.header_sent {
+            // rs_delta_s_header
+            core.tube.write_through(bufs, &DELTA_MAGIC.to_be_bytes());
+            self.header_sent = true;
+            return Step::Running;
+        }
+        match &mut self.mode {
+            Mode::Slack => slack(core, bufs),
+            Mode::Rollsum(m) => m.step(core, bufs),
+            Mode::RabinKarp(m) => m.step(core, bufs),
+            Mode::Broken(e) => Step::Failed(e.clone()),
+        }
+    }
+
+    /// Adds the lookups made so far to the signature's match statistics.
+    pub fn publish_match_stats(&mut self) {
+        match &mut self.mode {
+            Mode::Rollsum(m) => m.publish(),
+            Mode::RabinKarp(m) => m.publish(),
+            _ => {}
+        }
+    }
+}
+
+/// `rs_delta_s_slack`: one literal command for whatever input there is.
+fn slack(core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
+    let avail = bufs.avail_in();
+    if avail > 0 {
+        // C casts the length to int; longer buffers are split here instead.
+        let len = avail.min(i32::MAX as usize) as u32;
+        let mut header = [0u8; 5];
+        let n = encode_literal(&mut header, len, &mut core.stats);
+        core.tube.write_through(bufs, &header[..n]);
+        core.tube.copy(len as u64);
+        Step::Running
+    } else if bufs.eof_in() {
+        core.tube.write_through(bufs, &[OP_END]);
+        Step::Done
+    } else {
+        Step::Blocked
+    }
+}
+
+/// What a scan pass stopped for.
+enum Scan {
+    /// A command was emitted; its output must go out before scanning on.
+    Emitted,
+    /// More input is needed.
+    NeedInput,
+    /// All input has been scanned (at end of input).
+    Finished,
+}
+
+struct Matcher<'a, W: Rolling> {
+    sig: &'a Signature,
+    index: &'a Index,
+    sums: BlockSums<'a>,
+    strong_kind: StrongKind,
+    block_len: usize,
+    /// Rotation table for full windows.
+    table: [u32; 256],
+    /// Weak sum of the window `buf[pos..pos + weak.len()]`; empty when it
+    /// must be computed afresh.
+    weak: W,
+    /// Input taken and not yet released: `buf[..end]`.
+    buf: Vec<u8>,
+    end: usize,
+    /// Window start.
+    pos: usize,
+    /// Start of the pending literal run `buf[lit_start..pos]`.
+    lit_start: usize,
+    /// Literal data of an emitted command, still to be written.
+    out_data: Range<usize>,
+    /// Pending match, if `match_len > 0`.
+    match_pos: u64,
+    match_len: u64,
+    /// All input scanned and the last command emitted: END is next.
+    scanned: bool,
+    match_stats: MatchStats,
+    cache: PathCache,
+}
+
+impl<'a, W: Rolling> Matcher<'a, W> {
+    fn new(sig: &'a Signature, index: &'a Index, sums: BlockSums<'a>) -> Matcher<'a, W> {
+        let block_len = sig.block_len();
+        Matcher {
+            sig,
+            index,
+            sums,
+            strong_kind: sig.magic().strong_kind(),
+            block_len,
+            table: W::table_for_len(block_len),
+            weak: W::fresh(),
+            buf: Vec::new(),
+            end: 0,
+            pos: 0,
+            lit_start: 0,
+            out_data: 0..0,
+            match_pos: 0,
+            match_len: 0,
+            scanned: false,
+            match_stats: MatchStats::default(),
+            cache: PathCache::default(),
+        }
+    }
+
+    fn publish(&mut self) {
+        if self.match_stats != MatchStats::default() {
+            self.sig.add_match_stats(&self.match_stats);
+            self.match_stats = MatchStats::default();
+        }
+    }
+
+    fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
+        loop {
+            // Command bytes go first, then their literal data.
+            if core.tube.has_writes() {
+                return Step::Running;
+            }
+            if !self.out_data.is_empty() {
+                let n = bufs.write(&self.buf[self.out_data.clone()]);
+                self.out_data.start += n;
+                if !self.out_data.is_empty() {
+                    return Step::Blocked;
+                }
+            }
+            if self.scanned {
+                // rs_delta_s_end
+                core.tube.write_through(bufs, &[OP_END]);
+                self.buf = Vec::new();
+                return Step::Done;
+            }
+            if let Err(e) = self.take_input(bufs) {
+                return Step::Failed(e);
+            }
+            let at_eof = bufs.eof_in() && bufs.avail_in() == 0;
+            match self.scan(at_eof, core, bufs) {
+                Scan::Emitted => {}
+                Scan::NeedInput => {
+                    if bufs.avail_in() == 0 {
+                        return Step::Blocked;
+                    }
+                }
+                Scan::Finished => {
+                    self.emit_pending(core, bufs);
+                    self.scanned = true;
+                }
+            }
+        }
+    }
+
+    /// Takes input until a block plus [`READ_AHEAD`] bytes lie ahead of the
+    /// scan position, first dropping bytes already dealt with.
+    fn take_input(&mut self, bufs: &mut Buffers<'_>) -> Result<()> {
+        let ahead = self.end - self.pos;
+        let wanted = self.block_len.saturating_add(READ_AHEAD);
+        if ahead >= wanted || bufs.avail_in() == 0 {
+            return Ok(());
+        }
+        let take = bufs.avail_in().min(wanted - ahead);
+        if self.buf.len() - self.end < take {
+            let live = if self.out_data.is_empty() { self.lit_start } else { self.out_data.start };
+            if live > 0 {
+                self.buf.copy_within(live..self.end, 0);
+                self.end -= live;
+                self.pos -= live;
+                self.lit_start -= live;
+                self.out_data = self.out_data.start.saturating_sub(live)..self.out_data.end.saturating_sub(live);
+            }
+            let need = self.end + take;
+            if self.buf.len() < need {
+                let target = wanted.saturating_add(MAX_MISS);
+                let grown = need.max(self.buf.len().saturating_mul(2).min(target));
+                self.buf.try_reserve_exact(grown - self.buf.len()).map_err(|_| Error::Mem)?;
+                self.buf.resize(grown, 0);
+            }
+        }
+        self.buf[self.end..self.end + take].copy_from_slice(&bufs.next_in()[..take]);
+        self.end += take;
+        bufs.consume(take);
+        Ok(())
+    }
+
+    /// Emits the pending match or literal run, if any (`rs_appendflush`);
+    /// true if something was emitted.
+    fn emit_pending(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> bool {
+        if self.match_len > 0 {
+            let mut cmd = [0u8; 17];
+            let n = encode_copy(&mut cmd, self.match_pos, self.match_len, &mut core.stats);
+            core.tube.write_through(bufs, &cmd[..n]);
+            self.match_len = 0;
+            true
+        } else if self.pos > self.lit_start {
+            let mut cmd = [0u8; 5];
+            let n = encode_literal(&mut cmd, (self.pos - self.lit_start) as u32, &mut core.stats);
+            core.tube.write_through(bufs, &cmd[..n]);
+            self.out_data = self.lit_start..self.pos;
+            self.lit_start = self.pos;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The loops of `rs_delta_s_scan` (full windows, while a byte beyond the
+    /// window is available) and, at end of input, `rs_delta_s_flush` (the
+    /// window shrinks at the tail). Returns after each emitted command.
+    fn scan(&mut self, at_eof: bool, core: &mut Core, bufs: &mut Buffers<'_>) -> Scan {
+        let b = self.block_len;
+        loop {
+            let pos = self.pos;
+            let end = self.end;
+            if at_eof {
+                if pos >= end {
+                    return Scan::Finished;
+                }
+            } else if pos.saturating_add(b) >= end {
+                return Scan::NeedInput;
+            }
+            let len = if self.weak.len() == 0 {
+                let len = b.min(end - pos);
+                self.weak.extend(&self.buf[pos..pos + len]);
+                len
+            } else {
+                self.weak.len()
+            };
+            let key = nozero(self.weak.match_value());
+            let mut window = WindowStrong::new(&self.buf[pos..pos + len], self.strong_kind);
+            match self.index.find(key, self.sums, &mut window, &mut self.match_stats, &mut self.cache) {
+                Some(block) => {
+                    // rs_appendmatch
+                    let at = block as u64 * b as u64;
+                    let emitted = if self.match_len > 0 && self.match_pos.checked_add(self.match_len) == Some(at) {
+                        self.match_len += len as u64;
+                        false
+                    } else {
+                        let emitted = self.emit_pending(core, bufs);
+                        self.match_pos = at;
+                        self.match_len = len as u64;
+                        emitted
+                    };
+                    self.pos += len;
+                    self.lit_start = self.pos;
+                    self.weak = W::fresh();
+                    if emitted {
+                        return Scan::Emitted;
+                    }
+                }
+                None => {
+                    if pos + b < end {
+                        self.weak.rotate(self.buf[pos], self.buf[pos + b], &self.table);
+                    } else {
+                        self.weak.roll_out(self.buf[pos]);
+                    }
+                    // rs_appendmiss
+                    let emitted = (self.match_len > 0 || pos - self.lit_start >= MAX_MISS)
+                        && self.emit_pending(core, bufs);
+                    self.pos += 1;
+                    if emitted {
+                        return Scan::Emitted;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Signature loading (`readsums.c`): header, then (weak, strong) records
+//! until the input ends.
+
+use super::scoop::Short;
+use super::{Core, SigSlot, Step};
+use crate::buffers::Buffers;
+use crate::error::Error;
+use crate::magic::MAX_STRONG_SUM_LENGTH;
+use crate::signature::Signature;
+use crate::trace::rs_error;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Magic,
+    BlockLen,
+    StrongLen,
+    Weak,
+    Strong(u32),
+}
+
+pub(crate) struct LoadSig<'a> {
+    slot: SigSlot<'a>,
+    phase: Phase,
+    magic: u32,
+    block_len: i32,
+    /// Size of the signature stream, or negative when unknown.
+    file_size: i64,
+}
+
+impl<'a> LoadSig<'a> {
+    pub fn new(slot: SigSlot<'a>, file_size: i64) -> LoadSig<'a> {
+        LoadSig { slot, phase: Phase::Magic, magic: 0, block_len: 0, file_size }
+    }
+
+    pub fn set_file_size(&mut self, bytes: i64) {
+        self.file_size = bytes;
+    }
+
+    pub fn take(&mut self) -> Option<Signature> {
+        self.slot.get().take()
+    }
+
+    pub fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
+        loop {
+            match self.phase {
+                Phase::Magic => match core.scoop.read_array::<4>(bufs) {
+                    Ok(b) => {
+                        self.magic = u32::from_be_bytes(b);
+                        self.phase = Phase::BlockLen;
+                    }
+                    Err(e) => return e.into(),
+                },
+                Phase::BlockLen => match core.scoop.read_array::<4>(bufs) {
+                    Ok(b) => {
+                        let l = i32::from_be_bytes(b);
+                        if l < 1 {
+                            rs_error!("rs_loadsig_s_blocklen", "block length of {l} is bogus");
+                            return Step::Failed(Error::Corrupt);
+                        }
+                        self.block_len = l;
+                        core.stats.block_len = l as usize;
+                        self.phase = Phase::StrongLen;
+                    }
+                    Err(e) => return e.into(),
+                },
+                Phase::StrongLen => match core.scoop.read_array::<4>(bufs) {
+                    Ok(b) => {
+                        let l = i32::from_be_bytes(b);
+                        if !(0..=MAX_STRONG_SUM_LENGTH as i32).contains(&l) {
+                            rs_error!("rs_loadsig_s_stronglen", "strong sum length {l} is implausible");
+                            return Step::Failed(Error::Corrupt);
+                        }
+                        let mut sig = match Signature::init(self.magic, self.block_len, l as usize) {
+                            Ok(sig) => sig,
+                            Err(e) => return Step::Failed(e),
+                        };
+                        if self.file_size >= 12 {
+                            let blocks = (self.file_size - 12) / (4 + sig.strong_len() as i64);
+                            sig.set_size_hint(usize::try_from(blocks).unwrap_or(0));
+                        }
+                        *self.slot.get() = Some(sig);
+                        self.phase = Phase::Weak;
+                    }
+                    Err(e) => return e.into(),
+                },
+                Phase::Weak => match core.scoop.read_array::<4>(bufs) {
+                    Ok(b) => self.phase = Phase::Strong(u32::from_be_bytes(b)),
+                    // Ending here is fine, even with 1-3 stray bytes read.
+                    Err(Short::Ended) => return Step::Done,
+                    Err(e) => return e.into(),
+                },
+                Phase::Strong(weak) => {
+                    let sig = self.slot.get().as_mut().expect("signature made from the header");
+                    let len = sig.strong_len();
+                    if let Err(e) = core.scoop.readahead(bufs, len) {
+                        return e.into();
+                    }
+                    if let Err(e) = sig.add_block(weak, core.scoop.peek(bufs, len)) {
+                        return Step::Failed(e);
+                    }
+                    core.scoop.consume(bufs, len);
+                    core.stats.sig_blocks += 1;
+                    self.phase = Phase::Weak;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Applying a delta (`patch.c`): reads commands and writes literal data and
+//! copies from the basis.
+
+use std::io;
+
+use super::{Core, Step};
+use crate::basis::Basis;
+use crate::buffers::Buffers;
+use crate::command::Command;
+use crate::error::Error;
+use crate::magic::DELTA_MAGIC;
+use crate::sig_args::c_alt_hex;
+use crate::trace::{rs_error, rs_warn};
+
+#[derive(Clone, Copy)]
+enum Phase {
+    Header,
+    CmdByte,
+    Params(Command),
+    Copying { pos: u64, remaining: u64 },
+}
+
+pub(crate) struct Patch<'a> {
+    basis: Box<dyn Basis + 'a>,
+    limit: Option<u64>,
+    written: u64,
+    phase: Phase,
+}
+
+impl<'a> Patch<'a> {
+    pub fn new(basis: Box<dyn Basis + 'a>, limit: Option<u64>) -> Patch<'a> {
+        Patch { basis, limit, written: 0, phase: Phase::Header }
+    }
+
+    /// Counts `len` more output bytes against the limit.
+    fn within_limit(&mut self, len: u64) -> bool {
+        self.written = self.written.saturating_add(len);
+        match self.limit {
+            Some(limit) if self.written > limit => {
+                rs_error!("rs_patch", "output would exceed the limit of {limit} bytes");
+                false
+            }
+            _ => true,
+        }
+    }
+
+    pub fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
+        loop {
+            match self.phase {
+                Phase::Header => match core.scoop.read_array::<4>(bufs) {
+                    Ok(b) => {
+                        let v = u32::from_be_bytes(b);
+                        if v != DELTA_MAGIC {
+                            rs_error!(
+                                "rs_patch_s_header",
+                                "got magic number {} rather than expected value {}",
+                                c_alt_hex(v),
+                                c_alt_hex(DELTA_MAGIC)
+                            );
+                            return Step::Failed(Error::BadMagic);
+                        }
+                        self.phase = Phase::CmdByte;
+                    }
+                    Err(e) => return e.into(),
+                },
+                Phase::CmdByte => match core.scoop.read_array::<1>(bufs) {
+                    Ok([op]) => {
+                        let cmd = Command::decode(op);
+                        match cmd {
+                            Command::End => return Step::Done,
+                            Command::LiteralImmediate(len) => {
+                                if let Some(step) = self.literal(core, len as i64, 0) {
+                                    return step;
+                                }
+                            }
+                            Command::Reserved(op) => {
+                                rs_error!("rs_patch_s_run", "bogus command {op:#04x}");
+                                return Step::Failed(Error::Corrupt);
+                            }
+                            _ => self.phase = Phase::Params(cmd),
+                        }
+                    }
+                    Err(e) => return e.into(),
+                },
+                Phase::Params(cmd) => {
+                    if let Err(e) = core.scoop.readahead(bufs, cmd.param_len()) {
+                        return e.into();
+                    }
+                    let step = match cmd {
+                        Command::Literal { len_width } => {
+                            let len = read_param(core, bufs, len_width);
+                            self.literal(core, len, len_width)
+                        }
+                        Command::Copy { pos_width, len_width } => {
+                            let pos = read_param(core, bufs, pos_width);
+                            let len = read_param(core, bufs, len_width);
+                            self.copy(core, pos, len, 1 + pos_width as i64 + len_width as i64)
+                        }
+                        _ => unreachable!("only commands with parameters get here"),
+                    };
+                    if let Some(step) = step {
+                        return step;
+                    }
+                }
+                Phase::Copying { pos, remaining } => {
+                    if let Some(step) = self.copying(bufs, pos, remaining) {
+                        return step;
+                    }
+                }
+            }
+        }
+    }
+
+    /// `rs_patch_s_literal`: queues `len` bytes of input to pass through.
+    fn literal(&mut self, core: &mut Core, len: i64, len_width: u8) -> Option<Step> {
+        if len <= 0 {
+            rs_error!("rs_patch_s_literal", "invalid length={len} on LITERAL command");
+            return Some(Step::Failed(Error::Corrupt));
+        }
+        if !self.within_limit(len as u64) {
+            return Some(Step::Failed(Error::Corrupt));
+        }
+        let stats = &mut core.stats;
+        stats.lit_cmds = stats.lit_cmds.wrapping_add(1);
+        stats.lit_bytes = stats.lit_bytes.wrapping_add(len);
+        stats.lit_cmdbytes += 1 + len_width as i64;
+        core.tube.copy(len as u64);
+        self.phase = Phase::CmdByte;
+        // The tube must be flushed before the next command.
+        Some(Step::Running)
+    }
+
+    /// `rs_patch_s_copy`: checks a COPY command and starts it.
+    fn copy(&mut self, core: &mut Core, pos: i64, len: i64, cmd_bytes: i64) -> Option<Step> {
+        if len <= 0 {
+            rs_error!("rs_patch_s_copy", "invalid length={len} on COPY command");
+            return Some(Step::Failed(Error::Corrupt));
+        }
+        if pos < 0 {
+            rs_error!("rs_patch_s_copy", "invalid position={pos} on COPY command");
+            return Some(Step::Failed(Error::Corrupt));
+        }
+        if !self.within_limit(len as u64) {
+            return Some(Step::Failed(Error::Corrupt));
+        }
+        let stats = &mut core.stats;
+        stats.copy_cmds += 1;
+        stats.copy_bytes = stats.copy_bytes.wrapping_add(len);
+        stats.copy_cmdbytes += cmd_bytes;
+        self.phase = Phase::Copying { pos: pos as u64, remaining: len as u64 };
+        None
+    }
+
+    /// `rs_patch_s_copying`: asks the basis for as much of the copy as the
+    /// output can take.
+    fn copying(&mut self, bufs: &mut Buffers<'_>, pos: u64, remaining: u64) -> Option<Step> {
+        if bufs.avail_out() == 0 {
+            return Some(Step::Blocked);
+        }
+        let want = remaining.min(bufs.avail_out() as u64) as usize;
+        let got = loop {
+            match self.basis.read_at(pos, &mut bufs.out_space()[..want]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Some(Step::Blocked),
+                Err(e) => return Some(Step::Failed(Error::from_io(e))),
+            }
+        };
+        let got = if got > want {
+            rs_warn!("rs_patch_s_copying", "copy_cb() returned more than the requested length");
+            want
+        } else {
+            got
+        };
+        if got == 0 {
+            // C would call the callback again forever.
+            rs_error!("rs_patch_s_copying", "basis returned no data at position {pos}");
+            return Some(Step::Failed(Error::InputEnded));
+        }
+        bufs.produce(got);
+        let remaining = remaining - got as u64;
+        self.phase = if remaining == 0 {
+            Phase::CmdByte
+        } else {
+            Phase::Copying { pos: pos + got as u64, remaining }
+        };
+        None
+    }
+}
+
+/// Reads a big-endian parameter as C does: into a signed 64-bit value, so
+/// that an 8-byte value with the top bit set is negative.
+fn read_param(core: &mut Core, bufs: &mut Buffers<'_>, width: u8) -> i64 {
+    core.scoop.read_netint(bufs, width as usize).expect("parameters were read ahead") as i64
+}

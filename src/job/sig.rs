@@ -1,0 +1,92 @@
+//! Signature generation (`mksum.c`): a 12-byte header, then for each block
+//! of the input its weak sum and strong sum prefix.
+
+use super::scoop::Short;
+use super::{Core, Step};
+use crate::buffers::Buffers;
+use crate::checksum::{strong_sum, weak_sum, StrongKind, WeakKind};
+use crate::error::Error;
+use crate::signature::Signature;
+
+struct Params {
+    block_len: usize,
+    strong_len: usize,
+    weak: WeakKind,
+    strong: StrongKind,
+}
+
+pub(crate) struct SigGen {
+    /// Arguments as C's job holds them: the lengths truncated to `int`.
+    magic: u32,
+    block_len: i32,
+    strong_len: i32,
+    params: Option<Params>,
+}
+
+impl SigGen {
+    pub fn new(block_len: usize, strong_len: usize, magic: u32) -> SigGen {
+        SigGen { magic, block_len: block_len as i32, strong_len: strong_len as i32, params: None }
+    }
+
+    pub fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
+        match &self.params {
+            None => self.header(core, bufs),
+            Some(p) => generate(p, core, bufs),
+        }
+    }
+
+    /// `rs_sig_s_header`: settles the parameters as `rs_signature_init`
+    /// does, then queues magic, block length and strong length.
+    fn header(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
+        let sig = match Signature::init(self.magic, self.block_len, self.strong_len as isize as usize) {
+            Ok(sig) => sig,
+            Err(e) => return Step::Failed(e),
+        };
+        let mut header = [0u8; 12];
+        header[..4].copy_from_slice(&(sig.magic() as u32).to_be_bytes());
+        header[4..8].copy_from_slice(&(sig.block_len() as u32).to_be_bytes());
+        header[8..].copy_from_slice(&(sig.strong_len() as u32).to_be_bytes());
+        core.tube.write_through(bufs, &header);
+        core.stats.block_len = sig.block_len();
+        self.params = Some(Params {
+            block_len: sig.block_len(),
+            strong_len: sig.strong_len(),
+            weak: sig.magic().weak_kind(),
+            strong: sig.magic().strong_kind(),
+        });
+        Step::Running
+    }
+}
+
+/// `rs_sig_s_generate`, looping while the output takes the sums: reads a
+/// whole block, or at end of input whatever is left, and emits its sums.
+fn generate(p: &Params, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
+    let mut record = [0u8; 36];
+    let record_len = 4 + p.strong_len;
+    loop {
+        let len = match core.scoop.readahead(bufs, p.block_len) {
+            Ok(()) => p.block_len,
+            Err(Short::Ended) => {
+                let rest = core.scoop.len() + bufs.avail_in();
+                if rest == 0 {
+                    return Step::Done;
+                }
+                if let Err(e) = core.scoop.readahead(bufs, rest) {
+                    return e.into();
+                }
+                rest
+            }
+            Err(Short::Mem) => return Step::Failed(Error::Mem),
+            Err(Short::Blocked) => return Step::Blocked,
+        };
+        let block = core.scoop.peek(bufs, len);
+        record[..4].copy_from_slice(&weak_sum(p.weak, block).to_be_bytes());
+        record[4..record_len].copy_from_slice(&strong_sum(p.strong, block)[..p.strong_len]);
+        core.scoop.consume(bufs, len);
+        core.tube.write_through(bufs, &record[..record_len]);
+        core.stats.sig_blocks += 1;
+        if core.tube.has_writes() {
+            return Step::Running;
+        }
+    }
+}

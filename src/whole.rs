@@ -1,0 +1,265 @@
+//! Whole-stream helpers over `std::io` (librsync's `whole.c` and `buf.c`):
+//! run a job from a reader to a writer with librsync's buffer sizes and its
+//! exact way of filling and draining buffers, so that outputs that depend on
+//! input chunking (slack deltas) come out as they do with `rdiff`.
+
+use std::io::{self, Read, Write};
+
+use crate::basis::{os_error_text, Basis};
+use crate::buffers::Buffers;
+use crate::error::{Error, Result, Status};
+use crate::job::Job;
+use crate::magic::SigMagic;
+use crate::sig_args::sig_args;
+use crate::signature::Signature;
+use crate::stats::Stats;
+use crate::trace::rs_error;
+
+/// Buffer sizes for a whole-stream run; 0 means the operation's default
+/// (librsync's global `rs_inbuflen` / `rs_outbuflen`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BufferSizes {
+    /// Input buffer size.
+    pub input: usize,
+    /// Output buffer size.
+    pub output: usize,
+}
+
+impl BufferSizes {
+    /// The sizes to use given an operation's defaults, which are C `int`
+    /// expressions and may have wrapped: a negative default is a failed
+    /// allocation in C.
+    fn resolve(self, input_default: i32, output_default: i32) -> Result<(usize, usize)> {
+        let pick = |set: usize, default: i32| -> Result<usize> {
+            if set != 0 {
+                Ok(set)
+            } else {
+                usize::try_from(default).map_err(|_| Error::Mem)
+            }
+        };
+        Ok((pick(self.input, input_default)?, pick(self.output, output_default)?))
+    }
+}
+
+/// Fills like `fread`: as much as `buf` takes unless the reader ends or
+/// fails. Returns the count, and whether it reached the end or an error.
+fn fread(reader: &mut dyn Read, buf: &mut [u8]) -> (usize, bool, Option<io::Error>) {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => return (got, true, None),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (got, false, Some(e)),
+        }
+    }
+    (got, false, None)
+}
+
+fn alloc(len: usize) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Error::Mem)?;
+    v.resize(len, 0);
+    Ok(v)
+}
+
+/// Runs `job` to the end, reading `input` and writing `output`, with buffers
+/// of `in_len` and `out_len` bytes (`rs_whole_run` with `rs_job_drive`).
+///
+/// As in C, a failing job's output still in the buffer is not written, and
+/// read errors are logged (`error filling buf from file: ...`). The job's
+/// [`Stats`] count the bytes read and written.
+pub fn run(
+    job: &mut Job<'_>,
+    input: &mut dyn Read,
+    mut output: Option<&mut dyn Write>,
+    in_len: usize,
+    out_len: usize,
+) -> Result<()> {
+    let mut inbuf = alloc(in_len)?;
+    let mut outbuf = alloc(if output.is_some() { out_len } else { 0 })?;
+    let (mut in_start, mut in_end) = (0usize, 0usize);
+    let mut eof_in = false;
+    let mut file_eof = false;
+    // C's drain callback sets up the output buffer on its first call, after
+    // the first iteration.
+    let mut out_ready = false;
+    let mut out_pos = 0usize;
+    loop {
+        // rs_infilebuf_fill
+        if !eof_in {
+            if file_eof {
+                eof_in = true;
+            } else if in_start == in_end {
+                let (n, at_end, err) = fread(input, &mut inbuf);
+                file_eof = at_end;
+                if n == 0 {
+                    if at_end {
+                        eof_in = true;
+                    } else if let Some(e) = err {
+                        rs_error!("rs_infilebuf_fill", "error filling buf from file: {}", os_error_text(&e));
+                        return Err(Error::Io(Some(e.into())));
+                    } else {
+                        rs_error!("rs_infilebuf_fill", "no error bit, but got 0 return when trying to read");
+                        return Err(Error::Io(None));
+                    }
+                }
+                in_start = 0;
+                in_end = n;
+                job.stats_mut().in_bytes += n as i64;
+            }
+        }
+        let out_space: &mut [u8] = if out_ready { &mut outbuf[out_pos..] } else { &mut [] };
+        let mut bufs = Buffers::new(&inbuf[in_start..in_end], out_space).with_eof(eof_in);
+        let status = job.iter(&mut bufs)?;
+        in_start += bufs.input_consumed();
+        out_pos += bufs.output_produced();
+        // rs_outfilebuf_drain
+        if let Some(out) = output.as_deref_mut() {
+            if !out_ready {
+                out_ready = true;
+            } else if out_pos > 0 {
+                if let Err(e) = out.write_all(&outbuf[..out_pos]) {
+                    rs_error!("rs_outfilebuf_drain", "error draining buf to file: {}", os_error_text(&e));
+                    return Err(Error::Io(Some(e.into())));
+                }
+                job.stats_mut().out_bytes += out_pos as i64;
+                out_pos = 0;
+            }
+        }
+        if status == Status::Done {
+            return Ok(());
+        }
+    }
+}
+
+/// Options for [`signature`].
+#[derive(Clone, Copy, Debug)]
+pub struct SignatureOptions {
+    /// Signature format (RabinKarp + BLAKE2 by default).
+    pub magic: SigMagic,
+    /// Block length; 0 for the recommended one.
+    pub block_len: usize,
+    /// Strong sum length; 0 for the maximum,
+    /// [`STRONG_LEN_MIN`](crate::STRONG_LEN_MIN) for the minimum.
+    pub strong_len: usize,
+    /// Size of the basis, which the recommended lengths depend on; `None`
+    /// when unknown (as for a pipe).
+    pub basis_size: Option<u64>,
+    /// Buffer sizes.
+    pub buffers: BufferSizes,
+}
+
+impl Default for SignatureOptions {
+    fn default() -> SignatureOptions {
+        SignatureOptions {
+            magic: SigMagic::RkBlake2,
+            block_len: 0,
+            strong_len: 0,
+            basis_size: None,
+            buffers: BufferSizes::default(),
+        }
+    }
+}
+
+/// Writes the signature of `basis` to `out` (`rs_sig_file`).
+///
+/// ```
+/// use rsync::{signature, SignatureOptions};
+/// let mut sig = Vec::new();
+/// signature(&b"hello world"[..], &mut sig, &SignatureOptions::default()).unwrap();
+/// assert_eq!(&sig[..12], &[0x72, 0x73, 0x01, 0x47, 0, 0, 8, 0, 0, 0, 0, 32]);
+/// assert_eq!(sig.len(), 12 + 4 + 32);
+/// ```
+pub fn signature<R: Read, W: Write>(mut basis: R, mut out: W, opts: &SignatureOptions) -> Result<Stats> {
+    let mut job = signature_job(opts)?;
+    let (in_len, out_len) = signature_buffers(&job, opts)?;
+    run(&mut job, &mut basis, Some(&mut out), in_len, out_len)?;
+    Ok(job.stats().clone())
+}
+
+/// The job `rs_sig_file` runs, with parameters settled for the basis size.
+pub fn signature_job(opts: &SignatureOptions) -> Result<Job<'static>> {
+    let size = opts.basis_size.map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
+    let args = sig_args(size, opts.magic as u32, opts.block_len, opts.strong_len)?;
+    Ok(Job::signature(args.block_len, args.strong_len, args.magic))
+}
+
+fn signature_buffers(job: &Job<'_>, opts: &SignatureOptions) -> Result<(usize, usize)> {
+    let _ = job;
+    let size = opts.basis_size.map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
+    let args = sig_args(size, opts.magic as u32, opts.block_len, opts.strong_len)?;
+    let (block_len, strong_len) = (args.block_len as i32, args.strong_len as i32);
+    opts.buffers.resolve(
+        block_len.wrapping_mul(4),
+        12i32.wrapping_add(4i32.wrapping_mul(4i32.wrapping_add(strong_len))),
+    )
+}
+
+/// Input buffer size `rs_loadsig_file` uses.
+pub const LOADSIG_BUFFER: usize = 16 * 1024;
+
+/// Reads a signature (`rs_loadsig_file`). `size` is the stream's length if
+/// known; it only guides how storage grows.
+///
+/// ```
+/// use rsync::{load_signature, signature, SignatureOptions};
+/// let mut sig = Vec::new();
+/// signature(&b"hello world"[..], &mut sig, &SignatureOptions::default()).unwrap();
+/// let (sig, stats) = load_signature(&sig[..], None).unwrap();
+/// assert_eq!((sig.block_count(), stats.sig_blocks), (1, 1));
+/// ```
+pub fn load_signature<R: Read>(mut input: R, size: Option<u64>) -> Result<(Signature, Stats)> {
+    let mut job = Job::load_signature();
+    if let Some(size) = size {
+        job.set_signature_size(i64::try_from(size).unwrap_or(i64::MAX));
+    }
+    run(&mut job, &mut input, None, LOADSIG_BUFFER, 0)?;
+    let stats = job.stats().clone();
+    job.take_signature().map(|sig| (sig, stats)).ok_or(Error::InputEnded)
+}
+
+/// Buffer sizes `rs_delta_file` uses for a signature: one block in, a
+/// literal command and four blocks out.
+pub fn delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<(usize, usize)> {
+    let block_len = sig.block_len() as i32;
+    sizes.resolve(block_len, 10i32.wrapping_add(4i32.wrapping_mul(block_len)))
+}
+
+/// Writes a delta of `new` against `sig` to `out` (`rs_delta_file`).
+///
+/// ```
+/// use rsync::{delta, load_signature, signature, BufferSizes, SignatureOptions};
+/// let mut sig = Vec::new();
+/// signature(&b"hello world"[..], &mut sig, &SignatureOptions::default()).unwrap();
+/// let (sig, _) = load_signature(&sig[..], None).unwrap();
+/// let mut d = Vec::new();
+/// delta(&sig, &b"hello world"[..], &mut d, BufferSizes::default()).unwrap();
+/// assert_eq!(d, [0x72, 0x73, 0x02, 0x36, 0x45, 0, 11, 0]); // COPY(0, 11), END
+/// ```
+pub fn delta<R: Read, W: Write>(sig: &Signature, mut new: R, mut out: W, sizes: BufferSizes) -> Result<Stats> {
+    let mut job = Job::delta(sig);
+    let (in_len, out_len) = delta_buffers(sig, sizes)?;
+    run(&mut job, &mut new, Some(&mut out), in_len, out_len)?;
+    Ok(job.stats().clone())
+}
+
+/// Buffer size `rs_patch_file` uses for both input and output.
+pub const PATCH_BUFFER: usize = 64 * 1024;
+
+/// Applies `delta` to `basis`, writing the new file to `out`
+/// (`rs_patch_file`).
+///
+/// ```
+/// use rsync::{patch, BufferSizes};
+/// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+/// let mut out = Vec::new();
+/// patch(&b"hello world"[..], &delta[..], &mut out, BufferSizes::default()).unwrap();
+/// assert_eq!(out, b"world!");
+/// ```
+pub fn patch<B: Basis, R: Read, W: Write>(basis: B, mut delta: R, mut out: W, sizes: BufferSizes) -> Result<Stats> {
+    let mut job = Job::patch(basis);
+    let (in_len, out_len) = sizes.resolve(PATCH_BUFFER as i32, PATCH_BUFFER as i32)?;
+    run(&mut job, &mut delta, Some(&mut out), in_len, out_len)?;
+    Ok(job.stats().clone())
+}
