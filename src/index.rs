@@ -82,16 +82,37 @@ pub(crate) struct WindowStrong<'w> {
 
 impl<'w> WindowStrong<'w> {
     pub fn new(data: &'w [u8], kind: StrongKind) -> WindowStrong<'w> {
-        WindowStrong { data, kind, sum: None }
+        WindowStrong {
+            data,
+            kind,
+            sum: None,
+        }
     }
 
     #[inline]
     fn get(&mut self, counters: &mut Counters) -> &StrongSum {
         if self.sum.is_none() {
             counters.calc = 1;
-            self.sum = Some(strong_sum(self.kind, self.data));
+            self.sum = Some(self.compute());
         }
         self.sum.as_ref().expect("just computed")
+    }
+
+    #[cfg(not(test))]
+    fn compute(&self) -> StrongSum {
+        strong_sum(self.kind, self.data)
+    }
+
+    /// In tests a window may carry its strong sum in `data` directly.
+    #[cfg(test)]
+    fn compute(&self) -> StrongSum {
+        if self.kind == StrongKind::Md4 && self.data.len() == 32 && self.data[..4] == *b"SUM:" {
+            let mut sum = [0u8; 32];
+            sum[..28].copy_from_slice(&self.data[4..]);
+            sum
+        } else {
+            strong_sum(self.kind, self.data)
+        }
     }
 }
 
@@ -119,13 +140,20 @@ struct FpMap<V> {
 
 impl<V> FpMap<V> {
     fn new() -> FpMap<V> {
-        FpMap { map: HashMap::new(), collided: Vec::new() }
+        FpMap {
+            map: HashMap::new(),
+            collided: Vec::new(),
+        }
     }
 
     fn get(&self, fp: u64, same: impl Fn(&V) -> bool) -> Option<&V> {
         match self.map.get(&fp) {
             Some(v) if same(v) => Some(v),
-            Some(_) => self.collided.iter().find(|(f, v)| *f == fp && same(v)).map(|(_, v)| v),
+            Some(_) => self
+                .collided
+                .iter()
+                .find(|(f, v)| *f == fp && same(v))
+                .map(|(_, v)| v),
             None => None,
         }
     }
@@ -294,7 +322,13 @@ impl Index {
                 pos += 1;
             }
             long_paths.try_reserve(1).map_err(|_| Error::Mem)?;
-            long_paths.insert(start, BuildPath { cursor: pos, members });
+            long_paths.insert(
+                start,
+                BuildPath {
+                    cursor: pos,
+                    members,
+                },
+            );
         }
         let path = long_paths.get_mut(&start).expect("inserted above");
         let fp = fingerprint(hasher, key, own);
@@ -326,10 +360,52 @@ impl Index {
         cache: &mut PathCache,
     ) -> Option<u32> {
         stats.find_count += 1;
-        let (byte, bit) = self.bloom_bit(key);
-        if self.bloom[byte] & bit == 0 {
+        if !self.may_contain(key) {
             return None;
         }
+        self.find_in_table(key, sums, window, stats, cache)
+    }
+
+    /// The bloom filter test `find` starts with: false means no block has
+    /// this key (and librsync counts nothing but the lookup itself).
+    #[inline(always)]
+    pub fn may_contain(&self, key: u32) -> bool {
+        let (byte, bit) = self.bloom_bit(key);
+        self.bloom.get(byte).is_some_and(|b| b & bit != 0)
+    }
+
+    /// Walks the probe path of `key` as `find` would, as long as no bucket
+    /// has this key: `Some(buckets inspected)` when it reaches an empty
+    /// bucket, `None` when a bucket has the key or the path is long (then
+    /// [`Index::find_in_table`] must decide). Counts nothing.
+    #[inline(always)]
+    pub fn probe_misses(&self, key: u32) -> Option<u32> {
+        let mask = self.mask as usize;
+        let mut bucket = key as usize & mask;
+        let mut step = 0usize;
+        loop {
+            let k = *self.keys.get(bucket)?;
+            if k == 0 {
+                return Some(step as u32 + 1);
+            }
+            if k == key || step as u64 == WALK_LIMIT {
+                return None;
+            }
+            step += 1;
+            bucket = (bucket + step) & mask;
+        }
+    }
+
+    /// [`Index::find`] after the lookup has been counted and the bloom
+    /// filter has passed.
+    pub fn find_in_table(
+        &self,
+        key: u32,
+        sums: BlockSums<'_>,
+        window: &mut WindowStrong<'_>,
+        stats: &mut MatchStats,
+        cache: &mut PathCache,
+    ) -> Option<u32> {
         let start = key & self.mask;
         if !cache.summaries.is_empty() && cache.summaries.contains_key(&start) {
             return self.find_on_summary(key, start, sums, window, stats, cache);
@@ -403,7 +479,11 @@ impl Index {
         if cache.entries > self.keys.len() {
             return Err(Error::Mem);
         }
-        let mut summary = PathSummary { empty_pos: 0, key_counts: HashMap::new(), entries: FpMap::new() };
+        let mut summary = PathSummary {
+            empty_pos: 0,
+            key_counts: HashMap::new(),
+            entries: FpMap::new(),
+        };
         let mut pos = 0u64;
         loop {
             let bucket = self.bucket(start, pos);
@@ -414,9 +494,15 @@ impl Index {
             if k & self.mask == start {
                 let block = self.blocks[bucket];
                 let rank = summary.key_counts.entry(k).or_insert(0);
-                let entry = PathEntry { block, pos, rank: *rank };
+                let entry = PathEntry {
+                    block,
+                    pos,
+                    rank: *rank,
+                };
                 *rank += 1;
-                summary.entries.insert(fingerprint(&cache.hasher, k, sums.strong(block)), entry)?;
+                summary
+                    .entries
+                    .insert(fingerprint(&cache.hasher, k, sums.strong(block)), entry)?;
             }
             pos += 1;
         }
@@ -441,5 +527,188 @@ fn commit(stats: &mut MatchStats, c: &Counters, matched: bool) {
     stats.calc_strong_count += c.calc;
     if matched {
         stats.match_count += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// librsync's hashtable, transcribed literally: the reference for the
+    /// counts and results of [`Index`].
+    struct Reference {
+        mask: u32,
+        bshift: u32,
+        keys: Vec<u32>,
+        blocks: Vec<u32>,
+        bloom: Vec<u8>,
+    }
+
+    impl Reference {
+        fn build(sums: BlockSums<'_>) -> Reference {
+            let size = 1 + sums.weak.len() * 10 / 7;
+            let (mut size2, mut bits) = (2usize, 1u32);
+            while size2 < size {
+                size2 <<= 1;
+                bits += 1;
+            }
+            let mut t = Reference {
+                mask: size2 as u32 - 1,
+                bshift: 32 - bits,
+                keys: vec![0; size2],
+                blocks: vec![0; size2],
+                bloom: vec![0; size2.div_ceil(8)],
+            };
+            for (i, &w) in sums.weak.iter().enumerate() {
+                let key = nozero(w);
+                let mut stats = MatchStats::default();
+                if t.find(key, sums.strong(i as u32), sums, &mut stats)
+                    .is_none()
+                {
+                    let b = key >> t.bshift;
+                    t.bloom[(b / 8) as usize] |= 1 << (b % 8);
+                    let (mut j, mut s) = (key & t.mask, 0u32);
+                    while t.keys[j as usize] != 0 {
+                        s += 1;
+                        j = (j + s) & t.mask;
+                    }
+                    t.keys[j as usize] = key;
+                    t.blocks[j as usize] = i as u32;
+                }
+            }
+            t
+        }
+
+        fn find(
+            &self,
+            key: u32,
+            strong: &[u8],
+            sums: BlockSums<'_>,
+            stats: &mut MatchStats,
+        ) -> Option<u32> {
+            stats.find_count += 1;
+            let b = key >> self.bshift;
+            if self.bloom[(b / 8) as usize] >> (b % 8) & 1 == 0 {
+                return None;
+            }
+            let mut calculated = false;
+            let (mut j, mut s) = (key & self.mask, 0u32);
+            while self.keys[j as usize] != 0 {
+                stats.hashcmp_count += 1;
+                if self.keys[j as usize] == key {
+                    stats.entrycmp_count += 1;
+                    if !calculated {
+                        calculated = true;
+                        stats.calc_strong_count += 1;
+                    }
+                    let block = self.blocks[j as usize];
+                    if sums.strong(block) == strong {
+                        stats.match_count += 1;
+                        return Some(block);
+                    }
+                }
+                s += 1;
+                j = (j + s) & self.mask;
+            }
+            stats.hashcmp_count += 1;
+            None
+        }
+    }
+
+    fn strong_of(i: u32) -> Vec<u8> {
+        let mut s = vec![0u8; 8];
+        s[..4].copy_from_slice(&i.to_le_bytes());
+        s[7] = 0xa5;
+        s
+    }
+
+    fn window_data(strong: &[u8]) -> Vec<u8> {
+        let mut d = b"SUM:".to_vec();
+        d.extend_from_slice(strong);
+        d.resize(32, 0);
+        d
+    }
+
+    /// Compares results and every counter with the reference for a set of
+    /// queries, twice (the second time long paths come from the cache).
+    fn check(weak: &[u32], strongs: &[Vec<u8>], queries: &[(u32, Vec<u8>)]) {
+        let flat: Vec<u8> = strongs.concat();
+        let sums = BlockSums {
+            weak,
+            strong: &flat,
+            len: 8,
+        };
+        let reference = Reference::build(sums);
+        let index = Index::build(sums).unwrap();
+        assert_eq!(index.keys[..], reference.keys[..]);
+        assert_eq!(index.blocks[..], reference.blocks[..]);
+        assert_eq!(index.bloom[..], reference.bloom[..]);
+        let mut cache = PathCache::default();
+        for round in 0..2 {
+            for (key, strong) in queries {
+                let mut want = MatchStats::default();
+                let found_want = reference.find(*key, strong, sums, &mut want);
+                let mut got = MatchStats::default();
+                let data = window_data(strong);
+                let mut window = WindowStrong::new(&data, StrongKind::Md4);
+                let found = index.find(*key, sums, &mut window, &mut got, &mut cache);
+                assert_eq!(found, found_want, "round {round} key {key:#x}");
+                assert_eq!(got, want, "round {round} key {key:#x}");
+            }
+        }
+    }
+
+    fn rng(seed: &mut u64) -> u32 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        (*seed >> 16) as u32
+    }
+
+    #[test]
+    fn random_tables_agree_with_librsync() {
+        let mut seed = 99u64;
+        let n = 5000;
+        let weak: Vec<u32> = (0..n)
+            .map(|i| if i % 10 == 0 { 0 } else { rng(&mut seed) })
+            .collect();
+        let strongs: Vec<Vec<u8>> = (0..n as u32).map(|i| strong_of(i % 4000)).collect();
+        let mut queries: Vec<(u32, Vec<u8>)> = Vec::new();
+        for i in (0..n).step_by(7) {
+            queries.push((nozero(weak[i]), strongs[i].clone()));
+            queries.push((nozero(weak[i]), strong_of(999_999)));
+            queries.push((rng(&mut seed), strong_of(i as u32)));
+        }
+        check(&weak, &strongs, &queries);
+    }
+
+    #[test]
+    fn floods_agree_with_librsync() {
+        let mut seed = 5u64;
+        // 3000 blocks with one weak sum, 600 with keys that share its start
+        // bucket, 400 random ones, and duplicates among them.
+        let mut weak = Vec::new();
+        let mut strongs = Vec::new();
+        for i in 0..3000u32 {
+            weak.push(0xdead_beef);
+            strongs.push(strong_of(i % 2500));
+        }
+        for i in 0..600u32 {
+            weak.push(0xbeef | (rng(&mut seed) << 16));
+            strongs.push(strong_of(i));
+        }
+        for i in 0..400u32 {
+            weak.push(rng(&mut seed));
+            strongs.push(strong_of(i));
+        }
+        let mut queries = Vec::new();
+        for i in (0..weak.len()).step_by(3) {
+            queries.push((weak[i], strongs[i].clone()));
+            queries.push((weak[i], strong_of(123_456)));
+        }
+        for _ in 0..500 {
+            queries.push((0xbeef | (rng(&mut seed) << 16), strong_of(1)));
+        }
+        check(&weak, &strongs, &queries);
     }
 }

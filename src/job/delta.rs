@@ -44,13 +44,18 @@ impl<'a> Delta<'a> {
             Some(sig) if sig.block_count() > 0 => match sig.index() {
                 Ok((index, sums)) => match sig.magic().weak_kind() {
                     WeakKind::Rollsum => Mode::Rollsum(Box::new(Matcher::new(sig, index, sums))),
-                    WeakKind::RabinKarp => Mode::RabinKarp(Box::new(Matcher::new(sig, index, sums))),
+                    WeakKind::RabinKarp => {
+                        Mode::RabinKarp(Box::new(Matcher::new(sig, index, sums)))
+                    }
                 },
                 Err(e) => Mode::Broken(e),
             },
             _ => Mode::Slack,
         };
-        Delta { header_sent: false, mode }
+        Delta {
+            header_sent: false,
+            mode,
+        }
     }
 
     pub fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
@@ -215,19 +220,26 @@ impl<'a, W: Rolling> Matcher<'a, W> {
         }
         let take = bufs.avail_in().min(wanted - ahead);
         if self.buf.len() - self.end < take {
-            let live = if self.out_data.is_empty() { self.lit_start } else { self.out_data.start };
+            let live = if self.out_data.is_empty() {
+                self.lit_start
+            } else {
+                self.out_data.start
+            };
             if live > 0 {
                 self.buf.copy_within(live..self.end, 0);
                 self.end -= live;
                 self.pos -= live;
                 self.lit_start -= live;
-                self.out_data = self.out_data.start.saturating_sub(live)..self.out_data.end.saturating_sub(live);
+                self.out_data = self.out_data.start.saturating_sub(live)
+                    ..self.out_data.end.saturating_sub(live);
             }
             let need = self.end + take;
             if self.buf.len() < need {
                 let target = wanted.saturating_add(MAX_MISS);
                 let grown = need.max(self.buf.len().saturating_mul(2).min(target));
-                self.buf.try_reserve_exact(grown - self.buf.len()).map_err(|_| Error::Mem)?;
+                self.buf
+                    .try_reserve_exact(grown - self.buf.len())
+                    .map_err(|_| Error::Mem)?;
                 self.buf.resize(grown, 0);
             }
         }
@@ -248,7 +260,11 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             true
         } else if self.pos > self.lit_start {
             let mut cmd = [0u8; 5];
-            let n = encode_literal(&mut cmd, (self.pos - self.lit_start) as u32, &mut core.stats);
+            let n = encode_literal(
+                &mut cmd,
+                (self.pos - self.lit_start) as u32,
+                &mut core.stats,
+            );
             core.tube.write_through(bufs, &cmd[..n]);
             self.out_data = self.lit_start..self.pos;
             self.lit_start = self.pos;
@@ -264,6 +280,7 @@ impl<'a, W: Rolling> Matcher<'a, W> {
     fn scan(&mut self, at_eof: bool, core: &mut Core, bufs: &mut Buffers<'_>) -> Scan {
         let b = self.block_len;
         loop {
+            self.skip_misses();
             let pos = self.pos;
             let end = self.end;
             if at_eof {
@@ -282,11 +299,19 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             };
             let key = nozero(self.weak.match_value());
             let mut window = WindowStrong::new(&self.buf[pos..pos + len], self.strong_kind);
-            match self.index.find(key, self.sums, &mut window, &mut self.match_stats, &mut self.cache) {
+            match self.index.find(
+                key,
+                self.sums,
+                &mut window,
+                &mut self.match_stats,
+                &mut self.cache,
+            ) {
                 Some(block) => {
                     // rs_appendmatch
                     let at = block as u64 * b as u64;
-                    let emitted = if self.match_len > 0 && self.match_pos.checked_add(self.match_len) == Some(at) {
+                    let emitted = if self.match_len > 0
+                        && self.match_pos.checked_add(self.match_len) == Some(at)
+                    {
                         self.match_len += len as u64;
                         false
                     } else {
@@ -304,7 +329,8 @@ impl<'a, W: Rolling> Matcher<'a, W> {
                 }
                 None => {
                     if pos + b < end {
-                        self.weak.rotate(self.buf[pos], self.buf[pos + b], &self.table);
+                        self.weak
+                            .rotate(self.buf[pos], self.buf[pos + b], &self.table);
                     } else {
                         self.weak.roll_out(self.buf[pos]);
                     }
@@ -318,5 +344,43 @@ impl<'a, W: Rolling> Matcher<'a, W> {
                 }
             }
         }
+    }
+
+    /// The common case of the scan, kept tight: full windows whose weak sum
+    /// no block has, while a literal run is pending and below its length
+    /// limit. Each is a lookup that finds nothing and a miss that emits
+    /// nothing, so only the window and the lookup counters move.
+    #[inline]
+    fn skip_misses(&mut self) {
+        let b = self.block_len;
+        if self.match_len > 0 || self.weak.len() != b {
+            return;
+        }
+        let stop = self.end.saturating_sub(b).min(self.lit_start + MAX_MISS);
+        if self.pos >= stop {
+            return;
+        }
+        let index = self.index;
+        let table = &self.table;
+        let mut weak = self.weak;
+        let mut skipped = 0usize;
+        let mut hashcmp = 0i64;
+        let outgoing = &self.buf[self.pos..stop];
+        let incoming = &self.buf[self.pos + b..stop + b];
+        for (&out, &inp) in outgoing.iter().zip(incoming) {
+            let key = nozero(weak.match_value());
+            if index.may_contain(key) {
+                match index.probe_misses(key) {
+                    Some(inspected) => hashcmp += inspected as i64,
+                    None => break,
+                }
+            }
+            weak.rotate(out, inp, table);
+            skipped += 1;
+        }
+        self.weak = weak;
+        self.pos += skipped;
+        self.match_stats.find_count += skipped as i64;
+        self.match_stats.hashcmp_count += hashcmp;
     }
 }
