@@ -33,8 +33,12 @@ impl<B: Basis + ?Sized> Basis for Box<B> {
 }
 
 fn read_from_slice(data: &[u8], pos: u64, buf: &mut [u8]) -> usize {
-    let Ok(start) = usize::try_from(pos) else { return 0 };
-    let Some(rest) = data.get(start..) else { return 0 };
+    let Ok(start) = usize::try_from(pos) else {
+        return 0;
+    };
+    let Some(rest) = data.get(start..) else {
+        return 0;
+    };
     let n = rest.len().min(buf.len());
     buf[..n].copy_from_slice(&rest[..n]);
     n

@@ -29,7 +29,13 @@ pub struct Buffers<'a> {
 impl<'a> Buffers<'a> {
     /// Buffers over `input` and `output`, with the end-of-input flag clear.
     pub fn new(input: &'a [u8], output: &'a mut [u8]) -> Buffers<'a> {
-        Buffers { input, in_pos: 0, eof_in: false, output, out_pos: 0 }
+        Buffers {
+            input,
+            in_pos: 0,
+            eof_in: false,
+            output,
+            out_pos: 0,
+        }
     }
 
     /// Sets the end-of-input flag (`eof_in`): no input follows what `input`
@@ -122,7 +128,8 @@ impl<'a> Buffers<'a> {
     #[inline]
     pub(crate) fn pass_through(&mut self, max: usize) -> usize {
         let n = max.min(self.avail_in()).min(self.avail_out());
-        self.output[self.out_pos..self.out_pos + n].copy_from_slice(&self.input[self.in_pos..self.in_pos + n]);
+        self.output[self.out_pos..self.out_pos + n]
+            .copy_from_slice(&self.input[self.in_pos..self.in_pos + n]);
         self.in_pos += n;
         self.out_pos += n;
         n

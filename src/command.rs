@@ -43,10 +43,15 @@ impl Command {
         match op {
             OP_END => Command::End,
             1..=64 => Command::LiteralImmediate(op),
-            0x41..=0x44 => Command::Literal { len_width: WIDTHS[(op - OP_LITERAL_N1) as usize] },
+            0x41..=0x44 => Command::Literal {
+                len_width: WIDTHS[(op - OP_LITERAL_N1) as usize],
+            },
             OP_COPY_N1_N1..=OP_COPY_N8_N8 => {
                 let k = (op - OP_COPY_N1_N1) as usize;
-                Command::Copy { pos_width: WIDTHS[k / 4], len_width: WIDTHS[k % 4] }
+                Command::Copy {
+                    pos_width: WIDTHS[k / 4],
+                    len_width: WIDTHS[k % 4],
+                }
             }
             _ => Command::Reserved(op),
         }
@@ -56,7 +61,10 @@ impl Command {
     pub fn param_len(self) -> usize {
         match self {
             Command::Literal { len_width } => len_width as usize,
-            Command::Copy { pos_width, len_width } => (pos_width + len_width) as usize,
+            Command::Copy {
+                pos_width,
+                len_width,
+            } => (pos_width + len_width) as usize,
             _ => 0,
         }
     }
@@ -155,10 +163,34 @@ mod tests {
         assert_eq!(Command::decode(64), Command::LiteralImmediate(64));
         assert_eq!(Command::decode(0x41), Command::Literal { len_width: 1 });
         assert_eq!(Command::decode(0x44), Command::Literal { len_width: 8 });
-        assert_eq!(Command::decode(0x45), Command::Copy { pos_width: 1, len_width: 1 });
-        assert_eq!(Command::decode(0x48), Command::Copy { pos_width: 1, len_width: 8 });
-        assert_eq!(Command::decode(0x49), Command::Copy { pos_width: 2, len_width: 1 });
-        assert_eq!(Command::decode(0x54), Command::Copy { pos_width: 8, len_width: 8 });
+        assert_eq!(
+            Command::decode(0x45),
+            Command::Copy {
+                pos_width: 1,
+                len_width: 1
+            }
+        );
+        assert_eq!(
+            Command::decode(0x48),
+            Command::Copy {
+                pos_width: 1,
+                len_width: 8
+            }
+        );
+        assert_eq!(
+            Command::decode(0x49),
+            Command::Copy {
+                pos_width: 2,
+                len_width: 1
+            }
+        );
+        assert_eq!(
+            Command::decode(0x54),
+            Command::Copy {
+                pos_width: 8,
+                len_width: 8
+            }
+        );
         assert_eq!(Command::decode(0x55), Command::Reserved(0x55));
         assert_eq!(Command::decode(0xff), Command::Reserved(0xff));
         assert_eq!(Command::decode(0x4f).param_len(), 8);
@@ -167,7 +199,7 @@ mod tests {
     #[test]
     fn smallest_encodings() {
         let mut stats = Stats::default();
-        let mut lit = |len: u32, stats: &mut Stats| {
+        let lit = |len: u32, stats: &mut Stats| {
             let mut b = [0u8; 5];
             let n = encode_literal(&mut b, len, stats);
             b[..n].to_vec()

@@ -51,15 +51,15 @@ pub use error::{strerror, Error, Result, Status};
 pub use index::MatchStats;
 pub use job::Job;
 pub use magic::{
-    SigMagic, BLAKE2_SUM_LENGTH, DEFAULT_BLOCK_LEN, DEFAULT_MIN_STRONG_LEN, DELTA_MAGIC, MAX_STRONG_SUM_LENGTH,
-    MD4_SUM_LENGTH,
+    SigMagic, BLAKE2_SUM_LENGTH, DEFAULT_BLOCK_LEN, DEFAULT_MIN_STRONG_LEN, DELTA_MAGIC,
+    MAX_STRONG_SUM_LENGTH, MD4_SUM_LENGTH,
 };
 pub use sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
 pub use signature::Signature;
 pub use stats::{log_stats, Stats};
 pub use whole::{
-    delta, delta_buffers, load_signature, patch, run, signature, signature_job, BufferSizes, SignatureOptions,
-    LOADSIG_BUFFER, PATCH_BUFFER,
+    delta, delta_buffers, load_signature, patch, run, signature, signature_job, BufferSizes,
+    SignatureOptions, LOADSIG_BUFFER, PATCH_BUFFER,
 };
 
 /// The library's name and version (`rs_librsync_version`).

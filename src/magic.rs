@@ -87,7 +87,7 @@ impl SigMagic {
 
     /// The longest strong sum this format can hold: 16 for MD4, 32 for BLAKE2.
     pub fn max_strong_len(self) -> usize {
-        self.strong_kind().len()
+        self.strong_kind().digest_len()
     }
 }
 
@@ -110,7 +110,12 @@ mod tests {
         assert_eq!(SigMagic::RkBlake2.strong_kind(), StrongKind::Blake2);
         assert_eq!(SigMagic::Blake2.max_strong_len(), 32);
         assert_eq!(SigMagic::RkMd4.max_strong_len(), 16);
-        for m in [SigMagic::Md4, SigMagic::Blake2, SigMagic::RkMd4, SigMagic::RkBlake2] {
+        for m in [
+            SigMagic::Md4,
+            SigMagic::Blake2,
+            SigMagic::RkMd4,
+            SigMagic::RkBlake2,
+        ] {
             assert_eq!(SigMagic::from_u32(m.as_u32()), Some(m));
             assert_eq!(SigMagic::new(m.weak_kind(), m.strong_kind()), m);
         }

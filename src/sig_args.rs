@@ -82,8 +82,17 @@ pub(crate) fn c_alt_hex(v: u32) -> String {
 /// let args = sig_args(-1, 0, 0, STRONG_LEN_MIN).unwrap();
 /// assert_eq!((args.magic, args.block_len, args.strong_len), (SigMagic::RkBlake2, 2048, 12));
 /// ```
-pub fn sig_args(old_fsize: i64, magic: u32, block_len: usize, strong_len: usize) -> Result<SigArgs> {
-    let magic = if magic == 0 { SigMagic::RkBlake2 as u32 } else { magic };
+pub fn sig_args(
+    old_fsize: i64,
+    magic: u32,
+    block_len: usize,
+    strong_len: usize,
+) -> Result<SigArgs> {
+    let magic = if magic == 0 {
+        SigMagic::RkBlake2 as u32
+    } else {
+        magic
+    };
     let Some(sig_magic) = SigMagic::from_u32(magic) else {
         rs_error!("rs_sig_args", "invalid magic {}", c_alt_hex(magic));
         return Err(Error::BadMagic);
@@ -96,7 +105,11 @@ pub fn sig_args(old_fsize: i64, magic: u32, block_len: usize, strong_len: usize)
     } else {
         (long_sqrt(old_fsize) & !127) as isize as usize
     };
-    let block_len = if block_len == 0 { rec_block_len } else { block_len };
+    let block_len = if block_len == 0 {
+        rec_block_len
+    } else {
+        block_len
+    };
     let min_strong_len = if old_fsize < 0 {
         DEFAULT_MIN_STRONG_LEN
     } else {
@@ -115,12 +128,20 @@ pub fn sig_args(old_fsize: i64, magic: u32, block_len: usize, strong_len: usize)
         );
         strong_len
     } else if strong_len > max_strong_len {
-        rs_error!("rs_sig_args", "invalid strong_len={strong_len} for magic={}", c_alt_hex(magic));
+        rs_error!(
+            "rs_sig_args",
+            "invalid strong_len={strong_len} for magic={}",
+            c_alt_hex(magic)
+        );
         return Err(Error::Param);
     } else {
         strong_len
     };
-    Ok(SigArgs { magic: sig_magic, block_len, strong_len })
+    Ok(SigArgs {
+        magic: sig_magic,
+        block_len,
+        strong_len,
+    })
 }
 
 #[cfg(test)]
@@ -149,7 +170,11 @@ mod tests {
             (1 << 50, 33_554_432, 12),
             (26532, 256, 6),
         ] {
-            assert_eq!(args(fsize, 0, 0, min), (0x72730147, block, strong), "fsize {fsize}");
+            assert_eq!(
+                args(fsize, 0, 0, min),
+                (0x72730147, block, strong),
+                "fsize {fsize}"
+            );
         }
     }
 
@@ -160,9 +185,15 @@ mod tests {
         assert_eq!(args(0, 0, 0, 0), (0x72730147, 256, 32));
         assert_eq!(args(1_000_000, 0x72730136, 0, 0), (0x72730136, 896, 16));
         assert_eq!(args(-1, 0, 0, STRONG_LEN_MIN), (0x72730147, 2048, 12));
-        assert_eq!(args(1_000_000, 0x72730137, 1024, 20), (0x72730137, 1024, 20));
+        assert_eq!(
+            args(1_000_000, 0x72730137, 1024, 20),
+            (0x72730137, 1024, 20)
+        );
         assert_eq!(args(0, 0x72730146, 0, STRONG_LEN_MIN), (0x72730146, 256, 5));
-        assert_eq!(args(1_000_000, 0x72730137, 0, STRONG_LEN_MIN), (0x72730137, 896, 7));
+        assert_eq!(
+            args(1_000_000, 0x72730137, 0, STRONG_LEN_MIN),
+            (0x72730137, 896, 7)
+        );
         assert_eq!(sig_args(-1, 1, 0, 0), Err(Error::BadMagic));
         assert_eq!(sig_args(-1, 0x72730137, 0, 33), Err(Error::Param));
         assert_eq!(sig_args(-1, 0x72730136, 0, 17), Err(Error::Param));

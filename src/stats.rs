@@ -44,13 +44,20 @@ pub struct Stats {
 
 /// Seconds since the epoch, as C's `time(NULL)`.
 pub(crate) fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 impl Stats {
     /// Fresh statistics for a job of kind `op`, started now.
     pub(crate) fn started(op: &'static str) -> Stats {
-        Stats { op, start: now(), ..Stats::default() }
+        Stats {
+            op,
+            start: now(),
+            ..Stats::default()
+        }
     }
 }
 
@@ -58,9 +65,17 @@ impl Stats {
 /// included.
 pub(crate) fn c_fixed(x: f64, prec: usize) -> String {
     if x.is_nan() {
-        if x.is_sign_negative() { "-nan".into() } else { "nan".into() }
+        if x.is_sign_negative() {
+            "-nan".into()
+        } else {
+            "nan".into()
+        }
     } else if x.is_infinite() {
-        if x > 0.0 { "inf".into() } else { "-inf".into() }
+        if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
     } else {
         format!("{x:.prec$}")
     }
@@ -94,7 +109,11 @@ pub(crate) fn format_stats(op: Option<&[u8]>, stats: &Stats) -> Vec<u8> {
         );
     }
     if stats.sig_cmds != 0 {
-        let _ = write!(s, "in-place-signature[{} cmds, {} bytes] ", stats.sig_cmds, stats.sig_bytes);
+        let _ = write!(
+            s,
+            "in-place-signature[{} cmds, {} bytes] ",
+            stats.sig_cmds, stats.sig_bytes
+        );
     }
     if stats.copy_cmds != 0 || stats.false_matches != 0 {
         let _ = write!(
@@ -104,7 +123,11 @@ pub(crate) fn format_stats(op: Option<&[u8]>, stats: &Stats) -> Vec<u8> {
         );
     }
     if stats.sig_blocks != 0 {
-        let _ = write!(s, "signature[{} blocks, {} bytes per block]", stats.sig_blocks, stats.block_len);
+        let _ = write!(
+            s,
+            "signature[{} blocks, {} bytes per block]",
+            stats.sig_blocks, stats.block_len
+        );
     }
     let mut sec = stats.end.wrapping_sub(stats.start) as i32;
     if sec == 0 {
@@ -129,7 +152,11 @@ impl std::fmt::Display for Stats {
     /// The line `rs_format_stats` would build, e.g. `delta statistics:
     /// literal[1 cmds, 3 bytes, 1 cmdbytes] copy[...] speed[...]`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let op = if self.op.is_empty() { None } else { Some(self.op.as_bytes()) };
+        let op = if self.op.is_empty() {
+            None
+        } else {
+            Some(self.op.as_bytes())
+        };
         f.write_str(&String::from_utf8_lossy(&format_stats(op, self)))
     }
 }
@@ -137,14 +164,22 @@ impl std::fmt::Display for Stats {
 /// Logs the statistics line at INFO level without a function name
 /// (`rs_log_stats`). The line is cut to 998 bytes as C's buffer does.
 pub fn log_stats(stats: &Stats) {
-    let op = if stats.op.is_empty() { None } else { Some(stats.op.as_bytes()) };
+    let op = if stats.op.is_empty() {
+        None
+    } else {
+        Some(stats.op.as_bytes())
+    };
     log_stats_text(&format_stats(op, stats));
 }
 
 /// Logs an already formatted statistics text as `rs_log_stats` does.
 pub(crate) fn log_stats_text(text: &[u8]) {
     let text = &text[..text.len().min(998)];
-    crate::trace::log_bytes(crate::trace::LogLevel::Info as i32 | crate::trace::NONAME, "", text);
+    crate::trace::log_bytes(
+        crate::trace::LogLevel::Info as i32 | crate::trace::NONAME,
+        "",
+        text,
+    );
 }
 
 #[cfg(test)]
@@ -153,14 +188,26 @@ mod tests {
 
     #[test]
     fn signature_text() {
-        let s = Stats { op: "signature", sig_blocks: 3, block_len: 2048, start: 5, end: 5, ..Stats::default() };
+        let s = Stats {
+            op: "signature",
+            sig_blocks: 3,
+            block_len: 2048,
+            start: 5,
+            end: 5,
+            ..Stats::default()
+        };
         assert_eq!(
             s.to_string(),
             "signature statistics: signature[3 blocks, 2048 bytes per block] \
              speed[0.0 MB (0.0 MB/s) in, 0.0 MB (0.0 MB/s) out, 1 sec]"
         );
-        let empty = Stats { op: "signature", ..Stats::default() };
-        assert!(empty.to_string().starts_with("signature statistics:  speed["));
+        let empty = Stats {
+            op: "signature",
+            ..Stats::default()
+        };
+        assert!(empty
+            .to_string()
+            .starts_with("signature statistics:  speed["));
     }
 
     #[test]
@@ -188,7 +235,14 @@ mod tests {
 
     #[test]
     fn c_float_specials() {
-        assert_eq!(c_fixed(c_div(0.0, 0.0), 3), if cfg!(target_arch = "x86_64") { "-nan" } else { "nan" });
+        assert_eq!(
+            c_fixed(c_div(0.0, 0.0), 3),
+            if cfg!(target_arch = "x86_64") {
+                "-nan"
+            } else {
+                "nan"
+            }
+        );
         assert_eq!(c_fixed(c_div(1.0, 0.0), 3), "inf");
         assert_eq!(c_fixed(0.25, 1), "0.2");
     }

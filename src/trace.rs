@@ -34,6 +34,9 @@ pub enum LogLevel {
 /// (`RS_LOG_NONAME`).
 pub(crate) const NONAME: i32 = 8;
 
+/// A custom log sink: gets the level and the whole line.
+pub type SinkFn = dyn Fn(i32, &[u8]) + Send + Sync;
+
 /// Where log lines go.
 #[derive(Clone, Default)]
 pub enum Sink {
@@ -45,7 +48,7 @@ pub enum Sink {
     /// A function given the message level and the whole line, newline
     /// included. Lines are bytes because librsync copies file names into them
     /// as they are.
-    Custom(Arc<dyn Fn(i32, &[u8]) + Send + Sync>),
+    Custom(Arc<SinkFn>),
 }
 
 static LEVEL: AtomicI32 = AtomicI32::new(LogLevel::Info as i32);
@@ -167,7 +170,8 @@ mod tests {
 
     fn capture<F: FnOnce()>(f: F) -> Vec<(i32, Vec<u8>)> {
         let _guard = TEST_LOCK.lock().unwrap_or_else(|p| p.into_inner());
-        let lines: Arc<Mutex<Vec<(i32, Vec<u8>)>>> = Arc::default();
+        type Lines = Arc<Mutex<Vec<(i32, Vec<u8>)>>>;
+        let lines: Lines = Arc::default();
         let sink_lines = lines.clone();
         set_sink(Sink::Custom(Arc::new(move |level, line| {
             sink_lines.lock().unwrap().push((level, line.to_vec()))
@@ -182,13 +186,21 @@ mod tests {
     #[test]
     fn line_format_matches_c() {
         let lines = capture(|| {
-            rs_error!("rs_job_complete", "{} job failed: {}", "patch", "stream corrupt");
+            rs_error!(
+                "rs_job_complete",
+                "{} job failed: {}",
+                "patch",
+                "stream corrupt"
+            );
             rs_warn!("rs_sig_args", "w");
             log(LogLevel::Info as i32 | NONAME, "x", format_args!("stats"));
             log(LogLevel::Info as i32, "", format_args!("nofunc"));
             log(LogLevel::Debug as i32, "f", format_args!("hidden"));
         });
-        let text: Vec<String> = lines.iter().map(|(_, l)| String::from_utf8(l.clone()).unwrap()).collect();
+        let text: Vec<String> = lines
+            .iter()
+            .map(|(_, l)| String::from_utf8(l.clone()).unwrap())
+            .collect();
         assert_eq!(
             text,
             [
@@ -220,6 +232,8 @@ mod tests {
             log(2, "f", format_args!("crit shown"));
         });
         assert_eq!(lines.len(), 1);
-        assert!(lines[0].1.starts_with(b"librsync: CRITICAL! (f) crit shown"));
+        assert!(lines[0]
+            .1
+            .starts_with(b"librsync: CRITICAL! (f) crit shown"));
     }
 }

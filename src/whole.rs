@@ -37,7 +37,10 @@ impl BufferSizes {
                 usize::try_from(default).map_err(|_| Error::Mem)
             }
         };
-        Ok((pick(self.input, input_default)?, pick(self.output, output_default)?))
+        Ok((
+            pick(self.input, input_default)?,
+            pick(self.output, output_default)?,
+        ))
     }
 }
 
@@ -97,10 +100,17 @@ pub fn run(
                     if at_end {
                         eof_in = true;
                     } else if let Some(e) = err {
-                        rs_error!("rs_infilebuf_fill", "error filling buf from file: {}", os_error_text(&e));
+                        rs_error!(
+                            "rs_infilebuf_fill",
+                            "error filling buf from file: {}",
+                            os_error_text(&e)
+                        );
                         return Err(Error::Io(Some(e.into())));
                     } else {
-                        rs_error!("rs_infilebuf_fill", "no error bit, but got 0 return when trying to read");
+                        rs_error!(
+                            "rs_infilebuf_fill",
+                            "no error bit, but got 0 return when trying to read"
+                        );
                         return Err(Error::Io(None));
                     }
                 }
@@ -109,7 +119,11 @@ pub fn run(
                 job.stats_mut().in_bytes += n as i64;
             }
         }
-        let out_space: &mut [u8] = if out_ready { &mut outbuf[out_pos..] } else { &mut [] };
+        let out_space: &mut [u8] = if out_ready {
+            &mut outbuf[out_pos..]
+        } else {
+            &mut []
+        };
         let mut bufs = Buffers::new(&inbuf[in_start..in_end], out_space).with_eof(eof_in);
         let status = job.iter(&mut bufs)?;
         in_start += bufs.input_consumed();
@@ -120,7 +134,11 @@ pub fn run(
                 out_ready = true;
             } else if out_pos > 0 {
                 if let Err(e) = out.write_all(&outbuf[..out_pos]) {
-                    rs_error!("rs_outfilebuf_drain", "error draining buf to file: {}", os_error_text(&e));
+                    rs_error!(
+                        "rs_outfilebuf_drain",
+                        "error draining buf to file: {}",
+                        os_error_text(&e)
+                    );
                     return Err(Error::Io(Some(e.into())));
                 }
                 job.stats_mut().out_bytes += out_pos as i64;
@@ -171,7 +189,11 @@ impl Default for SignatureOptions {
 /// assert_eq!(&sig[..12], &[0x72, 0x73, 0x01, 0x47, 0, 0, 8, 0, 0, 0, 0, 32]);
 /// assert_eq!(sig.len(), 12 + 4 + 32);
 /// ```
-pub fn signature<R: Read, W: Write>(mut basis: R, mut out: W, opts: &SignatureOptions) -> Result<Stats> {
+pub fn signature<R: Read, W: Write>(
+    mut basis: R,
+    mut out: W,
+    opts: &SignatureOptions,
+) -> Result<Stats> {
     let mut job = signature_job(opts)?;
     let (in_len, out_len) = signature_buffers(&job, opts)?;
     run(&mut job, &mut basis, Some(&mut out), in_len, out_len)?;
@@ -180,14 +202,18 @@ pub fn signature<R: Read, W: Write>(mut basis: R, mut out: W, opts: &SignatureOp
 
 /// The job `rs_sig_file` runs, with parameters settled for the basis size.
 pub fn signature_job(opts: &SignatureOptions) -> Result<Job<'static>> {
-    let size = opts.basis_size.map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
+    let size = opts
+        .basis_size
+        .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
     let args = sig_args(size, opts.magic as u32, opts.block_len, opts.strong_len)?;
     Ok(Job::signature(args.block_len, args.strong_len, args.magic))
 }
 
 fn signature_buffers(job: &Job<'_>, opts: &SignatureOptions) -> Result<(usize, usize)> {
     let _ = job;
-    let size = opts.basis_size.map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
+    let size = opts
+        .basis_size
+        .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
     let args = sig_args(size, opts.magic as u32, opts.block_len, opts.strong_len)?;
     let (block_len, strong_len) = (args.block_len as i32, args.strong_len as i32);
     opts.buffers.resolve(
@@ -216,7 +242,9 @@ pub fn load_signature<R: Read>(mut input: R, size: Option<u64>) -> Result<(Signa
     }
     run(&mut job, &mut input, None, LOADSIG_BUFFER, 0)?;
     let stats = job.stats().clone();
-    job.take_signature().map(|sig| (sig, stats)).ok_or(Error::InputEnded)
+    job.take_signature()
+        .map(|sig| (sig, stats))
+        .ok_or(Error::InputEnded)
 }
 
 /// Buffer sizes `rs_delta_file` uses for a signature: one block in, a
@@ -237,7 +265,12 @@ pub fn delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<(usize, usiz
 /// delta(&sig, &b"hello world"[..], &mut d, BufferSizes::default()).unwrap();
 /// assert_eq!(d, [0x72, 0x73, 0x02, 0x36, 0x45, 0, 11, 0]); // COPY(0, 11), END
 /// ```
-pub fn delta<R: Read, W: Write>(sig: &Signature, mut new: R, mut out: W, sizes: BufferSizes) -> Result<Stats> {
+pub fn delta<R: Read, W: Write>(
+    sig: &Signature,
+    mut new: R,
+    mut out: W,
+    sizes: BufferSizes,
+) -> Result<Stats> {
     let mut job = Job::delta(sig);
     let (in_len, out_len) = delta_buffers(sig, sizes)?;
     run(&mut job, &mut new, Some(&mut out), in_len, out_len)?;
@@ -257,7 +290,12 @@ pub const PATCH_BUFFER: usize = 64 * 1024;
 /// patch(&b"hello world"[..], &delta[..], &mut out, BufferSizes::default()).unwrap();
 /// assert_eq!(out, b"world!");
 /// ```
-pub fn patch<B: Basis, R: Read, W: Write>(basis: B, mut delta: R, mut out: W, sizes: BufferSizes) -> Result<Stats> {
+pub fn patch<B: Basis, R: Read, W: Write>(
+    basis: B,
+    mut delta: R,
+    mut out: W,
+    sizes: BufferSizes,
+) -> Result<Stats> {
     let mut job = Job::patch(basis);
     let (in_len, out_len) = sizes.resolve(PATCH_BUFFER as i32, PATCH_BUFFER as i32)?;
     run(&mut job, &mut delta, Some(&mut out), in_len, out_len)?;

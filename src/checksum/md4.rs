@@ -59,7 +59,10 @@ impl Md4 {
         let (mut a, mut b, mut c, mut d) = (self.a, self.b, self.c, self.d);
         macro_rules! round1 {
             ($a:ident, $b:ident, $c:ident, $d:ident, $k:expr, $s:expr) => {
-                $a = $a.wrapping_add(f($b, $c, $d)).wrapping_add(x[$k]).rotate_left($s)
+                $a = $a
+                    .wrapping_add(f($b, $c, $d))
+                    .wrapping_add(x[$k])
+                    .rotate_left($s)
             };
         }
         macro_rules! round2 {
@@ -132,7 +135,11 @@ impl Md4 {
     /// the padding in the state: calling it twice gives a different value.
     pub fn result(&mut self) -> [u8; 16] {
         let bits = self.total_n.wrapping_shl(3).to_le_bytes();
-        let pad_len = if self.tail_len < 56 { 56 - self.tail_len } else { 120 - self.tail_len };
+        let pad_len = if self.tail_len < 56 {
+            56 - self.tail_len
+        } else {
+            120 - self.tail_len
+        };
         let mut padding = [0u8; 64];
         padding[0] = 0x80;
         self.update(&padding[..pad_len]);
@@ -169,7 +176,10 @@ mod tests {
             ("a", "bde52cb31de33e46245e05fbdbd6fb24"),
             ("abc", "a448017aaf21d8525fc10ae87aa6729d"),
             ("message digest", "d9130a8164549fe818874806e1c7014b"),
-            ("abcdefghijklmnopqrstuvwxyz", "d79e1c308aa5bbcdeea8ed63df412da9"),
+            (
+                "abcdefghijklmnopqrstuvwxyz",
+                "d79e1c308aa5bbcdeea8ed63df412da9",
+            ),
             (
                 "12345678901234567890123456789012345678901234567890123456789012345678901234567890",
                 "e33b4ddc9c38f2199c3e7b164fcc0536",

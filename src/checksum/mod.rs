@@ -32,7 +32,7 @@ pub enum StrongKind {
 
 impl StrongKind {
     /// Full digest length of this hash.
-    pub fn len(self) -> usize {
+    pub fn digest_len(self) -> usize {
         match self {
             StrongKind::Md4 => crate::magic::MD4_SUM_LENGTH,
             StrongKind::Blake2 => crate::magic::BLAKE2_SUM_LENGTH,
@@ -142,7 +142,10 @@ mod tests {
     #[test]
     fn strong_sums_of_0_to_255() {
         let data: Vec<u8> = (0..=255).collect();
-        assert_eq!(hex(&strong_sum(StrongKind::Md4, &data)[..16]), "298a05bc506e1ecd5a47fd41f874f1d2");
+        assert_eq!(
+            hex(&strong_sum(StrongKind::Md4, &data)[..16]),
+            "298a05bc506e1ecd5a47fd41f874f1d2"
+        );
         assert_eq!(&strong_sum(StrongKind::Md4, &data)[16..], &[0u8; 16]);
         assert_eq!(
             hex(&strong_sum(StrongKind::Blake2, &data)),
@@ -152,6 +155,9 @@ mod tests {
             hex(&strong_sum(StrongKind::Blake2, b"hello world")),
             "256c83b297114d201b30179f3f0ef0cace9783622da5974326b436178aeef610"
         );
-        assert_eq!(hex(&strong_sum(StrongKind::Md4, b"hello world")[..16]), "aa010fbc1d14c795d86ef98c95479d17");
+        assert_eq!(
+            hex(&strong_sum(StrongKind::Md4, b"hello world")[..16]),
+            "aa010fbc1d14c795d86ef98c95479d17"
+        );
     }
 }

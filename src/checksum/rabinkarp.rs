@@ -52,7 +52,11 @@ impl Default for RabinKarp {
 impl RabinKarp {
     /// An empty hash (`rabinkarp_init`): hash 1.
     pub fn new() -> RabinKarp {
-        RabinKarp { count: 0, hash: SEED, mult: 1 }
+        RabinKarp {
+            count: 0,
+            hash: SEED,
+            mult: 1,
+        }
     }
 
     /// Adds bytes at the end (`rabinkarp_update`).
@@ -87,7 +91,9 @@ impl RabinKarp {
     pub fn rollout(&mut self, out: u8) {
         self.count -= 1;
         self.mult = self.mult.wrapping_mul(INVM);
-        self.hash = self.hash.wrapping_sub(self.mult.wrapping_mul((out as u32).wrapping_add(ADJ)));
+        self.hash = self
+            .hash
+            .wrapping_sub(self.mult.wrapping_mul((out as u32).wrapping_add(ADJ)));
     }
 
     /// Slides the window by one byte (`rabinkarp_rotate`).
@@ -139,7 +145,11 @@ impl Rolling for RabinKarp {
 
     #[inline]
     fn rotate(&mut self, out: u8, inp: u8, table: &[u32; 256]) {
-        self.hash = self.hash.wrapping_mul(MULT).wrapping_add(inp as u32).wrapping_sub(table[out as usize]);
+        self.hash = self
+            .hash
+            .wrapping_mul(MULT)
+            .wrapping_add(inp as u32)
+            .wrapping_sub(table[out as usize]);
     }
 }
 

@@ -71,7 +71,10 @@ impl Rollsum {
     pub fn rotate(&mut self, out: u8, inp: u8) {
         self.s1 = self.s1.wrapping_add(inp as u32).wrapping_sub(out as u32);
         let o = out as u32 + CHAR_OFFSET;
-        self.s2 = self.s2.wrapping_add(self.s1).wrapping_sub((self.count as u32).wrapping_mul(o));
+        self.s2 = self
+            .s2
+            .wrapping_add(self.s1)
+            .wrapping_sub((self.count as u32).wrapping_mul(o));
     }
 
     /// Number of bytes in the window.
@@ -116,7 +119,10 @@ impl Rolling for Rollsum {
     #[inline]
     fn rotate(&mut self, out: u8, inp: u8, table: &[u32; 256]) {
         self.s1 = self.s1.wrapping_add(inp as u32).wrapping_sub(out as u32);
-        self.s2 = self.s2.wrapping_add(self.s1).wrapping_sub(table[out as usize]);
+        self.s2 = self
+            .s2
+            .wrapping_add(self.s1)
+            .wrapping_sub(table[out as usize]);
     }
 }
 

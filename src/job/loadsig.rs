@@ -29,7 +29,13 @@ pub(crate) struct LoadSig<'a> {
 
 impl<'a> LoadSig<'a> {
     pub fn new(slot: SigSlot<'a>, file_size: i64) -> LoadSig<'a> {
-        LoadSig { slot, phase: Phase::Magic, magic: 0, block_len: 0, file_size }
+        LoadSig {
+            slot,
+            phase: Phase::Magic,
+            magic: 0,
+            block_len: 0,
+            file_size,
+        }
     }
 
     pub fn set_file_size(&mut self, bytes: i64) {
@@ -67,10 +73,14 @@ impl<'a> LoadSig<'a> {
                     Ok(b) => {
                         let l = i32::from_be_bytes(b);
                         if !(0..=MAX_STRONG_SUM_LENGTH as i32).contains(&l) {
-                            rs_error!("rs_loadsig_s_stronglen", "strong sum length {l} is implausible");
+                            rs_error!(
+                                "rs_loadsig_s_stronglen",
+                                "strong sum length {l} is implausible"
+                            );
                             return Step::Failed(Error::Corrupt);
                         }
-                        let mut sig = match Signature::init(self.magic, self.block_len, l as usize) {
+                        let mut sig = match Signature::init(self.magic, self.block_len, l as usize)
+                        {
                             Ok(sig) => sig,
                             Err(e) => return Step::Failed(e),
                         };
@@ -90,7 +100,11 @@ impl<'a> LoadSig<'a> {
                     Err(e) => return e.into(),
                 },
                 Phase::Strong(weak) => {
-                    let sig = self.slot.get().as_mut().expect("signature made from the header");
+                    let sig = self
+                        .slot
+                        .get()
+                        .as_mut()
+                        .expect("signature made from the header");
                     let len = sig.strong_len();
                     if let Err(e) = core.scoop.readahead(bufs, len) {
                         return e.into();

@@ -50,7 +50,7 @@ pub(crate) struct Core {
 /// Where a loadsig job puts the signature it reads.
 pub(crate) enum SigSlot<'a> {
     Owned(Option<Signature>),
-    #[cfg_attr(not(feature = "capi"), allow(dead_code))]
+    #[allow(dead_code)] // used by the C ABI (src/capi)
     Borrowed(&'a mut Option<Signature>),
 }
 
@@ -98,7 +98,10 @@ pub struct Job<'a> {
 
 impl std::fmt::Debug for Job<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("op", &self.core.stats.op).field("finished", &self.finished).finish()
+        f.debug_struct("Job")
+            .field("op", &self.core.stats.op)
+            .field("finished", &self.finished)
+            .finish()
     }
 }
 
@@ -106,7 +109,11 @@ impl<'a> Job<'a> {
     fn new(op: &'static str, kind: Kind<'a>) -> Job<'a> {
         Job {
             kind,
-            core: Core { stats: Stats::started(op), scoop: Scoop::default(), tube: Tube::default() },
+            core: Core {
+                stats: Stats::started(op),
+                scoop: Scoop::default(),
+                tube: Tube::default(),
+            },
             finished: false,
             final_result: None,
         }
@@ -123,20 +130,29 @@ impl<'a> Job<'a> {
     /// [`Job::signature`] with a magic number that may be 0 (the default) or
     /// invalid (reported as [`Error::BadMagic`] by the first call).
     pub fn signature_raw(block_len: usize, strong_len: usize, magic: u32) -> Job<'static> {
-        Job::new("signature", Kind::Sig(sig::SigGen::new(block_len, strong_len, magic)))
+        Job::new(
+            "signature",
+            Kind::Sig(sig::SigGen::new(block_len, strong_len, magic)),
+        )
     }
 
     /// A job that reads a signature stream (`rs_loadsig_begin`); take the
     /// result with [`Job::take_signature`] once it is done.
     pub fn load_signature() -> Job<'static> {
-        Job::new("loadsig", Kind::LoadSig(loadsig::LoadSig::new(SigSlot::Owned(None), -1)))
+        Job::new(
+            "loadsig",
+            Kind::LoadSig(loadsig::LoadSig::new(SigSlot::Owned(None), -1)),
+        )
     }
 
     /// A loadsig job that puts the signature in `slot` as soon as its header
     /// is read (the C ABI's shape, where the caller holds the signature).
-    #[cfg_attr(not(feature = "capi"), allow(dead_code))]
+    #[allow(dead_code)] // used by the C ABI (src/capi)
     pub(crate) fn load_signature_into(slot: &'a mut Option<Signature>, file_size: i64) -> Job<'a> {
-        Job::new("loadsig", Kind::LoadSig(loadsig::LoadSig::new(SigSlot::Borrowed(slot), file_size)))
+        Job::new(
+            "loadsig",
+            Kind::LoadSig(loadsig::LoadSig::new(SigSlot::Borrowed(slot), file_size)),
+        )
     }
 
     /// Sets the signature stream's size, if known, so that storage can be
@@ -173,14 +189,20 @@ impl<'a> Job<'a> {
     /// A job that reads a delta and writes the new file, copying from `basis`
     /// (`rs_patch_begin`).
     pub fn patch<B: Basis + 'a>(basis: B) -> Job<'a> {
-        Job::new("patch", Kind::Patch(patch::Patch::new(Box::new(basis), None)))
+        Job::new(
+            "patch",
+            Kind::Patch(patch::Patch::new(Box::new(basis), None)),
+        )
     }
 
     /// Like [`Job::patch`], but fails with [`Error::Corrupt`] rather than
     /// write more than `limit` bytes: a small delta can ask for the basis
     /// again and again.
     pub fn patch_with_limit<B: Basis + 'a>(basis: B, limit: u64) -> Job<'a> {
-        Job::new("patch", Kind::Patch(patch::Patch::new(Box::new(basis), Some(limit))))
+        Job::new(
+            "patch",
+            Kind::Patch(patch::Patch::new(Box::new(basis), Some(limit))),
+        )
     }
 
     /// The job's statistics (`rs_job_statistics`).
@@ -209,17 +231,20 @@ impl<'a> Job<'a> {
         let orig_in = bufs.avail_in();
         let orig_out = bufs.avail_out();
         let result = self.work(bufs);
-        if let Ok(_) = result {
-            if orig_in == bufs.avail_in() && orig_out == bufs.avail_out() && orig_in != 0 && orig_out != 0 {
-                rs_error!(
-                    "rs_job_iter",
-                    "internal error: job made no progress [orig_in={orig_in}, orig_out={orig_out}, final_in={}, \
-                     final_out={}]",
-                    bufs.avail_in(),
-                    bufs.avail_out()
-                );
-                return Err(Error::Internal);
-            }
+        if result.is_ok()
+            && orig_in == bufs.avail_in()
+            && orig_out == bufs.avail_out()
+            && orig_in != 0
+            && orig_out != 0
+        {
+            rs_error!(
+                "rs_job_iter",
+                "internal error: job made no progress [orig_in={orig_in}, orig_out={orig_out}, final_in={}, \
+                 final_out={}]",
+                bufs.avail_in(),
+                bufs.avail_out()
+            );
+            return Err(Error::Internal);
         }
         result
     }
@@ -268,7 +293,12 @@ impl<'a> Job<'a> {
         match result {
             Ok(()) => Ok(Status::Done),
             Err(e) => {
-                rs_error!("rs_job_complete", "{} job failed: {}", self.core.stats.op, strerror(e.code()));
+                rs_error!(
+                    "rs_job_complete",
+                    "{} job failed: {}",
+                    self.core.stats.op,
+                    strerror(e.code())
+                );
                 Err(e)
             }
         }

@@ -29,7 +29,12 @@ pub(crate) struct Patch<'a> {
 
 impl<'a> Patch<'a> {
     pub fn new(basis: Box<dyn Basis + 'a>, limit: Option<u64>) -> Patch<'a> {
-        Patch { basis, limit, written: 0, phase: Phase::Header }
+        Patch {
+            basis,
+            limit,
+            written: 0,
+            phase: Phase::Header,
+        }
     }
 
     /// Counts `len` more output bytes against the limit.
@@ -91,7 +96,10 @@ impl<'a> Patch<'a> {
                             let len = read_param(core, bufs, len_width);
                             self.literal(core, len, len_width)
                         }
-                        Command::Copy { pos_width, len_width } => {
+                        Command::Copy {
+                            pos_width,
+                            len_width,
+                        } => {
                             let pos = read_param(core, bufs, pos_width);
                             let len = read_param(core, bufs, len_width);
                             self.copy(core, pos, len, 1 + pos_width as i64 + len_width as i64)
@@ -114,7 +122,10 @@ impl<'a> Patch<'a> {
     /// `rs_patch_s_literal`: queues `len` bytes of input to pass through.
     fn literal(&mut self, core: &mut Core, len: i64, len_width: u8) -> Option<Step> {
         if len <= 0 {
-            rs_error!("rs_patch_s_literal", "invalid length={len} on LITERAL command");
+            rs_error!(
+                "rs_patch_s_literal",
+                "invalid length={len} on LITERAL command"
+            );
             return Some(Step::Failed(Error::Corrupt));
         }
         if !self.within_limit(len as u64) {
@@ -147,7 +158,10 @@ impl<'a> Patch<'a> {
         stats.copy_cmds += 1;
         stats.copy_bytes = stats.copy_bytes.wrapping_add(len);
         stats.copy_cmdbytes += cmd_bytes;
-        self.phase = Phase::Copying { pos: pos as u64, remaining: len as u64 };
+        self.phase = Phase::Copying {
+            pos: pos as u64,
+            remaining: len as u64,
+        };
         None
     }
 
@@ -167,14 +181,20 @@ impl<'a> Patch<'a> {
             }
         };
         let got = if got > want {
-            rs_warn!("rs_patch_s_copying", "copy_cb() returned more than the requested length");
+            rs_warn!(
+                "rs_patch_s_copying",
+                "copy_cb() returned more than the requested length"
+            );
             want
         } else {
             got
         };
         if got == 0 {
             // C would call the callback again forever.
-            rs_error!("rs_patch_s_copying", "basis returned no data at position {pos}");
+            rs_error!(
+                "rs_patch_s_copying",
+                "basis returned no data at position {pos}"
+            );
             return Some(Step::Failed(Error::InputEnded));
         }
         bufs.produce(got);
@@ -182,7 +202,10 @@ impl<'a> Patch<'a> {
         self.phase = if remaining == 0 {
             Phase::CmdByte
         } else {
-            Phase::Copying { pos: pos + got as u64, remaining }
+            Phase::Copying {
+                pos: pos + got as u64,
+                remaining,
+            }
         };
         None
     }
@@ -191,5 +214,7 @@ impl<'a> Patch<'a> {
 /// Reads a big-endian parameter as C does: into a signed 64-bit value, so
 /// that an 8-byte value with the top bit set is negative.
 fn read_param(core: &mut Core, bufs: &mut Buffers<'_>, width: u8) -> i64 {
-    core.scoop.read_netint(bufs, width as usize).expect("parameters were read ahead") as i64
+    core.scoop
+        .read_netint(bufs, width as usize)
+        .expect("parameters were read ahead") as i64
 }

@@ -141,7 +141,10 @@ impl Scoop {
     /// (`rs_suck_netint`), as a `u64`.
     pub fn read_netint(&mut self, bufs: &mut Buffers<'_>, len: usize) -> Result<u64, Short> {
         self.readahead(bufs, len)?;
-        let v = self.peek(bufs, len).iter().fold(0u64, |v, &b| (v << 8) | b as u64);
+        let v = self
+            .peek(bufs, len)
+            .iter()
+            .fold(0u64, |v, &b| (v << 8) | b as u64);
         self.consume(bufs, len);
         Ok(v)
     }

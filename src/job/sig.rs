@@ -25,7 +25,12 @@ pub(crate) struct SigGen {
 
 impl SigGen {
     pub fn new(block_len: usize, strong_len: usize, magic: u32) -> SigGen {
-        SigGen { magic, block_len: block_len as i32, strong_len: strong_len as i32, params: None }
+        SigGen {
+            magic,
+            block_len: block_len as i32,
+            strong_len: strong_len as i32,
+            params: None,
+        }
     }
 
     pub fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
@@ -38,7 +43,11 @@ impl SigGen {
     /// `rs_sig_s_header`: settles the parameters as `rs_signature_init`
     /// does, then queues magic, block length and strong length.
     fn header(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
-        let sig = match Signature::init(self.magic, self.block_len, self.strong_len as isize as usize) {
+        let sig = match Signature::init(
+            self.magic,
+            self.block_len,
+            self.strong_len as isize as usize,
+        ) {
             Ok(sig) => sig,
             Err(e) => return Step::Failed(e),
         };

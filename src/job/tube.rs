@@ -19,7 +19,11 @@ pub(crate) struct Tube {
 
 impl Default for Tube {
     fn default() -> Tube {
-        Tube { buf: [0; 48], len: 0, copy_len: 0 }
+        Tube {
+            buf: [0; 48],
+            len: 0,
+            copy_len: 0,
+        }
     }
 }
 
