@@ -1,0 +1,269 @@
+//! Differential tests against Debian's librsync 2.3.2: for a generated corpus,
+//! every signature format × block length × strong length, our signature and
+//! delta bytes (and their statistics lines) must equal those of Debian's
+//! `rdiff`, and our patch must rebuild the new file.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{rdiff_ok, reference_rdiff, without_speed, Rng, Tally};
+use rsync::{BufferSizes, SigMagic, SignatureOptions};
+
+struct Old {
+    name: String,
+    data: Vec<u8>,
+    news: Vec<(String, Vec<u8>)>,
+}
+
+fn old(name: &str, data: Vec<u8>, news: Vec<(&str, Vec<u8>)>) -> Old {
+    Old {
+        name: name.into(),
+        data,
+        news: news.into_iter().map(|(n, d)| (n.to_string(), d)).collect(),
+    }
+}
+
+/// The corpus: small and boundary cases, edits of random data and text,
+/// repeated blocks, a literal run over 32768 bytes, and a file of a few MiB.
+fn corpus() -> Vec<Old> {
+    let mut rng = Rng::new(2026);
+    let mut out = vec![
+        old(
+            "empty",
+            vec![],
+            vec![("empty", vec![]), ("random5000", rng.bytes(5000))],
+        ),
+        old(
+            "one",
+            vec![b'x'],
+            vec![
+                ("same", vec![b'x']),
+                ("other", vec![b'y']),
+                ("empty", vec![]),
+            ],
+        ),
+    ];
+    for n in [255usize, 256, 257, 2047, 2048, 2049, 4097] {
+        let data = rng.bytes(n);
+        let mut changed = data.clone();
+        changed[n / 2] ^= 0x55;
+        let mut appended = data.clone();
+        appended.extend_from_slice(b"XYZ");
+        let truncated = data[..n - 1].to_vec();
+        out.push(old(
+            &format!("random{n}"),
+            data.clone(),
+            vec![
+                ("same", data),
+                ("changed", changed),
+                ("appended", appended),
+                ("truncated", truncated),
+            ],
+        ));
+    }
+    let random = rng.bytes(60_000);
+    let edited = rng.mutate(&random, 12);
+    let mut long_literal = random[..10_000].to_vec();
+    long_literal.extend(rng.bytes(70_000));
+    long_literal.extend_from_slice(&random[10_000..]);
+    out.push(old(
+        "random60k",
+        random.clone(),
+        vec![("edited", edited), ("long-literal", long_literal)],
+    ));
+    let text = rng.text(40_000);
+    let mut moved = text.clone();
+    let chunk: Vec<u8> = moved.drain(5_000..9_000).collect();
+    moved.splice(30_000..30_000, chunk);
+    out.push(old(
+        "text40k",
+        text.clone(),
+        vec![("edited", rng.mutate(&text, 8)), ("moved", moved)],
+    ));
+    // Runs of repeated blocks: lowest-index duplicate, non-merging copies.
+    let block_a = rng.bytes(256);
+    let block_b = rng.bytes(256);
+    let mut repeated = Vec::new();
+    for i in 0..24 {
+        repeated.extend_from_slice(if i % 5 == 3 { &block_b } else { &block_a });
+    }
+    let mut rearranged = block_b.clone();
+    rearranged.extend_from_slice(&block_a);
+    rearranged.extend_from_slice(&block_a);
+    rearranged.extend_from_slice(&repeated[1000..3000]);
+    out.push(old(
+        "repeated",
+        repeated,
+        vec![("rearranged", rearranged), ("zeros", vec![0; 10_000])],
+    ));
+    let big = rng.bytes(3 << 20);
+    let big_edited = rng.mutate(&big, 40);
+    out.push(old("big3m", big, vec![("edited", big_edited)]));
+    out
+}
+
+const BLOCK_LENS: [usize; 6] = [1, 7, 64, 256, 2048, 0];
+const STRONG_LENS: [(i64, &str); 3] = [(0, "0"), (-1, "-1"), (8, "8")];
+
+fn run_magic(magic: SigMagic, hash: &str, rollsum: &str) {
+    let Some(rdiff) = reference_rdiff() else {
+        return;
+    };
+    let dir = common::scratch(&format!("differential-{hash}-{rollsum}"));
+    let mut tally = Tally::new(match magic {
+        SigMagic::Md4 => "differential rollsum+md4",
+        SigMagic::Blake2 => "differential rollsum+blake2",
+        SigMagic::RkMd4 => "differential rabinkarp+md4",
+        SigMagic::RkBlake2 => "differential rabinkarp+blake2",
+    });
+    for o in corpus() {
+        let old_path = dir.join(format!("{}.old", o.name));
+        fs::write(&old_path, &o.data).unwrap();
+        for &block in &BLOCK_LENS {
+            // Byte-sized blocks of multi-MiB files make signatures 36x larger
+            // than the file; keep them to the small files.
+            if block < 64 && o.data.len() > 100_000 {
+                continue;
+            }
+            for &(strong, strong_arg) in &STRONG_LENS {
+                let case = format!("{} -H {hash} -R {rollsum} -b {block} -S {strong}", o.name);
+                compare_case(
+                    rdiff, &dir, &o, &old_path, magic, hash, rollsum, block, strong, strong_arg,
+                    &case, &mut tally,
+                );
+            }
+        }
+    }
+    tally.finish();
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compare_case(
+    rdiff: &Path,
+    dir: &Path,
+    o: &Old,
+    old_path: &Path,
+    magic: SigMagic,
+    hash: &str,
+    rollsum: &str,
+    block: usize,
+    strong: i64,
+    strong_arg: &str,
+    case: &str,
+    tally: &mut Tally,
+) {
+    let ref_sig = dir.join("ref.sig");
+    let block_arg = block.to_string();
+    let sig_stderr = rdiff_ok(
+        rdiff,
+        &[
+            "-s",
+            "-f",
+            "-H",
+            hash,
+            "-R",
+            rollsum,
+            "-b",
+            &block_arg,
+            "-S",
+            strong_arg,
+            "signature",
+            old_path.to_str().unwrap(),
+            ref_sig.to_str().unwrap(),
+        ],
+    );
+    let want_sig = fs::read(&ref_sig).unwrap();
+    let opts = SignatureOptions {
+        magic,
+        block_len: block,
+        strong_len: strong as isize as usize,
+        basis_size: Some(o.data.len() as u64),
+        buffers: BufferSizes::default(),
+    };
+    let mut our_sig = Vec::new();
+    let sig_stats = rsync::signature(&o.data[..], &mut our_sig, &opts).unwrap();
+    tally.check(our_sig == want_sig, || {
+        format!("signature bytes differ: {case}")
+    });
+    let want_line = sig_stderr
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim_start_matches("librsync: ");
+    let our_line = sig_stats.to_string();
+    tally.check(without_speed(want_line) == without_speed(&our_line), || {
+        format!("signature stats differ: {case}: {want_line} vs {our_line}")
+    });
+
+    for (new_name, new) in &o.news {
+        let new_path = dir.join("new");
+        fs::write(&new_path, new).unwrap();
+        let ref_delta = dir.join("ref.delta");
+        let stderr = rdiff_ok(
+            rdiff,
+            &[
+                "-s",
+                "-f",
+                "delta",
+                ref_sig.to_str().unwrap(),
+                new_path.to_str().unwrap(),
+                ref_delta.to_str().unwrap(),
+            ],
+        );
+        let want_delta = fs::read(&ref_delta).unwrap();
+        let (sig, load_stats) =
+            rsync::load_signature(&want_sig[..], Some(want_sig.len() as u64)).unwrap();
+        let mut our_delta = Vec::new();
+        let delta_stats =
+            rsync::delta(&sig, &new[..], &mut our_delta, BufferSizes::default()).unwrap();
+        let case = format!("{case} new={new_name}");
+        tally.check(our_delta == want_delta, || {
+            format!("delta bytes differ: {case}")
+        });
+        let lines: Vec<&str> = stderr
+            .lines()
+            .map(|l| l.trim_start_matches("librsync: "))
+            .collect();
+        let ours = [
+            load_stats.to_string(),
+            sig.format_match_stats(),
+            delta_stats.to_string(),
+        ];
+        for (want, got) in lines.iter().zip(ours.iter()) {
+            tally.check(without_speed(want) == without_speed(got), || {
+                format!("stats differ: {case}: {want} vs {got}")
+            });
+        }
+        let mut rebuilt = Vec::new();
+        rsync::patch(
+            &o.data[..],
+            &our_delta[..],
+            &mut rebuilt,
+            BufferSizes::default(),
+        )
+        .unwrap();
+        tally.check(&rebuilt == new, || format!("patch did not rebuild: {case}"));
+    }
+}
+
+#[test]
+fn rollsum_md4_matches_rdiff() {
+    run_magic(SigMagic::Md4, "md4", "rollsum");
+}
+
+#[test]
+fn rollsum_blake2_matches_rdiff() {
+    run_magic(SigMagic::Blake2, "blake2", "rollsum");
+}
+
+#[test]
+fn rabinkarp_md4_matches_rdiff() {
+    run_magic(SigMagic::RkMd4, "md4", "rabinkarp");
+}
+
+#[test]
+fn rabinkarp_blake2_matches_rdiff() {
+    run_magic(SigMagic::RkBlake2, "blake2", "rabinkarp");
+}
