@@ -44,26 +44,72 @@ impl BufferSizes {
     }
 }
 
-/// Fills like `fread`: as much as `buf` takes unless the reader ends or
-/// fails. Returns the count, and whether it reached the end or an error.
-fn fread(reader: &mut dyn Read, buf: &mut [u8]) -> (usize, bool, Option<io::Error>) {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => return (got, true, None),
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return (got, false, Some(e)),
-        }
-    }
-    (got, false, None)
+/// Input is read in pieces of at most this many bytes, so that a buffer
+/// size taken from a signature header costs memory only as data arrives.
+const READ_STEP: usize = 256 * 1024;
+
+/// Output buffers are not made larger than this: the bytes written do not
+/// depend on the output buffer size, only how many calls it takes.
+const MAX_OUT_BUFFER: usize = 1 << 20;
+
+/// An input buffer that fills like C's `fread(buf, 1, limit, f)`: up to
+/// `limit` bytes unless the reader ends or fails first. It grows only as
+/// data arrives.
+struct InBuf {
+    buf: Vec<u8>,
+    limit: usize,
+    start: usize,
+    end: usize,
 }
 
-fn alloc(len: usize) -> Result<Vec<u8>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Error::Mem)?;
-    v.resize(len, 0);
-    Ok(v)
+/// What a fill saw besides data.
+struct Filled {
+    at_end: bool,
+    error: Option<io::Error>,
+}
+
+impl InBuf {
+    fn new(limit: usize) -> InBuf {
+        InBuf {
+            buf: Vec::new(),
+            limit,
+            start: 0,
+            end: 0,
+        }
+    }
+
+    fn data(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    fn fill(&mut self, reader: &mut dyn Read) -> Result<Filled> {
+        let mut filled = 0;
+        let mut at_end = false;
+        let mut error = None;
+        while filled < self.limit {
+            if filled == self.buf.len() {
+                let add = (self.limit - filled).min(READ_STEP.max(filled));
+                self.buf.try_reserve(add).map_err(|_| Error::Mem)?;
+                self.buf.resize(filled + add, 0);
+            }
+            let end = self.buf.len().min(self.limit);
+            match reader.read(&mut self.buf[filled..end]) {
+                Ok(0) => {
+                    at_end = true;
+                    break;
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        self.start = 0;
+        self.end = filled;
+        Ok(Filled { at_end, error })
+    }
 }
 
 /// Runs `job` to the end, reading `input` and writing `output`, with buffers
@@ -71,7 +117,8 @@ fn alloc(len: usize) -> Result<Vec<u8>> {
 ///
 /// As in C, a failing job's output still in the buffer is not written, and
 /// read errors are logged (`error filling buf from file: ...`). The job's
-/// [`Stats`] count the bytes read and written.
+/// [`Stats`] count the bytes read and written. Buffers take memory only as
+/// data needs it.
 pub fn run(
     job: &mut Job<'_>,
     input: &mut dyn Read,
@@ -79,9 +126,15 @@ pub fn run(
     in_len: usize,
     out_len: usize,
 ) -> Result<()> {
-    let mut inbuf = alloc(in_len)?;
-    let mut outbuf = alloc(if output.is_some() { out_len } else { 0 })?;
-    let (mut in_start, mut in_end) = (0usize, 0usize);
+    let mut inbuf = InBuf::new(in_len);
+    let out_size = if output.is_some() {
+        out_len.clamp(1, MAX_OUT_BUFFER)
+    } else {
+        0
+    };
+    let mut outbuf = Vec::new();
+    outbuf.try_reserve_exact(out_size).map_err(|_| Error::Mem)?;
+    outbuf.resize(out_size, 0);
     let mut eof_in = false;
     let mut file_eof = false;
     // C's drain callback sets up the output buffer on its first call, after
@@ -93,13 +146,14 @@ pub fn run(
         if !eof_in {
             if file_eof {
                 eof_in = true;
-            } else if in_start == in_end {
-                let (n, at_end, err) = fread(input, &mut inbuf);
-                file_eof = at_end;
+            } else if inbuf.data().is_empty() {
+                let filled = inbuf.fill(input)?;
+                file_eof = filled.at_end;
+                let n = inbuf.data().len();
                 if n == 0 {
-                    if at_end {
+                    if filled.at_end {
                         eof_in = true;
-                    } else if let Some(e) = err {
+                    } else if let Some(e) = filled.error {
                         rs_error!(
                             "rs_infilebuf_fill",
                             "error filling buf from file: {}",
@@ -114,8 +168,6 @@ pub fn run(
                         return Err(Error::Io(None));
                     }
                 }
-                in_start = 0;
-                in_end = n;
                 job.stats_mut().in_bytes += n as i64;
             }
         }
@@ -124,10 +176,11 @@ pub fn run(
         } else {
             &mut []
         };
-        let mut bufs = Buffers::new(&inbuf[in_start..in_end], out_space).with_eof(eof_in);
+        let mut bufs = Buffers::new(inbuf.data(), out_space).with_eof(eof_in);
         let status = job.iter(&mut bufs)?;
-        in_start += bufs.input_consumed();
-        out_pos += bufs.output_produced();
+        let (consumed, produced) = (bufs.input_consumed(), bufs.output_produced());
+        inbuf.start += consumed;
+        out_pos += produced;
         // rs_outfilebuf_drain
         if let Some(out) = output.as_deref_mut() {
             if !out_ready {
