@@ -78,14 +78,41 @@ pub(crate) struct WindowStrong<'w> {
     data: &'w [u8],
     kind: StrongKind,
     sum: Option<StrongSum>,
+    /// An earlier window and its strong sum: if its bytes are the same,
+    /// its sum is reused (runs of zeros hash the same window again and again).
+    previous: Option<(&'w [u8], StrongSum)>,
+    /// Whether the sum was worked out during this lookup.
+    computed: bool,
 }
 
 impl<'w> WindowStrong<'w> {
+    #[cfg(test)]
     pub fn new(data: &'w [u8], kind: StrongKind) -> WindowStrong<'w> {
+        WindowStrong::with_previous(data, kind, None)
+    }
+
+    /// A window that may reuse the strong sum of `previous` if it has the
+    /// same bytes.
+    pub fn with_previous(
+        data: &'w [u8],
+        kind: StrongKind,
+        previous: Option<(&'w [u8], StrongSum)>,
+    ) -> WindowStrong<'w> {
         WindowStrong {
             data,
             kind,
             sum: None,
+            previous,
+            computed: false,
+        }
+    }
+
+    /// The strong sum, if this lookup needed it.
+    pub fn computed_sum(&self) -> Option<StrongSum> {
+        if self.computed {
+            self.sum
+        } else {
+            None
         }
     }
 
@@ -93,7 +120,11 @@ impl<'w> WindowStrong<'w> {
     fn get(&mut self, counters: &mut Counters) -> &StrongSum {
         if self.sum.is_none() {
             counters.calc = 1;
-            self.sum = Some(self.compute());
+            self.computed = true;
+            self.sum = Some(match self.previous {
+                Some((bytes, sum)) if bytes == self.data => sum,
+                _ => self.compute(),
+            });
         }
         self.sum.as_ref().expect("just computed")
     }
@@ -131,17 +162,37 @@ fn fingerprint(hasher: &RandomState, key: u32, strong: &[u8]) -> u64 {
     hasher.hash_one((key, strong))
 }
 
+/// Hashes a fingerprint to itself: fingerprints are already keyed hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | b as u64;
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
 /// A map from fingerprints to values, tolerant of fingerprint collisions:
 /// a value is only returned if `same` confirms it.
 struct FpMap<V> {
-    map: HashMap<u64, V>,
+    map: HashMap<u64, V, std::hash::BuildHasherDefault<PassThrough>>,
     collided: Vec<(u64, V)>,
 }
 
 impl<V> FpMap<V> {
     fn new() -> FpMap<V> {
         FpMap {
-            map: HashMap::new(),
+            map: HashMap::default(),
             collided: Vec::new(),
         }
     }
@@ -199,6 +250,20 @@ pub(crate) struct PathCache {
     hasher: RandomState,
     summaries: HashMap<u32, PathSummary>,
     entries: usize,
+    /// The last lookup answered from a summary, replayed when the same window
+    /// sum comes again (a run of equal windows in a flood).
+    last: Option<LastLookup>,
+}
+
+/// A summary lookup and what it counted.
+#[derive(Clone, Copy)]
+struct LastLookup {
+    start: u32,
+    key: u32,
+    strong: StrongSum,
+    found: Option<u32>,
+    hashcmp: i64,
+    entrycmp: i64,
 }
 
 /// A probe path that was too long to walk block by block while building.
@@ -407,8 +472,10 @@ impl Index {
         cache: &mut PathCache,
     ) -> Option<u32> {
         let start = key & self.mask;
-        if !cache.summaries.is_empty() && cache.summaries.contains_key(&start) {
-            return self.find_on_summary(key, start, sums, window, stats, cache);
+        if !cache.summaries.is_empty() {
+            if let Some(found) = self.find_on_summary(key, start, sums, window, stats, cache) {
+                return found;
+            }
         }
         let mut c = Counters::default();
         let mut bucket = start as usize;
@@ -432,12 +499,16 @@ impl Index {
             if pos == WALK_LIMIT && self.summarise(start, sums, cache).is_ok() {
                 // Only the strong sum computed so far carries over.
                 stats.calc_strong_count += c.calc;
-                return self.find_on_summary(key, start, sums, window, stats, cache);
+                return self
+                    .find_on_summary(key, start, sums, window, stats, cache)
+                    .flatten();
             }
             bucket = (bucket + pos as usize) & self.mask as usize;
         }
     }
 
+    /// Answers a lookup from the summary of its probe path; `None` if that
+    /// path has no summary.
     fn find_on_summary(
         &self,
         key: u32,
@@ -445,32 +516,49 @@ impl Index {
         sums: BlockSums<'_>,
         window: &mut WindowStrong<'_>,
         stats: &mut MatchStats,
-        cache: &PathCache,
-    ) -> Option<u32> {
-        let summary = &cache.summaries[&start];
+        cache: &mut PathCache,
+    ) -> Option<Option<u32>> {
         let mut c = Counters::default();
+        // The same key with the same strong sum as last time: same answer.
+        if let Some(last) = cache.last.filter(|l| l.start == start && l.key == key) {
+            if last.strong[..sums.len] == window.get(&mut c)[..sums.len] {
+                c.hashcmp = last.hashcmp;
+                c.entrycmp = last.entrycmp;
+                commit(stats, &c, last.found.is_some());
+                return Some(last.found);
+            }
+        }
+        let summary = cache.summaries.get(&start)?;
         let Some(&count) = summary.key_counts.get(&key) else {
             c.hashcmp = summary.empty_pos as i64 + 1;
             commit(stats, &c, false);
-            return None;
+            return Some(None);
         };
         let sum = *window.get(&mut c);
-        let sum = &sum[..sums.len];
-        let fp = fingerprint(&cache.hasher, key, sum);
-        match summary.entries.get(fp, |e| sums.is(e.block, key, sum)) {
+        let prefix = &sum[..sums.len];
+        let fp = fingerprint(&cache.hasher, key, prefix);
+        let found = match summary.entries.get(fp, |e| sums.is(e.block, key, prefix)) {
             Some(e) => {
                 c.hashcmp = e.pos as i64 + 1;
                 c.entrycmp = e.rank as i64 + 1;
-                commit(stats, &c, true);
                 Some(e.block)
             }
             None => {
                 c.hashcmp = summary.empty_pos as i64 + 1;
                 c.entrycmp = count as i64;
-                commit(stats, &c, false);
                 None
             }
-        }
+        };
+        cache.last = Some(LastLookup {
+            start,
+            key,
+            strong: sum,
+            found,
+            hashcmp: c.hashcmp,
+            entrycmp: c.entrycmp,
+        });
+        commit(stats, &c, found.is_some());
+        Some(found)
     }
 
     /// Summarises the probe path from `start` into the cache, unless the

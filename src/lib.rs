@@ -16,8 +16,10 @@
 //! let mut new = old.clone();
 //! new.splice(1000..1000, b"a change".iter().copied());
 //!
+//! // Knowing the basis size lets signature() pick the recommended block length.
+//! let opts = SignatureOptions { basis_size: Some(old.len() as u64), ..Default::default() };
 //! let mut sig = Vec::new();
-//! signature(&old[..], &mut sig, &SignatureOptions::default()).unwrap();
+//! signature(&old[..], &mut sig, &opts).unwrap();
 //! let (sig, _) = load_signature(&sig[..], None).unwrap();
 //! let mut d = Vec::new();
 //! delta(&sig, &new[..], &mut d, BufferSizes::default()).unwrap();

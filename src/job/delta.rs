@@ -14,7 +14,7 @@ use std::ops::Range;
 
 use super::{Core, Step};
 use crate::buffers::Buffers;
-use crate::checksum::{nozero, RabinKarp, Rolling, Rollsum, StrongKind, WeakKind};
+use crate::checksum::{nozero, RabinKarp, Rolling, Rollsum, StrongKind, StrongSum, WeakKind};
 use crate::command::{encode_copy, encode_literal, OP_END};
 use crate::error::{Error, Result};
 use crate::index::{BlockSums, Index, MatchStats, PathCache, WindowStrong};
@@ -132,6 +132,11 @@ struct Matcher<'a, W: Rolling> {
     lit_start: usize,
     /// Literal data of an emitted command, still to be written.
     out_data: Range<usize>,
+    /// Stream offset of `buf[0]`.
+    buf_offset: u64,
+    /// The last window whose strong sum was computed: stream offset, length
+    /// and sum.
+    last_hashed: Option<(u64, usize, StrongSum)>,
     /// Pending match, if `match_len > 0`.
     match_pos: u64,
     match_len: u64,
@@ -157,6 +162,8 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             pos: 0,
             lit_start: 0,
             out_data: 0..0,
+            buf_offset: 0,
+            last_hashed: None,
             match_pos: 0,
             match_len: 0,
             scanned: false,
@@ -227,6 +234,7 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             };
             if live > 0 {
                 self.buf.copy_within(live..self.end, 0);
+                self.buf_offset += live as u64;
                 self.end -= live;
                 self.pos -= live;
                 self.lit_start -= live;
@@ -298,14 +306,23 @@ impl<'a, W: Rolling> Matcher<'a, W> {
                 self.weak.len()
             };
             let key = nozero(self.weak.match_value());
-            let mut window = WindowStrong::new(&self.buf[pos..pos + len], self.strong_kind);
-            match self.index.find(
+            let previous = self.last_hashed.and_then(|(at, n, sum)| {
+                let start = usize::try_from(at.checked_sub(self.buf_offset)?).ok()?;
+                Some((self.buf.get(start..start + n)?, sum))
+            });
+            let data = &self.buf[pos..pos + len];
+            let mut window = WindowStrong::with_previous(data, self.strong_kind, previous);
+            let found = self.index.find(
                 key,
                 self.sums,
                 &mut window,
                 &mut self.match_stats,
                 &mut self.cache,
-            ) {
+            );
+            if let Some(sum) = window.computed_sum() {
+                self.last_hashed = Some((self.buf_offset + pos as u64, len, sum));
+            }
+            match found {
                 Some(block) => {
                     // rs_appendmatch
                     let at = block as u64 * b as u64;
