@@ -267,3 +267,75 @@ fn rabinkarp_md4_matches_rdiff() {
 fn rabinkarp_blake2_matches_rdiff() {
     run_magic(SigMagic::RkBlake2, "blake2", "rabinkarp");
 }
+
+/// A signature of `n` blocks that all have the weak sum of a block of
+/// zeros, with random strong sums, and the true strong sum of the zero block
+/// at index `real_at` (bad-inputs.md R4b, at a size C handles quickly).
+fn flood_signature(n: usize, real_at: Option<usize>, rng: &mut Rng) -> Vec<u8> {
+    let block = vec![0u8; 2048];
+    let weak = rsync::checksum::weak_sum(rsync::checksum::WeakKind::RabinKarp, &block);
+    let strong = rsync::checksum::strong_sum(rsync::checksum::StrongKind::Blake2, &block);
+    let mut sig = vec![0x72, 0x73, 0x01, 0x47, 0, 0, 8, 0, 0, 0, 0, 32];
+    for i in 0..n {
+        sig.extend_from_slice(&weak.to_be_bytes());
+        if Some(i) == real_at {
+            sig.extend_from_slice(&strong);
+        } else {
+            sig.extend_from_slice(&rng.bytes(32));
+        }
+    }
+    sig
+}
+
+#[test]
+fn hash_flood_deltas_match_rdiff() {
+    let Some(rdiff) = reference_rdiff() else {
+        return;
+    };
+    let dir = common::scratch("differential-flood");
+    let mut rng = Rng::new(77);
+    let mut tally = Tally::new("differential hash flood");
+    let mut zeros_and_data = vec![0u8; 100_000];
+    zeros_and_data.extend(rng.bytes(20_000));
+    zeros_and_data.extend(vec![0u8; 9_000]);
+    for (n, real_at) in [
+        (1, None),
+        (1, Some(0)),
+        (300, None),
+        (300, Some(150)),
+        (1200, Some(1199)),
+    ] {
+        let sig_bytes = flood_signature(n, real_at, &mut rng);
+        let sig_path = dir.join("flood.sig");
+        let new_path = dir.join("new");
+        let ref_delta = dir.join("ref.delta");
+        fs::write(&sig_path, &sig_bytes).unwrap();
+        fs::write(&new_path, &zeros_and_data).unwrap();
+        let stderr = rdiff_ok(
+            rdiff,
+            &[
+                "-s",
+                "-f",
+                "delta",
+                sig_path.to_str().unwrap(),
+                new_path.to_str().unwrap(),
+                ref_delta.to_str().unwrap(),
+            ],
+        );
+        let (sig, _) = rsync::load_signature(&sig_bytes[..], None).unwrap();
+        let mut ours = Vec::new();
+        rsync::delta(&sig, &zeros_and_data[..], &mut ours, BufferSizes::default()).unwrap();
+        tally.check(ours == fs::read(&ref_delta).unwrap(), || {
+            format!("flood n={n} real={real_at:?}: delta differs")
+        });
+        let want = stderr
+            .lines()
+            .nth(1)
+            .unwrap_or("")
+            .trim_start_matches("librsync: ")
+            .to_string();
+        let got = sig.format_match_stats();
+        tally.check(want == got, || format!("flood n={n}: {want} vs {got}"));
+    }
+    tally.finish();
+}
