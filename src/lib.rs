@@ -66,3 +66,8 @@ pub use whole::{
 
 /// The library's name and version (`rs_librsync_version`).
 pub const LIBRSYNC_VERSION: &str = "librsync 2.3.2";
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -260,6 +260,11 @@ impl<'a> Job<'a> {
     }
 
     fn work(&mut self, bufs: &mut Buffers<'_>) -> Result<Status> {
+        if let Some(Err(e)) = &self.final_result {
+            // A failed job stays failed (C would run the failing state again).
+            let e = e.clone();
+            return self.complete(Err(e));
+        }
         let result = loop {
             let mut step = self.core.tube.catchup(bufs, &mut self.core.scoop);
             if step == Step::Done && !self.finished {
@@ -302,5 +307,50 @@ impl<'a> Job<'a> {
                 Err(e)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iter_all(job: &mut Job<'_>, input: &[u8], out: &mut [u8]) -> Result<Status> {
+        let mut bufs = Buffers::new(input, out).with_eof(true);
+        job.iter(&mut bufs)
+    }
+
+    #[test]
+    fn a_failed_job_stays_failed() {
+        let _guard = crate::trace::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        crate::trace::set_sink(crate::trace::Sink::Silent);
+        let mut job = Job::patch(&b"basis"[..]);
+        let mut out = [0u8; 16];
+        // A reserved opcode, then what would be a valid END.
+        let delta = [0x72, 0x73, 0x02, 0x36, 0x55, 0x00];
+        assert_eq!(iter_all(&mut job, &delta, &mut out), Err(Error::Corrupt));
+        assert_eq!(
+            iter_all(&mut job, &delta[5..], &mut out),
+            Err(Error::Corrupt)
+        );
+        assert_eq!(job.result(), Some(&Err(Error::Corrupt)));
+        crate::trace::set_sink(crate::trace::Sink::Stderr);
+    }
+
+    #[test]
+    fn done_then_called_again() {
+        let mut job = Job::patch(&b"basis"[..]);
+        let mut out = [0u8; 16];
+        let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 5, 0];
+        assert_eq!(iter_all(&mut job, &delta, &mut out), Ok(Status::Done));
+        // No input: still done. Input and output both available: no progress.
+        assert_eq!(iter_all(&mut job, &[], &mut out), Ok(Status::Done));
+        let _guard = crate::trace::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        crate::trace::set_sink(crate::trace::Sink::Silent);
+        assert_eq!(iter_all(&mut job, b"x", &mut out), Err(Error::Internal));
+        crate::trace::set_sink(crate::trace::Sink::Stderr);
     }
 }
