@@ -87,6 +87,15 @@ impl<R: Read + Seek> SeekBasis<R> {
     }
 }
 
+impl<R> SeekBasis<R> {
+    /// Sets the descriptor number the end-of-file message shows
+    /// (`unexpected eof on fdN`), e.g. 0 for a basis read from stdin.
+    pub fn with_fd(mut self, fd: i32) -> SeekBasis<R> {
+        self.fd = fd;
+        self
+    }
+}
+
 impl SeekBasis<std::fs::File> {
     /// Wraps a file; its descriptor number appears in the end-of-file
     /// message as in C.

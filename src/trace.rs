@@ -32,7 +32,7 @@ pub enum LogLevel {
 
 /// Flag added to a level to leave the function name out of the line
 /// (`RS_LOG_NONAME`).
-pub(crate) const NONAME: i32 = 8;
+pub const NONAME: i32 = 8;
 
 /// A custom log sink: gets the level and the whole line.
 pub type SinkFn = dyn Fn(i32, &[u8]) + Send + Sync;
@@ -103,9 +103,10 @@ fn enabled(level: i32) -> bool {
     level <= LEVEL.load(Ordering::Relaxed)
 }
 
-/// Logs a message given as bytes; `func` is the C function name librsync
-/// would show. `flags` is a level, optionally with [`NONAME`].
-pub(crate) fn log_bytes(flags: i32, func: &str, message: &[u8]) {
+/// Logs a message given as bytes, as librsync's `rs_log0` does; `func` is
+/// the C function name librsync would show. `flags` is a level, optionally
+/// with [`NONAME`].
+pub fn log_bytes(flags: i32, func: &str, message: &[u8]) {
     let level = flags & 7;
     if !enabled(level) {
         return;
@@ -137,7 +138,7 @@ pub(crate) fn log_bytes(flags: i32, func: &str, message: &[u8]) {
 }
 
 /// Logs a formatted message (see [`log_bytes`]).
-pub(crate) fn log(flags: i32, func: &str, args: fmt::Arguments<'_>) {
+pub fn log(flags: i32, func: &str, args: fmt::Arguments<'_>) {
     if enabled(flags & 7) {
         log_bytes(flags, func, args.to_string().as_bytes());
     }
