@@ -29,11 +29,13 @@
 //! assert!(d.len() < 800);
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod basis;
 mod buffers;
+#[cfg(feature = "capi")]
+pub mod capi;
 pub mod checksum;
 mod command;
 mod error;

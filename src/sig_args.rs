@@ -52,6 +52,19 @@ pub(crate) fn long_sqrt(v: i64) -> i32 {
     root as i32
 }
 
+/// The block length `rs_sig_args` recommends for a file size: 2048 when
+/// unknown (negative), 256 up to 64 KiB, else the square root rounded down
+/// to a multiple of 128.
+pub(crate) fn recommended_block_len(old_fsize: i64) -> usize {
+    if old_fsize < 0 {
+        DEFAULT_BLOCK_LEN
+    } else if old_fsize <= 256 * 256 {
+        256
+    } else {
+        (long_sqrt(old_fsize) & !127) as isize as usize
+    }
+}
+
 /// C's `%#x`: `0` for zero, else `0x` and lowercase hex.
 pub(crate) fn c_alt_hex(v: u32) -> String {
     if v == 0 {
@@ -98,15 +111,8 @@ pub fn sig_args(
         return Err(Error::BadMagic);
     };
     let max_strong_len = sig_magic.max_strong_len();
-    let rec_block_len = if old_fsize < 0 {
-        DEFAULT_BLOCK_LEN
-    } else if old_fsize <= 256 * 256 {
-        256
-    } else {
-        (long_sqrt(old_fsize) & !127) as isize as usize
-    };
     let block_len = if block_len == 0 {
-        rec_block_len
+        recommended_block_len(old_fsize)
     } else {
         block_len
     };

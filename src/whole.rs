@@ -29,7 +29,7 @@ impl BufferSizes {
     /// The sizes to use given an operation's defaults, which are C `int`
     /// expressions and may have wrapped: a negative default is a failed
     /// allocation in C.
-    fn resolve(self, input_default: i32, output_default: i32) -> Result<(usize, usize)> {
+    pub(crate) fn resolve(self, input_default: i32, output_default: i32) -> Result<(usize, usize)> {
         let pick = |set: usize, default: i32| -> Result<usize> {
             if set != 0 {
                 Ok(set)
@@ -268,11 +268,25 @@ fn signature_buffers(job: &Job<'_>, opts: &SignatureOptions) -> Result<(usize, u
         .basis_size
         .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
     let args = sig_args(size, opts.magic as u32, opts.block_len, opts.strong_len)?;
-    let (block_len, strong_len) = (args.block_len as i32, args.strong_len as i32);
-    opts.buffers.resolve(
+    let (input, output) = signature_buffer_defaults(args.block_len, args.strong_len);
+    opts.buffers.resolve(input, output)
+}
+
+/// `rs_sig_file`'s default buffer sizes as the C `int` expressions they are:
+/// four blocks in; the header and four block sums out.
+pub(crate) fn signature_buffer_defaults(block_len: usize, strong_len: usize) -> (i32, i32) {
+    let (block_len, strong_len) = (block_len as i32, strong_len as i32);
+    (
         block_len.wrapping_mul(4),
         12i32.wrapping_add(4i32.wrapping_mul(4i32.wrapping_add(strong_len))),
     )
+}
+
+/// `rs_delta_file`'s default buffer sizes for a block length: one block in,
+/// a literal command and four blocks out (C `int` expressions).
+pub(crate) fn delta_buffer_defaults(block_len: usize) -> (i32, i32) {
+    let block_len = block_len as i32;
+    (block_len, 10i32.wrapping_add(4i32.wrapping_mul(block_len)))
 }
 
 /// Input buffer size `rs_loadsig_file` uses.
@@ -303,8 +317,8 @@ pub fn load_signature<R: Read>(mut input: R, size: Option<u64>) -> Result<(Signa
 /// Buffer sizes `rs_delta_file` uses for a signature: one block in, a
 /// literal command and four blocks out.
 pub fn delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<(usize, usize)> {
-    let block_len = sig.block_len() as i32;
-    sizes.resolve(block_len, 10i32.wrapping_add(4i32.wrapping_mul(block_len)))
+    let (input, output) = delta_buffer_defaults(sig.block_len());
+    sizes.resolve(input, output)
 }
 
 /// Writes a delta of `new` against `sig` to `out` (`rs_delta_file`).
