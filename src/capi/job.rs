@@ -298,3 +298,83 @@ pub unsafe extern "C" fn rs_job_free(job: *mut rs_job_t) -> rs_result {
         RS_DONE
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A basis that panics, standing in for a bug in the library.
+    struct Panicking;
+
+    impl Basis for Panicking {
+        fn read_at(&mut self, _pos: u64, _buf: &mut [u8]) -> io::Result<usize> {
+            panic!("bug")
+        }
+    }
+
+    fn buffers(input: &mut [u8], output: &mut [u8]) -> rs_buffers_t {
+        rs_buffers_t {
+            next_in: input.as_mut_ptr().cast(),
+            avail_in: input.len(),
+            eof_in: 1,
+            next_out: output.as_mut_ptr().cast(),
+            avail_out: output.len(),
+        }
+    }
+
+    #[test]
+    fn a_panic_is_an_internal_error_and_the_job_stays_failed() {
+        let job = new_job(Job::patch(Panicking));
+        let mut delta = *b"rs\x02\x36\x45\x00\x05\x00";
+        let mut out = [0u8; 16];
+        let mut b = buffers(&mut delta, &mut out);
+        // SAFETY: a live job and valid buffers.
+        unsafe {
+            assert_eq!(rs_job_iter(job, &mut b), RS_INTERNAL_ERROR);
+            let mut b = buffers(&mut delta, &mut out);
+            assert_eq!(rs_job_iter(job, &mut b), RS_INTERNAL_ERROR);
+            assert!(!rs_job_statistics(job).is_null());
+            assert_eq!(rs_job_free(job), RS_DONE);
+        }
+    }
+
+    #[test]
+    fn null_and_stale_handles_are_refused() {
+        let mut b = buffers(&mut [], &mut []);
+        // SAFETY: NULL handles, and a freed handle whose memory is still ours
+        // (the tag check is what is tested, on a live allocation).
+        unsafe {
+            assert_eq!(rs_job_iter(std::ptr::null_mut(), &mut b), RS_PARAM_ERROR);
+            assert!(rs_job_statistics(std::ptr::null_mut()).is_null());
+            assert_eq!(rs_job_free(std::ptr::null_mut()), RS_DONE);
+            let job = new_job(Job::delta_slack());
+            assert_eq!(rs_job_iter(job, std::ptr::null_mut()), RS_PARAM_ERROR);
+            (*job).tag = 0;
+            assert_eq!(rs_job_iter(job, &mut b), RS_PARAM_ERROR);
+            (*job).tag = JOB_TAG;
+            assert_eq!(rs_job_free(job), RS_DONE);
+            assert!(rs_loadsig_begin(std::ptr::null_mut()).is_null());
+        }
+    }
+
+    #[test]
+    fn overlapping_buffers_are_copied_not_aliased() {
+        // Patch a literal in place: input and output share one buffer.
+        let job = new_job(Job::patch(&b""[..]));
+        let mut data = *b"rs\x02\x36\x03abc\x00.....";
+        let base = data.as_mut_ptr();
+        let mut b = rs_buffers_t {
+            next_in: base.cast(),
+            avail_in: 9,
+            eof_in: 1,
+            next_out: base.wrapping_add(4).cast(),
+            avail_out: 8,
+        };
+        // SAFETY: a live job; both windows lie inside `data`.
+        unsafe {
+            assert_eq!(rs_job_iter(job, &mut b), RS_DONE);
+            rs_job_free(job);
+        }
+        assert_eq!(&data[4..7], b"abc");
+    }
+}
