@@ -373,19 +373,9 @@ impl Index {
             }
             // This path is long: remember its blocks by fingerprint.
             let mut members = FpMap::new();
-            let mut pos = 0u64;
-            loop {
-                let bucket = self.bucket(start, pos);
-                let k = self.keys[bucket];
-                if k == 0 {
-                    break;
-                }
-                if k & self.mask == start {
-                    let b = self.blocks[bucket];
-                    members.insert(fingerprint(hasher, k, sums.strong(b)), b)?;
-                }
-                pos += 1;
-            }
+            let pos = self.walk_path(start, |_, k, b| {
+                members.insert(fingerprint(hasher, k, sums.strong(b)), b)
+            })?;
             long_paths.try_reserve(1).map_err(|_| Error::Mem)?;
             long_paths.insert(
                 start,
@@ -561,6 +551,29 @@ impl Index {
         Some(found)
     }
 
+    /// Walks the probe path from bucket `start` up to its first empty
+    /// bucket, calling `visit(position, key, block)` for each bucket whose
+    /// entry starts there (the only ones a lookup from `start` can match);
+    /// returns the position of the empty bucket.
+    fn walk_path(
+        &self,
+        start: u32,
+        mut visit: impl FnMut(u64, u32, u32) -> Result<()>,
+    ) -> Result<u64> {
+        let mut pos = 0u64;
+        loop {
+            let bucket = self.bucket(start, pos);
+            let k = self.keys[bucket];
+            if k == 0 {
+                return Ok(pos);
+            }
+            if k & self.mask == start {
+                visit(pos, k, self.blocks[bucket])?;
+            }
+            pos += 1;
+        }
+    }
+
     /// Summarises the probe path from `start` into the cache, unless the
     /// cache is already as big as the table.
     fn summarise(&self, start: u32, sums: BlockSums<'_>, cache: &mut PathCache) -> Result<()> {
@@ -572,28 +585,18 @@ impl Index {
             key_counts: HashMap::new(),
             entries: FpMap::new(),
         };
-        let mut pos = 0u64;
-        loop {
-            let bucket = self.bucket(start, pos);
-            let k = self.keys[bucket];
-            if k == 0 {
-                break;
-            }
-            if k & self.mask == start {
-                let block = self.blocks[bucket];
-                let rank = summary.key_counts.entry(k).or_insert(0);
-                let entry = PathEntry {
-                    block,
-                    pos,
-                    rank: *rank,
-                };
-                *rank += 1;
-                summary
-                    .entries
-                    .insert(fingerprint(&cache.hasher, k, sums.strong(block)), entry)?;
-            }
-            pos += 1;
-        }
+        let pos = self.walk_path(start, |pos, k, block| {
+            let rank = summary.key_counts.entry(k).or_insert(0);
+            let entry = PathEntry {
+                block,
+                pos,
+                rank: *rank,
+            };
+            *rank += 1;
+            summary
+                .entries
+                .insert(fingerprint(&cache.hasher, k, sums.strong(block)), entry)
+        })?;
         summary.empty_pos = pos;
         cache.entries += summary.entries.len() + 1;
         cache.summaries.try_reserve(1).map_err(|_| Error::Mem)?;
