@@ -8,13 +8,26 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// target/<profile>, where cargo put the library this test was built with.
-fn build_dir() -> PathBuf {
+/// A directory with the library artifacts of this build. `cargo test`
+/// leaves them in target/<profile>/deps (only `cargo build` copies them up
+/// to target/<profile>, where an older copy may linger), so the newer of
+/// the two is taken.
+fn staged_build(dir: &Path) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>")
-        .to_path_buf()
+    let deps = exe.parent().expect("target/<profile>/deps");
+    let profile = deps.parent().expect("target/<profile>");
+    let staged = dir.join("build");
+    std::fs::create_dir_all(&staged).unwrap();
+    for name in ["librsync.so", "librsync.a"] {
+        let newest = [deps.join(name), profile.join(name)]
+            .into_iter()
+            .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+            .max()
+            .unwrap_or_else(|| panic!("{name} was not built"))
+            .1;
+        std::fs::copy(newest, staged.join(name)).unwrap();
+    }
+    staged
 }
 
 const PROGRAM: &str = r#"
@@ -50,10 +63,11 @@ fn installed_library_builds_and_runs_c_programs() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = common::scratch("install");
     let prefix = dir.join("prefix");
+    let build = staged_build(&dir);
     run(Command::new("bash")
         .arg(root.join("install.sh"))
         .arg(&prefix)
-        .env("BUILD_DIR", build_dir()));
+        .env("BUILD_DIR", build));
     for file in [
         "lib/librsync.so.2.3.2",
         "lib/librsync.so.2",
