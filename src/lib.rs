@@ -62,7 +62,7 @@ pub use sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
 pub use signature::Signature;
 pub use stats::{log_stats, Stats};
 pub use whole::{
-    delta, delta_buffers, load_signature, patch, run, signature, signature_job, BufferSizes,
+    delta, delta_buffers, load_signature, patch, run, signature, signature_buffers, BufferSizes,
     SignatureOptions, LOADSIG_BUFFER, PATCH_BUFFER,
 };
 

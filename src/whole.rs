@@ -10,7 +10,7 @@ use crate::buffers::Buffers;
 use crate::error::{Error, Result, Status};
 use crate::job::Job;
 use crate::magic::SigMagic;
-use crate::sig_args::sig_args;
+use crate::sig_args::{sig_args, SigArgs};
 use crate::signature::Signature;
 use crate::stats::Stats;
 use crate::trace::rs_error;
@@ -247,29 +247,23 @@ pub fn signature<R: Read, W: Write>(
     mut out: W,
     opts: &SignatureOptions,
 ) -> Result<Stats> {
-    let mut job = signature_job(opts)?;
-    let (in_len, out_len) = signature_buffers(&job, opts)?;
+    let size = opts
+        .basis_size
+        .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
+    let args = sig_args(size, opts.magic as u32, opts.block_len, opts.strong_len)?;
+    let (in_len, out_len) = signature_buffers(&args, opts.buffers)?;
+    let mut job = Job::signature(args.block_len, args.strong_len, args.magic);
     run(&mut job, &mut basis, Some(&mut out), in_len, out_len)?;
     Ok(job.stats().clone())
 }
 
-/// The job `rs_sig_file` runs, with parameters settled for the basis size.
-pub fn signature_job(opts: &SignatureOptions) -> Result<Job<'static>> {
-    let size = opts
-        .basis_size
-        .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
-    let args = sig_args(size, opts.magic as u32, opts.block_len, opts.strong_len)?;
-    Ok(Job::signature(args.block_len, args.strong_len, args.magic))
-}
-
-fn signature_buffers(job: &Job<'_>, opts: &SignatureOptions) -> Result<(usize, usize)> {
-    let _ = job;
-    let size = opts
-        .basis_size
-        .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
-    let args = sig_args(size, opts.magic as u32, opts.block_len, opts.strong_len)?;
+/// Buffer sizes `rs_sig_file` uses for settled parameters: four blocks in,
+/// the header and four block sums out; `sizes` overrides them. Fails with
+/// [`Error::Mem`] where C's `int` arithmetic gives a negative size (C's
+/// allocation would fail).
+pub fn signature_buffers(args: &SigArgs, sizes: BufferSizes) -> Result<(usize, usize)> {
     let (input, output) = signature_buffer_defaults(args.block_len, args.strong_len);
-    opts.buffers.resolve(input, output)
+    sizes.resolve(input, output)
 }
 
 /// `rs_sig_file`'s default buffer sizes as the C `int` expressions they are:
@@ -315,7 +309,7 @@ pub fn load_signature<R: Read>(mut input: R, size: Option<u64>) -> Result<(Signa
 }
 
 /// Buffer sizes `rs_delta_file` uses for a signature: one block in, a
-/// literal command and four blocks out.
+/// literal command and four blocks out; `sizes` overrides them.
 pub fn delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<(usize, usize)> {
     let (input, output) = delta_buffer_defaults(sig.block_len());
     sizes.resolve(input, output)

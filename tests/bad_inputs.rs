@@ -1316,8 +1316,9 @@ fn m8_empty_files() {
     rsync::signature(&b""[..], &mut sig_bytes, &opts).unwrap();
     assert_eq!(sig_bytes, expected_sig);
     // The streaming job with the same parameters, 1-byte buffers.
+    let args = rsync::sig_args(0, opts.magic as u32, 0, 0).unwrap();
     let run = drive(
-        &mut rsync::signature_job(&opts).unwrap(),
+        &mut Job::signature(args.block_len, args.strong_len, args.magic),
         b"",
         Eof::AfterInput,
     );
