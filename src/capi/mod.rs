@@ -54,3 +54,16 @@ pub(crate) fn done_or(r: &Result<(), Error>) -> rs_result {
         Err(e) => e.code() as rs_result,
     }
 }
+
+/// Restores the default action of `SIGPIPE` (terminate the process), which
+/// the Rust runtime sets to "ignore": a Rust program calling this dies from
+/// a write to a closed pipe silently, as a C program such as librsync's
+/// `rdiff` does (`rdiff patch ... | head`). Used by this crate's `rdiff`.
+#[cfg(unix)]
+pub fn restore_default_sigpipe() {
+    // SAFETY: setting a signal's disposition to its default is always sound;
+    // no handler runs in this process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
