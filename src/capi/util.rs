@@ -68,7 +68,11 @@ pub unsafe extern "C" fn rs_hexify(to_buf: *mut c_char, from_buf: *const c_void,
         // SAFETY: the caller provides `from_len` readable bytes at `from_buf`
         // and `2 * from_len + 1` writable bytes at `to_buf`.
         unsafe {
-            let from = std::slice::from_raw_parts(from_buf as *const u8, n);
+            let from = if n == 0 {
+                &[][..]
+            } else {
+                std::slice::from_raw_parts(from_buf as *const u8, n)
+            };
             let to = std::slice::from_raw_parts_mut(to_buf as *mut u8, 2 * n + 1);
             for (i, &b) in from.iter().enumerate() {
                 to[2 * i] = HEX[(b >> 4) as usize];
@@ -94,7 +98,11 @@ pub unsafe extern "C" fn rs_base64(buf: *const u8, n: c_int, out: *mut c_char) {
         // SAFETY: the caller provides `n` bytes at `buf` and room for
         // `ceil(8n/6) + 1` characters at `out`.
         unsafe {
-            let src = std::slice::from_raw_parts(buf, n);
+            let src = if n == 0 {
+                &[][..]
+            } else {
+                std::slice::from_raw_parts(buf, n)
+            };
             let dst = std::slice::from_raw_parts_mut(out as *mut u8, chars + 1);
             for (i, c) in dst[..chars].iter_mut().enumerate() {
                 let (byte, bit) = (i * 6 / 8, i * 6 % 8);
