@@ -2,9 +2,11 @@
 //! `rs_patch_begin`, `rs_job_iter`, `rs_job_drive`, `rs_job_statistics`,
 //! `rs_job_free`, and the adapter that lets a C copy callback be a basis.
 
+use std::cell::Cell;
 use std::ffi::c_void;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
 
 use super::{
     guard, result_code, rs_buffers_t, rs_copy_cb, rs_driven_cb, rs_job, rs_job_t, rs_long_t,
@@ -18,8 +20,10 @@ use crate::job::Job;
 use crate::signature::Signature;
 
 /// Wraps a job for C.
-pub(crate) fn new_job(job: Job<'static>) -> *mut rs_job_t {
-    let stats = rs_stats_t::from_stats(job.stats());
+pub(crate) fn new_job(mut job: Job<'static>) -> *mut rs_job_t {
+    let stats = Rc::new(Cell::new(rs_stats_t::from_stats(job.stats())));
+    let shown = Rc::clone(&stats);
+    job.set_stats_observer(Box::new(move |s| shown.set(rs_stats_t::from_stats(s))));
     Box::into_raw(Box::new(rs_job {
         tag: JOB_TAG,
         job,
@@ -201,7 +205,7 @@ fn iter(job: &mut rs_job, b: &mut rs_buffers_t) -> rs_result {
     }
     b.avail_in -= consumed;
     b.avail_out -= produced;
-    job.stats = rs_stats_t::from_stats(job.job.stats());
+    job.stats.set(rs_stats_t::from_stats(job.job.stats()));
     result_code(&result)
 }
 
@@ -280,7 +284,7 @@ pub unsafe extern "C" fn rs_job_drive(
 pub unsafe extern "C" fn rs_job_statistics(job: *mut rs_job_t) -> *const rs_stats_t {
     // SAFETY: `job` comes from a `*_begin` function.
     match unsafe { job_mut(job) } {
-        Some(job) => &job.stats,
+        Some(job) => job.stats.as_ptr(),
         None => std::ptr::null(),
     }
 }

@@ -116,11 +116,12 @@ pub type rs_mdfour_t = MdfourState;
 pub(crate) const JOB_TAG: u32 = 20010225;
 
 /// A job (`rs_job_t`): the Rust job, and the statistics C callers read
-/// through `rs_job_statistics`.
+/// through `rs_job_statistics` (kept current by the job itself while it
+/// calls out to C, e.g. to a copy callback).
 pub struct rs_job {
     pub(crate) tag: u32,
     pub(crate) job: Job<'static>,
-    pub(crate) stats: rs_stats,
+    pub(crate) stats: std::rc::Rc<std::cell::Cell<rs_stats>>,
     /// Set when a panic was caught: the job then fails every call.
     pub(crate) poisoned: bool,
 }

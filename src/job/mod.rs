@@ -39,12 +39,26 @@ impl From<Error> for Step {
     }
 }
 
+/// Called with the statistics before the job calls out to its caller's code
+/// in the middle of a step (a basis read), so that the caller sees them
+/// current, as C's `rs_job_statistics` pointer does.
+pub(crate) type StatsObserver = Box<dyn FnMut(&Stats)>;
+
 /// State shared by all job kinds: statistics, readahead and output queue.
-#[derive(Debug)]
 pub(crate) struct Core {
     pub stats: Stats,
     pub scoop: Scoop,
     pub tube: Tube,
+    observer: Option<StatsObserver>,
+}
+
+impl Core {
+    /// Shows the current statistics to the observer, if there is one.
+    pub fn publish_stats(&mut self) {
+        if let Some(observe) = self.observer.as_mut() {
+            observe(&self.stats);
+        }
+    }
 }
 
 /// Where a loadsig job puts the signature it reads.
@@ -113,6 +127,7 @@ impl<'a> Job<'a> {
                 stats: Stats::started(op),
                 scoop: Scoop::default(),
                 tube: Tube::default(),
+                observer: None,
             },
             finished: false,
             final_result: None,
@@ -212,6 +227,13 @@ impl<'a> Job<'a> {
 
     pub(crate) fn stats_mut(&mut self) -> &mut Stats {
         &mut self.core.stats
+    }
+
+    /// Sets a function to be shown the statistics whenever the job calls out
+    /// to other code in the middle of a step.
+    #[allow(dead_code)] // used by the C ABI (src/capi)
+    pub(crate) fn set_stats_observer(&mut self, observer: StatsObserver) {
+        self.core.observer = Some(observer);
     }
 
     /// How the job ended, once it has (`Ok(())` for done).

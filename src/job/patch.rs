@@ -111,7 +111,7 @@ impl<'a> Patch<'a> {
                     }
                 }
                 Phase::Copying { pos, remaining } => {
-                    if let Some(step) = self.copying(bufs, pos, remaining) {
+                    if let Some(step) = self.copying(core, bufs, pos, remaining) {
                         return step;
                     }
                 }
@@ -167,11 +167,18 @@ impl<'a> Patch<'a> {
 
     /// `rs_patch_s_copying`: asks the basis for as much of the copy as the
     /// output can take.
-    fn copying(&mut self, bufs: &mut Buffers<'_>, pos: u64, remaining: u64) -> Option<Step> {
+    fn copying(
+        &mut self,
+        core: &mut Core,
+        bufs: &mut Buffers<'_>,
+        pos: u64,
+        remaining: u64,
+    ) -> Option<Step> {
         if bufs.avail_out() == 0 {
             return Some(Step::Blocked);
         }
         let want = remaining.min(bufs.avail_out() as u64) as usize;
+        core.publish_stats();
         let got = loop {
             match self.basis.read_at(pos, &mut bufs.out_space()[..want]) {
                 Ok(n) => break n,
