@@ -4,7 +4,6 @@
 //! does; [`set_sink`] replaces or silences it.
 
 use std::fmt;
-use std::io::Write;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -79,10 +78,14 @@ pub fn supports_trace() -> bool {
     false
 }
 
-/// Writes a line to standard error as `rs_trace_stderr` does (the level is
-/// ignored).
+/// Writes a line to standard error as `rs_trace_stderr` does: with the C
+/// ABI built in, through C's `stderr` stream (so that a C program's
+/// redirection or buffering of it applies), else to file descriptor 2.
 pub fn write_stderr(line: &[u8]) {
-    let _ = std::io::stderr().lock().write_all(line);
+    #[cfg(feature = "capi")]
+    crate::capi::write_c_stderr(line);
+    #[cfg(not(feature = "capi"))]
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line);
 }
 
 const MESSAGE_MAX: usize = 999;

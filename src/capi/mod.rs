@@ -29,6 +29,8 @@ mod whole;
 
 pub use types::*;
 
+pub(crate) use trace::write_c_stderr;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::{Error, Status};

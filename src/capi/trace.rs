@@ -62,6 +62,20 @@ pub unsafe extern "C" fn rs_trace_stderr(level: rs_loglevel, msg: *const c_char)
     })
 }
 
+/// Writes bytes to C's `stderr` stream (the default log destination).
+pub(crate) fn write_c_stderr(line: &[u8]) {
+    // SAFETY: `stderr` is C's standard error stream, read once; `line` is
+    // readable for its length.
+    unsafe {
+        libc::fwrite(
+            line.as_ptr().cast(),
+            1,
+            line.len(),
+            std::ptr::read(&raw const stderr),
+        );
+    }
+}
+
 /// 0: this build has no debug tracing, like Debian's librsync.
 #[no_mangle]
 pub extern "C" fn rs_supports_trace() -> c_int {
