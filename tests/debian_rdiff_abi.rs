@@ -51,21 +51,7 @@ fn missing(what: &str) -> Option<()> {
 /// builds the cdylib next to the test as `deps/librsync.so` without copying
 /// it up, so the newer of the two is taken.
 fn our_library() -> PathBuf {
-    let exe = std::env::current_exe().expect("current_exe");
-    let deps = exe.parent().expect("target/<profile>/deps");
-    let profile_dir = deps.parent().expect("target/<profile>");
-    let candidates = [profile_dir.join("librsync.so"), deps.join("librsync.so")];
-    let newest = candidates
-        .iter()
-        .filter_map(|p| Some((fs::metadata(p).ok()?.modified().ok()?, p)))
-        .max_by_key(|(time, _)| *time)
-        .map(|(_, p)| p.clone());
-    newest.unwrap_or_else(|| {
-        panic!(
-            "our library {} was not built (cargo builds the cdylib with the tests)",
-            candidates[0].display()
-        )
-    })
+    common::our_artifact("librsync.so")
 }
 
 /// Replaces the numbers inside every `speed[...]` with `#`.

@@ -8,24 +8,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// A directory with the library artifacts of this build. `cargo test`
-/// leaves them in target/<profile>/deps (only `cargo build` copies them up
-/// to target/<profile>, where an older copy may linger), so the newer of
-/// the two is taken.
+/// A directory with the library artifacts of this build.
 fn staged_build(dir: &Path) -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let deps = exe.parent().expect("target/<profile>/deps");
-    let profile = deps.parent().expect("target/<profile>");
     let staged = dir.join("build");
     std::fs::create_dir_all(&staged).unwrap();
     for name in ["librsync.so", "librsync.a"] {
-        let newest = [deps.join(name), profile.join(name)]
-            .into_iter()
-            .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
-            .max()
-            .unwrap_or_else(|| panic!("{name} was not built"))
-            .1;
-        std::fs::copy(newest, staged.join(name)).unwrap();
+        std::fs::copy(common::our_artifact(name), staged.join(name)).unwrap();
     }
     staged
 }

@@ -202,3 +202,41 @@ impl Tally {
         );
     }
 }
+
+/// A library artifact of this build (`librsync.so` or `librsync.a`).
+///
+/// `cargo test` writes them to target/<profile>/deps; only `cargo build`
+/// copies them up to target/<profile>, where a copy from another build
+/// (other features, say) may linger. So deps/ comes first. A shared
+/// library must export `rs_job_iter`, or the test stops with a clear
+/// message rather than failing on missing symbols.
+pub fn our_artifact(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let deps = exe.parent().expect("target/<profile>/deps").to_path_buf();
+    let profile = deps.parent().expect("target/<profile>").to_path_buf();
+    let path = [deps.join(name), profile.join(name)]
+        .into_iter()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} was not built in {} or {}",
+                deps.display(),
+                profile.display()
+            )
+        });
+    if name.ends_with(".so") {
+        let nm = Command::new("nm")
+            .args(["-D", "--defined-only"])
+            .arg(&path)
+            .output();
+        if let Ok(nm) = nm {
+            assert!(
+                String::from_utf8_lossy(&nm.stdout).contains(" rs_job_iter"),
+                "{} does not export the C ABI (built without the `capi` feature?): \
+                 run `cargo build` and try again",
+                path.display()
+            );
+        }
+    }
+    path
+}
