@@ -12,21 +12,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+#[path = "support/mod.rs"]
+mod support;
+
+use support::{env_or, sample};
+
 /// User + system time of this process's waited-for children so far.
 fn children_cpu() -> Duration {
-    let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    // Fields 16 and 17 (cutime, cstime), counted after the command name.
-    let ticks: u64 = fields[13..15]
-        .iter()
-        .filter_map(|f| f.parse::<u64>().ok())
-        .sum();
-    Duration::from_millis(ticks * 10)
+    support::proc_cpu(true)
 }
 
 /// Runs `bin args` and returns the CPU time it used.
@@ -35,27 +28,6 @@ fn cpu_of(bin: &Path, args: &[&Path]) -> Duration {
     let status = Command::new(bin).args(args).status().expect("run rdiff");
     assert!(status.success(), "{} {args:?} failed", bin.display());
     children_cpu() - before
-}
-
-/// Deterministic pseudo-random bytes.
-fn sample(len: usize, mut seed: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        out.extend_from_slice(&seed.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
-/// A number from the environment, or `default`.
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// One measured operation: its name and the arguments between `-f` and

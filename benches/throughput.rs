@@ -12,30 +12,17 @@ use std::time::Duration;
 
 use rsync::{BufferSizes, SeekBasis, SigMagic, SignatureOptions};
 
-/// User + system CPU time from /proc/self/stat, in clock ticks of 10 ms:
-/// fields 14-15 for this process, 16-17 for its waited-for children.
-fn proc_cpu(children: bool) -> Duration {
-    let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit(')')
-        .next()
-        .unwrap_or("")
-        .split_whitespace()
-        .collect();
-    let first = if children { 13 } else { 11 };
-    let ticks: u64 = fields[first..first + 2]
-        .iter()
-        .filter_map(|f| f.parse::<u64>().ok())
-        .sum();
-    Duration::from_millis(ticks * 10)
-}
+#[path = "support/mod.rs"]
+mod support;
+
+use support::{env_or, sample};
 
 fn cpu_time_self() -> Duration {
-    proc_cpu(false)
+    support::proc_cpu(false)
 }
 
 fn cpu_time_children() -> Duration {
-    proc_cpu(true)
+    support::proc_cpu(true)
 }
 
 fn time_rdiff(args: &[&str]) -> Duration {
@@ -54,18 +41,6 @@ fn time_ours(f: impl FnOnce()) -> Duration {
     cpu_time_self() - before
 }
 
-fn sample(len: usize, mut seed: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(len);
-    while out.len() < len {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        out.extend_from_slice(&seed.to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
 }
@@ -77,14 +52,8 @@ fn main() {
         );
         return;
     }
-    let mib: usize = std::env::var("THROUGHPUT_MIB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(128);
-    let rounds: usize = std::env::var("THROUGHPUT_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+    let mib = env_or("THROUGHPUT_MIB", 128);
+    let rounds = env_or("THROUGHPUT_ROUNDS", 3);
     let dir: PathBuf = std::env::temp_dir().join("librsync-rs-throughput");
     fs::create_dir_all(&dir).unwrap();
     let old = dir.join("old");

@@ -22,7 +22,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{reference_rdiff, scratch, Rng, Tally};
+use common::{corpus, reference_rdiff, scratch, Rng, Tally};
 
 /// Debian's librsync 2.3.2.
 const REFERENCE_LIB: &str = "/usr/lib/x86_64-linux-gnu/librsync.so.2";
@@ -489,103 +489,7 @@ fn exported_symbols_match_debian() {
 }
 
 // ---------------------------------------------------------------------------
-// The corpus of the core engine
-
-struct Old {
-    name: String,
-    data: Vec<u8>,
-    news: Vec<(String, Vec<u8>)>,
-}
-
-fn old(name: &str, data: Vec<u8>, news: Vec<(&str, Vec<u8>)>) -> Old {
-    Old {
-        name: name.into(),
-        data,
-        news: news.into_iter().map(|(n, d)| (n.to_string(), d)).collect(),
-    }
-}
-
-/// Empty, one byte, sizes around block boundaries, random data with edits,
-/// text with inserts, deletes and moves, long runs of repeated blocks, a
-/// literal run over 32768 bytes, and a file of a few MiB.
-fn corpus() -> Vec<Old> {
-    let mut rng = Rng::new(0xab1);
-    let mut out = vec![
-        old(
-            "empty",
-            vec![],
-            vec![("empty", vec![]), ("random", rng.bytes(3000))],
-        ),
-        old(
-            "one",
-            vec![b'q'],
-            vec![
-                ("same", vec![b'q']),
-                ("other", vec![b'r']),
-                ("empty", vec![]),
-            ],
-        ),
-    ];
-    for n in [63usize, 255, 256, 257, 2047, 2048, 2049, 6145] {
-        let data = rng.bytes(n);
-        let mut changed = data.clone();
-        changed[n / 3] ^= 0x20;
-        let mut prepended = b"!".to_vec();
-        prepended.extend_from_slice(&data);
-        let truncated = data[..n - 1].to_vec();
-        out.push(old(
-            &format!("random{n}"),
-            data.clone(),
-            vec![
-                ("same", data),
-                ("changed", changed),
-                ("prepended", prepended),
-                ("truncated", truncated),
-            ],
-        ));
-    }
-    let random = rng.bytes(50_000);
-    let edited = rng.mutate(&random, 10);
-    let mut long_literal = random[..20_000].to_vec();
-    long_literal.extend(rng.bytes(40_000));
-    long_literal.extend_from_slice(&random[20_000..]);
-    out.push(old(
-        "random50k",
-        random,
-        vec![("edited", edited), ("long-literal", long_literal)],
-    ));
-    let text = rng.text(30_000);
-    let mut edits = text.clone();
-    edits.splice(1_000..1_000, b"an inserted sentence\n".iter().copied());
-    edits.drain(9_000..9_700);
-    let moved: Vec<u8> = edits.drain(12_000..16_000).collect();
-    edits.splice(25_000..25_000, moved);
-    out.push(old(
-        "text30k",
-        text.clone(),
-        vec![("edits", edits), ("mutated", rng.mutate(&text, 6))],
-    ));
-    let a = rng.bytes(256);
-    let b = rng.bytes(256);
-    let mut repeated = Vec::new();
-    for i in 0..40 {
-        repeated.extend_from_slice(if i % 7 == 4 { &b } else { &a });
-    }
-    let mut rearranged = b.clone();
-    for _ in 0..10 {
-        rearranged.extend_from_slice(&a);
-    }
-    rearranged.extend_from_slice(&repeated[700..4000]);
-    out.push(old(
-        "repeated",
-        repeated,
-        vec![("rearranged", rearranged), ("zeros", vec![0; 9_000])],
-    ));
-    let big = rng.bytes(3 << 20);
-    let big_edited = rng.mutate(&big, 30);
-    out.push(old("big3m", big, vec![("edited", big_edited)]));
-    out
-}
+// The corpus of the core engine (tests/common, shared with differential.rs)
 
 const CORPUS_BLOCKS: [&str; 6] = ["1", "7", "64", "256", "2048", "default"];
 const STRONG: [&str; 3] = ["0", "-1", "8"];

@@ -240,3 +240,97 @@ pub fn our_artifact(name: &str) -> PathBuf {
     }
     path
 }
+
+/// A basis file of the test corpus and the new files to diff against it.
+pub struct CorpusFile {
+    pub name: String,
+    pub data: Vec<u8>,
+    pub news: Vec<(String, Vec<u8>)>,
+}
+
+fn old(name: &str, data: Vec<u8>, news: Vec<(&str, Vec<u8>)>) -> CorpusFile {
+    CorpusFile {
+        name: name.into(),
+        data,
+        news: news.into_iter().map(|(n, d)| (n.to_string(), d)).collect(),
+    }
+}
+
+/// The corpus of the differential tests: small and boundary cases, edits of random data and text,
+/// repeated blocks, a literal run over 32768 bytes, and a file of a few MiB.
+pub fn corpus() -> Vec<CorpusFile> {
+    let mut rng = Rng::new(2026);
+    let mut out = vec![
+        old(
+            "empty",
+            vec![],
+            vec![("empty", vec![]), ("random5000", rng.bytes(5000))],
+        ),
+        old(
+            "one",
+            vec![b'x'],
+            vec![
+                ("same", vec![b'x']),
+                ("other", vec![b'y']),
+                ("empty", vec![]),
+            ],
+        ),
+    ];
+    for n in [255usize, 256, 257, 2047, 2048, 2049, 4097] {
+        let data = rng.bytes(n);
+        let mut changed = data.clone();
+        changed[n / 2] ^= 0x55;
+        let mut appended = data.clone();
+        appended.extend_from_slice(b"XYZ");
+        let truncated = data[..n - 1].to_vec();
+        out.push(old(
+            &format!("random{n}"),
+            data.clone(),
+            vec![
+                ("same", data),
+                ("changed", changed),
+                ("appended", appended),
+                ("truncated", truncated),
+            ],
+        ));
+    }
+    let random = rng.bytes(60_000);
+    let edited = rng.mutate(&random, 12);
+    let mut long_literal = random[..10_000].to_vec();
+    long_literal.extend(rng.bytes(70_000));
+    long_literal.extend_from_slice(&random[10_000..]);
+    out.push(old(
+        "random60k",
+        random.clone(),
+        vec![("edited", edited), ("long-literal", long_literal)],
+    ));
+    let text = rng.text(40_000);
+    let mut moved = text.clone();
+    let chunk: Vec<u8> = moved.drain(5_000..9_000).collect();
+    moved.splice(30_000..30_000, chunk);
+    out.push(old(
+        "text40k",
+        text.clone(),
+        vec![("edited", rng.mutate(&text, 8)), ("moved", moved)],
+    ));
+    // Runs of repeated blocks: lowest-index duplicate, non-merging copies.
+    let block_a = rng.bytes(256);
+    let block_b = rng.bytes(256);
+    let mut repeated = Vec::new();
+    for i in 0..24 {
+        repeated.extend_from_slice(if i % 5 == 3 { &block_b } else { &block_a });
+    }
+    let mut rearranged = block_b.clone();
+    rearranged.extend_from_slice(&block_a);
+    rearranged.extend_from_slice(&block_a);
+    rearranged.extend_from_slice(&repeated[1000..3000]);
+    out.push(old(
+        "repeated",
+        repeated,
+        vec![("rearranged", rearranged), ("zeros", vec![0; 10_000])],
+    ));
+    let big = rng.bytes(3 << 20);
+    let big_edited = rng.mutate(&big, 40);
+    out.push(old("big3m", big, vec![("edited", big_edited)]));
+    out
+}
