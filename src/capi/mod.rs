@@ -4,7 +4,7 @@
 //! this module, each block with a `// SAFETY:` comment.
 //!
 //! No panic crosses the boundary: every exported function runs its body
-//! under [`guard`], which turns a panic into `RS_INTERNAL_ERROR` (or NULL);
+//! under `guard`, which turns a panic into `RS_INTERNAL_ERROR` (or NULL);
 //! a job that panicked fails every later call. C callbacks (copy, drive and
 //! trace callbacks) must not unwind or `longjmp` through the library, as
 //! in C.
