@@ -9,9 +9,6 @@ pub use md4::{md4, Md4};
 pub use rabinkarp::RabinKarp;
 pub use rollsum::Rollsum;
 
-use blake2::digest::consts::U32;
-use blake2::{Blake2b, Digest};
-
 /// Which rolling checksum a signature uses (librsync's `weaksum_kind_t`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WeakKind {
@@ -82,15 +79,77 @@ pub fn weak_sum(kind: WeakKind, data: &[u8]) -> u32 {
     }
 }
 
+/// BLAKE2b with librsync's parameters: a 32-byte digest, no key.
+fn blake2_params() -> blake2b_simd::Params {
+    let mut params = blake2b_simd::Params::new();
+    params.hash_length(crate::magic::BLAKE2_SUM_LENGTH);
+    params
+}
+
 /// The full strong sum of a block (`rs_calc_strong_sum`); MD4 fills the first
 /// 16 bytes and leaves the rest zero.
 pub fn strong_sum(kind: StrongKind, data: &[u8]) -> StrongSum {
     let mut out = [0u8; 32];
     match kind {
         StrongKind::Md4 => out[..16].copy_from_slice(&md4(data)),
-        StrongKind::Blake2 => out.copy_from_slice(&Blake2b::<U32>::digest(data)),
+        StrongKind::Blake2 => out.copy_from_slice(blake2_params().hash(data).as_bytes()),
     }
     out
+}
+
+/// Most blocks hashed together by [`strong_sums`]: 8 MD4 lanes, two rounds
+/// of 4 BLAKE2b lanes.
+pub(crate) const STRONG_BATCH: usize = 8;
+
+/// The strong sums of consecutive blocks `data[i * block_len..][..block_len]`,
+/// one per element of `out` ([`strong_sum`] of each, computed several blocks
+/// at a time where the CPU allows).
+pub(crate) fn strong_sums(kind: StrongKind, data: &[u8], block_len: usize, out: &mut [StrongSum]) {
+    assert!(block_len > 0 && data.len() == out.len() * block_len);
+    match kind {
+        StrongKind::Md4 => {
+            let mut digests = [[0u8; 16]; STRONG_BATCH];
+            for (blocks, sums) in data
+                .chunks(STRONG_BATCH * block_len)
+                .zip(out.chunks_mut(STRONG_BATCH))
+            {
+                let digests = &mut digests[..sums.len()];
+                md4_blocks(blocks, block_len, digests);
+                for (sum, digest) in sums.iter_mut().zip(digests.iter()) {
+                    *sum = [0; 32];
+                    sum[..16].copy_from_slice(digest);
+                }
+            }
+        }
+        StrongKind::Blake2 => {
+            let params = blake2_params();
+            let mut blocks = data.chunks_exact(block_len);
+            let mut sums = out.iter_mut();
+            // Four lanes at a time; what is left one by one.
+            while blocks.len() >= 4 {
+                let mut jobs: [blake2b_simd::many::HashManyJob<'_>; 4] =
+                    std::array::from_fn(|_| {
+                        let block = blocks.next().expect("four blocks left");
+                        blake2b_simd::many::HashManyJob::new(&params, block)
+                    });
+                blake2b_simd::many::hash_many(jobs.iter_mut());
+                for job in &jobs {
+                    let sum = sums.next().expect("one sum per block");
+                    sum.copy_from_slice(job.to_hash().as_bytes());
+                }
+            }
+            for (sum, block) in sums.zip(blocks) {
+                sum.copy_from_slice(params.hash(block).as_bytes());
+            }
+        }
+    }
+}
+
+/// MD4 of consecutive blocks (to be replaced by the multi-lane kernel).
+fn md4_blocks(data: &[u8], block_len: usize, out: &mut [[u8; 16]]) {
+    for (digest, block) in out.iter_mut().zip(data.chunks_exact(block_len)) {
+        *digest = md4(block);
+    }
 }
 
 /// A rolling checksum as the delta scanner uses it: generic so that the scan

@@ -4,7 +4,9 @@
 use super::scoop::Short;
 use super::{Core, Step};
 use crate::buffers::Buffers;
-use crate::checksum::{strong_sum, weak_sum, StrongKind, WeakKind};
+use crate::checksum::{
+    strong_sum, strong_sums, weak_sum, StrongKind, StrongSum, WeakKind, STRONG_BATCH,
+};
 use crate::error::Error;
 use crate::signature::Signature;
 
@@ -73,6 +75,12 @@ fn generate(p: &Params, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
     let mut record = [0u8; 36];
     let record_len = 4 + p.strong_len;
     loop {
+        if core.scoop.is_empty() {
+            match generate_batch(p, core, bufs) {
+                Step::Done => {}
+                step => return step,
+            }
+        }
         let len = match core.scoop.readahead(bufs, p.block_len) {
             Ok(()) => p.block_len,
             Err(Short::Ended) => {
@@ -98,4 +106,32 @@ fn generate(p: &Params, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
             return Step::Running;
         }
     }
+}
+
+/// Emits the sums of as many whole blocks as the caller's input holds, the
+/// output takes (plus the one whose record waits in the tube, as in C) and
+/// fit in one batch, hashing them together. `Running` if it emitted
+/// something, `Done` if it left the blocks to [`generate`].
+fn generate_batch(p: &Params, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
+    let record_len = 4 + p.strong_len;
+    let count = (bufs.avail_in() / p.block_len)
+        .min(bufs.avail_out() / record_len + 1)
+        .min(STRONG_BATCH);
+    if count < 2 {
+        return Step::Done;
+    }
+    let blocks = &bufs.next_in()[..count * p.block_len];
+    let mut strong = [StrongSum::default(); STRONG_BATCH];
+    strong_sums(p.strong, blocks, p.block_len, &mut strong[..count]);
+    let mut records = [0u8; 36 * STRONG_BATCH];
+    for (i, (block, sum)) in blocks.chunks_exact(p.block_len).zip(&strong).enumerate() {
+        let record = &mut records[i * record_len..(i + 1) * record_len];
+        record[..4].copy_from_slice(&weak_sum(p.weak, block).to_be_bytes());
+        record[4..].copy_from_slice(&sum[..p.strong_len]);
+    }
+    bufs.consume(count * p.block_len);
+    core.stats.sig_blocks += count as i64;
+    core.tube
+        .write_through(bufs, &records[..count * record_len]);
+    Step::Running
 }
