@@ -4,7 +4,16 @@
 //!
 //! The table has the very layout of librsync's open-addressing hashtable
 //! (same size, keys, triangular probing, k=1 bloom filter), so that the
-//! match statistics `rdiff -s` prints come out identical. librsync walks
+//! match statistics `rdiff -s` prints come out identical.
+//!
+//! In front of it sits a finer filter for the delta scan: 16 bits per bucket
+//! where librsync's bloom filter has one, so that only about one window in
+//! thirty (instead of four in ten) has to look at the table. For the others
+//! the scan still needs the number of buckets librsync would have inspected;
+//! that number depends only on the start bucket and is kept per bucket in
+//! [`Index::miss_walk`].
+//!
+//! librsync walks
 //! every bucket of a probe path, which is quadratic when many blocks share a
 //! weak sum (a hash flood). Here a path longer than a few dozen buckets is
 //! summarised once in a [`PathSummary`]: a map from (weak sum, strong sum)
@@ -81,6 +90,8 @@ pub(crate) struct WindowStrong<'w> {
     /// An earlier window and its strong sum: if its bytes are the same,
     /// its sum is reused (runs of zeros hash the same window again and again).
     previous: Option<(&'w [u8], StrongSum)>,
+    /// The window's sum if it is already known (hashed ahead in a batch).
+    known: Option<StrongSum>,
     /// Whether the sum was worked out during this lookup.
     computed: bool,
 }
@@ -103,8 +114,16 @@ impl<'w> WindowStrong<'w> {
             kind,
             sum: None,
             previous,
+            known: None,
             computed: false,
         }
+    }
+
+    /// The same window, whose strong sum is already known: a lookup that
+    /// needs it takes it (and counts it as computed, as librsync would).
+    pub fn with_known_sum(mut self, known: Option<StrongSum>) -> WindowStrong<'w> {
+        self.known = known;
+        self
     }
 
     /// The strong sum, if this lookup needed it.
@@ -121,8 +140,9 @@ impl<'w> WindowStrong<'w> {
         if self.sum.is_none() {
             counters.calc = 1;
             self.computed = true;
-            self.sum = Some(match self.previous {
-                Some((bytes, sum)) if bytes == self.data => sum,
+            self.sum = Some(match (self.known, self.previous) {
+                (Some(sum), _) => sum,
+                (None, Some((bytes, sum))) if bytes == self.data => sum,
                 _ => self.compute(),
             });
         }
@@ -276,12 +296,55 @@ struct BuildPath {
 /// librsync's hashtable for one signature, without the entries' data.
 pub(crate) struct Index {
     mask: u32,
+    /// `32 - log2(buckets)`: a key's top bits select its bloom filter bit.
     bloom_shift: u32,
     /// Bucket keys: `nozero(weak)`, 0 for an empty bucket.
     keys: Box<[u32]>,
     /// Block number held by each occupied bucket.
     blocks: Box<[u32]>,
-    bloom: Box<[u8]>,
+    /// One word per bit of librsync's bloom filter (indexed by the top bits
+    /// of a key): bit `j` is set when some block's key continues those bits
+    /// with the [`FILTER_BITS`] bits `j`. A word is nonzero exactly when
+    /// librsync's bloom bit is set.
+    filter: Box<[u16]>,
+    /// Shift that brings a key's filter bits down to the bottom.
+    filter_shift: u32,
+    /// Mask of the filter bits (0 when the table is too large to have them).
+    filter_mask: u32,
+    /// For each start bucket, the buckets a lookup of an absent key inspects
+    /// there (1 when it is empty); 0 when that walk is [`WALK_LIMIT`] or
+    /// longer.
+    miss_walk: Box<[u8]>,
+}
+
+/// Filter bits per bucket beyond librsync's one: `2^FILTER_BITS` in all.
+const FILTER_BITS: u32 = 4;
+
+/// The index's filter and walk lengths, borrowed for the delta scan's
+/// inner loop (where the index's fields would be reloaded on every byte).
+#[derive(Clone, Copy)]
+pub(crate) struct MissFilter<'a> {
+    filter: &'a [u16],
+    walks: &'a [u8],
+    bloom_shift: u32,
+    filter_shift: u32,
+    filter_mask: u32,
+    mask: u32,
+}
+
+impl MissFilter<'_> {
+    /// What [`Index::miss_cost`] answers for a key that the filter shows
+    /// no block has, if its walk is short; `None` for every other key.
+    #[inline(always)]
+    pub fn quick_cost(&self, key: u32) -> Option<u32> {
+        let word = self.filter[(key >> self.bloom_shift) as usize];
+        let walk = self.walks[(key & self.mask) as usize];
+        let bit = (word >> ((key >> self.filter_shift) & self.filter_mask)) & 1;
+        if bit != 0 || walk == 0 {
+            return None;
+        }
+        Some(if word != 0 { walk as u32 } else { 0 })
+    }
 }
 
 fn zeroed<T: Clone + Default>(n: usize) -> Result<Box<[T]>> {
@@ -308,25 +371,52 @@ impl Index {
             return Err(Error::Mem);
         }
         let size_usize = usize::try_from(size).map_err(|_| Error::Mem)?;
+        let bloom_shift = 32 - bits;
+        let sub_bits = FILTER_BITS.min(bloom_shift);
         let mut index = Index {
             mask: (size - 1) as u32,
-            bloom_shift: 32 - bits,
+            bloom_shift,
             keys: zeroed(size_usize)?,
             blocks: zeroed(size_usize)?,
-            bloom: zeroed(size_usize.div_ceil(8))?,
+            filter: zeroed(size_usize)?,
+            filter_shift: bloom_shift - sub_bits,
+            filter_mask: (1 << sub_bits) - 1,
+            miss_walk: Box::default(),
         };
         let hasher = RandomState::new();
         let mut long_paths: HashMap<u32, BuildPath> = HashMap::new();
         for (block, &w) in sums.weak.iter().enumerate() {
             index.insert_unique(nozero(w), block as u32, sums, &hasher, &mut long_paths)?;
         }
+        index.miss_walk = index.miss_walks()?;
         Ok(index)
     }
 
-    #[inline]
-    fn bloom_bit(&self, key: u32) -> (usize, u8) {
-        let i = key >> self.bloom_shift;
-        ((i / 8) as usize, 1u8 << (i % 8))
+    /// The filter word of a key, and the bit within it.
+    #[inline(always)]
+    fn filter_bit(&self, key: u32) -> (usize, u16) {
+        let word = (key >> self.bloom_shift) as usize;
+        (word, 1 << ((key >> self.filter_shift) & self.filter_mask))
+    }
+
+    /// [`Index::miss_walk`] worked out for every start bucket.
+    fn miss_walks(&self) -> Result<Box<[u8]>> {
+        let mut walks: Box<[u8]> = zeroed(self.keys.len())?;
+        for (start, walk) in walks.iter_mut().enumerate() {
+            if self.keys[start] == 0 {
+                *walk = 1;
+                continue;
+            }
+            let mut bucket = start;
+            for step in 1..WALK_LIMIT as usize {
+                bucket = (bucket + step) & self.mask as usize;
+                if self.keys[bucket] == 0 {
+                    *walk = step as u8 + 1;
+                    break;
+                }
+            }
+        }
+        Ok(walks)
     }
 
     #[inline]
@@ -336,8 +426,8 @@ impl Index {
     }
 
     fn place(&mut self, bucket: usize, key: u32, block: u32) {
-        let (byte, bit) = self.bloom_bit(key);
-        self.bloom[byte] |= bit;
+        let (word, bit) = self.filter_bit(key);
+        self.filter[word] |= bit;
         self.keys[bucket] = key;
         self.blocks[bucket] = block;
     }
@@ -421,20 +511,62 @@ impl Index {
         self.find_in_table(key, sums, window, stats, cache)
     }
 
+    /// Whether some block may have this key: false when the filter shows
+    /// that none has.
+    #[inline]
+    pub fn may_have_key(&self, key: u32) -> bool {
+        let (word, bit) = self.filter_bit(key);
+        self.filter[word] & bit != 0
+    }
+
     /// The bloom filter test `find` starts with: false means no block has
     /// this key (and librsync counts nothing but the lookup itself).
     #[inline(always)]
     pub fn may_contain(&self, key: u32) -> bool {
-        let (byte, bit) = self.bloom_bit(key);
-        self.bloom.get(byte).is_some_and(|b| b & bit != 0)
+        self.filter[self.filter_bit(key).0] != 0
+    }
+
+    /// The tables [`MissFilter`] reads, for the scan's inner loop.
+    pub fn miss_filter(&self) -> MissFilter<'_> {
+        MissFilter {
+            filter: &self.filter,
+            walks: &self.miss_walk,
+            bloom_shift: self.bloom_shift,
+            filter_shift: self.filter_shift,
+            filter_mask: self.filter_mask,
+            mask: self.mask,
+        }
+    }
+
+    /// For a window that no block matches: the buckets librsync's lookup of
+    /// `key` inspects (0 when its bloom filter stops it), if no block has
+    /// this key. `None` when some block has it or the walk is long: then
+    /// [`Index::find_in_table`] must decide. Counts nothing.
+    #[cfg(test)]
+    pub fn miss_cost(&self, key: u32) -> Option<u32> {
+        match self.miss_filter().quick_cost(key) {
+            Some(cost) => Some(cost),
+            None => self.miss_cost_slow(key),
+        }
+    }
+
+    /// [`Index::miss_cost`] when the filter lets the key through or the
+    /// walk is long: walks the table.
+    #[cold]
+    #[inline(never)]
+    pub fn miss_cost_slow(&self, key: u32) -> Option<u32> {
+        if !self.may_contain(key) {
+            Some(0)
+        } else {
+            self.probe_misses(key)
+        }
     }
 
     /// Walks the probe path of `key` as `find` would, as long as no bucket
     /// has this key: `Some(buckets inspected)` when it reaches an empty
     /// bucket, `None` when a bucket has the key or the path is long (then
     /// [`Index::find_in_table`] must decide). Counts nothing.
-    #[inline(always)]
-    pub fn probe_misses(&self, key: u32) -> Option<u32> {
+    fn probe_misses(&self, key: u32) -> Option<u32> {
         let mask = self.mask as usize;
         let mut bucket = key as usize & mask;
         let mut step = 0usize;
@@ -733,7 +865,17 @@ mod tests {
         let index = Index::build(sums).unwrap();
         assert_eq!(index.keys[..], reference.keys[..]);
         assert_eq!(index.blocks[..], reference.blocks[..]);
-        assert_eq!(index.bloom[..], reference.bloom[..]);
+        for (i, &bits) in reference.bloom.iter().enumerate() {
+            for j in 0..8 {
+                let bloom = bits >> j & 1 != 0;
+                assert_eq!(
+                    index.filter[i * 8 + j] != 0,
+                    bloom,
+                    "bloom bit {}",
+                    i * 8 + j
+                );
+            }
+        }
         let mut cache = PathCache::default();
         for round in 0..2 {
             for (key, strong) in queries {
@@ -745,6 +887,10 @@ mod tests {
                 let found = index.find(*key, sums, &mut window, &mut got, &mut cache);
                 assert_eq!(found, found_want, "round {round} key {key:#x}");
                 assert_eq!(got, want, "round {round} key {key:#x}");
+                if let Some(cost) = index.miss_cost(*key) {
+                    assert_eq!(want.entrycmp_count, 0, "key {key:#x} is in the table");
+                    assert_eq!(cost as i64, want.hashcmp_count, "key {key:#x}");
+                }
             }
         }
     }

@@ -14,7 +14,9 @@ use std::ops::Range;
 
 use super::{Core, Step};
 use crate::buffers::Buffers;
-use crate::checksum::{nozero, RabinKarp, Rolling, Rollsum, StrongKind, StrongSum, WeakKind};
+use crate::checksum::{
+    nozero, strong_sums, RabinKarp, Rolling, Rollsum, StrongKind, StrongSum, WeakKind, STRONG_BATCH,
+};
 use crate::command::{encode_copy, encode_literal, OP_END};
 use crate::error::{Error, Result};
 use crate::index::{BlockSums, Index, MatchStats, PathCache, WindowStrong};
@@ -137,6 +139,9 @@ struct Matcher<'a, W: Rolling> {
     /// The last window whose strong sum was computed: stream offset, length
     /// and sum.
     last_hashed: Option<(u64, usize, StrongSum)>,
+    /// Strong sums of the full windows that follow a match, hashed together
+    /// in one batch when the match run reached them.
+    ahead: HashedAhead,
     /// Pending match, if `match_len > 0`.
     match_pos: u64,
     match_len: u64,
@@ -164,6 +169,7 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             out_data: 0..0,
             buf_offset: 0,
             last_hashed: None,
+            ahead: HashedAhead::default(),
             match_pos: 0,
             match_len: 0,
             scanned: false,
@@ -310,8 +316,21 @@ impl<'a, W: Rolling> Matcher<'a, W> {
                 let start = usize::try_from(at.checked_sub(self.buf_offset)?).ok()?;
                 Some((self.buf.get(start..start + n)?, sum))
             });
+            // In a run of matches the next windows will most likely match
+            // too: hash them together.
+            let known = if len == b && self.match_len > 0 && self.index.may_have_key(key) {
+                self.ahead.sum_at(
+                    self.buf_offset + pos as u64,
+                    &self.buf[pos..end],
+                    b,
+                    self.strong_kind,
+                )
+            } else {
+                None
+            };
             let data = &self.buf[pos..pos + len];
-            let mut window = WindowStrong::with_previous(data, self.strong_kind, previous);
+            let mut window =
+                WindowStrong::with_previous(data, self.strong_kind, previous).with_known_sum(known);
             let found = self.index.find(
                 key,
                 self.sums,
@@ -378,26 +397,77 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             return;
         }
         let index = self.index;
+        let filter = index.miss_filter();
         let table = &self.table;
         let mut weak = self.weak;
         let mut skipped = 0usize;
-        let mut hashcmp = 0i64;
+        let mut hashcmp = 0u64;
         let outgoing = &self.buf[self.pos..stop];
         let incoming = &self.buf[self.pos + b..stop + b];
         for (&out, &inp) in outgoing.iter().zip(incoming) {
             let key = nozero(weak.match_value());
-            if index.may_contain(key) {
-                match index.probe_misses(key) {
-                    Some(inspected) => hashcmp += inspected as i64,
+            let inspected = match filter.quick_cost(key) {
+                Some(inspected) => inspected,
+                None => match index.miss_cost_slow(key) {
+                    Some(inspected) => inspected,
                     None => break,
-                }
-            }
+                },
+            };
+            hashcmp += inspected as u64;
             weak.rotate(out, inp, table);
             skipped += 1;
         }
         self.weak = weak;
         self.pos += skipped;
         self.match_stats.find_count += skipped as i64;
-        self.match_stats.hashcmp_count += hashcmp;
+        self.match_stats.hashcmp_count += hashcmp as i64;
+    }
+}
+
+/// Strong sums of consecutive full windows hashed ahead of the scan.
+#[derive(Default)]
+struct HashedAhead {
+    /// Stream offset of the first window.
+    at: u64,
+    /// The windows' sums; `sums[next..]` have not been used yet.
+    sums: [StrongSum; STRONG_BATCH],
+    count: usize,
+    next: usize,
+}
+
+impl HashedAhead {
+    /// The strong sum of the window of `block_len` bytes at stream offset
+    /// `at`, whose data with what follows it is `data`: from the last batch
+    /// if it holds that window, else from a new batch of the windows at
+    /// `at`, `at + block_len`, ... that `data` holds.
+    fn sum_at(
+        &mut self,
+        at: u64,
+        data: &[u8],
+        block_len: usize,
+        kind: StrongKind,
+    ) -> Option<StrongSum> {
+        let step = block_len as u64;
+        if at >= self.at && (at - self.at) % step == 0 {
+            let i = ((at - self.at) / step) as usize;
+            if i >= self.next && i < self.count {
+                self.next = i + 1;
+                return Some(self.sums[i]);
+            }
+        }
+        let count = (data.len() / block_len).min(STRONG_BATCH);
+        if count == 0 {
+            return None;
+        }
+        strong_sums(
+            kind,
+            &data[..count * block_len],
+            block_len,
+            &mut self.sums[..count],
+        );
+        self.at = at;
+        self.count = count;
+        self.next = 1;
+        Some(self.sums[0])
     }
 }
