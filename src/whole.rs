@@ -48,6 +48,21 @@ impl BufferSizes {
 /// size taken from a signature header costs memory only as data arrives.
 const READ_STEP: usize = 256 * 1024;
 
+/// Buffers start this small and double as data fills them, so that a small
+/// file does not pay for zeroing a large buffer.
+const FIRST_STEP: usize = 4096;
+
+/// Default input buffer size for jobs whose output does not depend on how
+/// their input is chunked (signatures, deltas against a signature with
+/// blocks), when librsync's default is smaller: C's sizes (four blocks, one
+/// block) would hand the job too few blocks at a time to hash them in
+/// batches. The bytes written are the same.
+const BATCH_INPUT: i32 = 256 * 1024;
+
+/// Default output buffer size for such jobs, when librsync's is smaller
+/// (C's signature output buffer holds four block sums).
+const BATCH_OUTPUT: i32 = 64 * 1024;
+
 /// Output buffers are not made larger than this: the bytes written do not
 /// depend on the output buffer size, only how many calls it takes.
 const MAX_OUT_BUFFER: usize = 1 << 20;
@@ -88,7 +103,7 @@ impl InBuf {
         let mut error = None;
         while filled < self.limit {
             if filled == self.buf.len() {
-                let add = (self.limit - filled).min(READ_STEP.max(filled));
+                let add = (self.limit - filled).min(READ_STEP.min(FIRST_STEP.max(filled)));
                 self.buf.try_reserve(add).map_err(|_| Error::Mem)?;
                 self.buf.resize(filled + add, 0);
             }
@@ -132,9 +147,12 @@ pub fn run(
     } else {
         0
     };
+    // The output buffer starts small and doubles each time a call fills it,
+    // up to `out_size`.
     let mut outbuf = Vec::new();
-    outbuf.try_reserve_exact(out_size).map_err(|_| Error::Mem)?;
-    outbuf.resize(out_size, 0);
+    let first = out_size.min(FIRST_STEP);
+    outbuf.try_reserve_exact(first).map_err(|_| Error::Mem)?;
+    outbuf.resize(first, 0);
     let mut eof_in = false;
     let mut file_eof = false;
     // C's drain callback sets up the output buffer on its first call, after
@@ -171,16 +189,31 @@ pub fn run(
                 job.stats_mut().in_bytes += n as i64;
             }
         }
-        let out_space: &mut [u8] = if out_ready {
-            &mut outbuf[out_pos..]
-        } else {
-            &mut []
+        // One call of C's rs_job_iter with the whole output buffer. Ours
+        // grows as the job fills it, and the job is called again until it
+        // stops for another reason, without a drain in between: what is
+        // written before a failure is what C writes.
+        let status = loop {
+            let out_space: &mut [u8] = if out_ready {
+                &mut outbuf[out_pos..]
+            } else {
+                &mut []
+            };
+            let mut bufs = Buffers::new(inbuf.data(), out_space).with_eof(eof_in);
+            let status = job.iter(&mut bufs)?;
+            let out_full = out_ready && bufs.available_output() == 0;
+            let (consumed, produced) = (bufs.input_consumed(), bufs.output_produced());
+            inbuf.start += consumed;
+            out_pos += produced;
+            if status == Status::Done || !out_full || outbuf.len() == out_size {
+                break status;
+            }
+            let grown = (outbuf.len() * 2).min(out_size);
+            outbuf
+                .try_reserve_exact(grown - outbuf.len())
+                .map_err(|_| Error::Mem)?;
+            outbuf.resize(grown, 0);
         };
-        let mut bufs = Buffers::new(inbuf.data(), out_space).with_eof(eof_in);
-        let status = job.iter(&mut bufs)?;
-        let (consumed, produced) = (bufs.input_consumed(), bufs.output_produced());
-        inbuf.start += consumed;
-        out_pos += produced;
         // rs_outfilebuf_drain
         if let Some(out) = output.as_deref_mut() {
             if !out_ready {
@@ -257,8 +290,10 @@ pub fn signature<R: Read, W: Write>(
     Ok(job.stats().clone())
 }
 
-/// Buffer sizes `rs_sig_file` uses for settled parameters: four blocks in,
-/// the header and four block sums out; `sizes` overrides them. Fails with
+/// Buffer sizes for `rs_sig_file` with settled parameters: four blocks in,
+/// the header and four block sums out, as in C, but at least 256 KiB in and
+/// 64 KiB out (the signature does not depend on them); `sizes` overrides
+/// them. Fails with
 /// [`Error::Mem`] where C's `int` arithmetic gives a negative size (C's
 /// allocation would fail).
 pub fn signature_buffers(args: &SigArgs, sizes: BufferSizes) -> Result<(usize, usize)> {
@@ -266,21 +301,42 @@ pub fn signature_buffers(args: &SigArgs, sizes: BufferSizes) -> Result<(usize, u
     sizes.resolve(input, output)
 }
 
-/// `rs_sig_file`'s default buffer sizes as the C `int` expressions they are:
-/// four blocks in; the header and four block sums out.
+/// `rs_sig_file`'s default buffer sizes, from the C `int` expressions they
+/// are (four blocks in; the header and four block sums out), raised to
+/// [`BATCH_INPUT`] and [`BATCH_OUTPUT`].
 pub(crate) fn signature_buffer_defaults(block_len: usize, strong_len: usize) -> (i32, i32) {
     let (block_len, strong_len) = (block_len as i32, strong_len as i32);
+    let input = block_len.wrapping_mul(4);
+    let output = 12i32.wrapping_add(4i32.wrapping_mul(4i32.wrapping_add(strong_len)));
     (
-        block_len.wrapping_mul(4),
-        12i32.wrapping_add(4i32.wrapping_mul(4i32.wrapping_add(strong_len))),
+        batch_size(input, BATCH_INPUT),
+        batch_size(output, BATCH_OUTPUT),
     )
 }
 
-/// `rs_delta_file`'s default buffer sizes for a block length: one block in,
-/// a literal command and four blocks out (C `int` expressions).
-pub(crate) fn delta_buffer_defaults(block_len: usize) -> (i32, i32) {
+/// `rs_delta_file`'s default buffer sizes for a signature of `block_count`
+/// blocks of `block_len` bytes: one block in, a literal command and four
+/// blocks out (C `int` expressions). With blocks, the input size is raised
+/// to [`BATCH_INPUT`]; without, the delta holds one literal command per
+/// input buffer, so C's size is kept.
+pub(crate) fn delta_buffer_defaults(block_len: usize, block_count: usize) -> (i32, i32) {
     let block_len = block_len as i32;
-    (block_len, 10i32.wrapping_add(4i32.wrapping_mul(block_len)))
+    let input = if block_count > 0 {
+        batch_size(block_len, BATCH_INPUT)
+    } else {
+        block_len
+    };
+    (input, 10i32.wrapping_add(4i32.wrapping_mul(block_len)))
+}
+
+/// C's buffer size `c`, raised to `batch` unless C's arithmetic made it 0
+/// or negative (C then fails in its own way, which is kept).
+fn batch_size(c: i32, batch: i32) -> i32 {
+    if c <= 0 {
+        c
+    } else {
+        c.max(batch)
+    }
 }
 
 /// Input buffer size `rs_loadsig_file` uses.
@@ -308,10 +364,12 @@ pub fn load_signature<R: Read>(mut input: R, size: Option<u64>) -> Result<(Signa
         .ok_or(Error::InputEnded)
 }
 
-/// Buffer sizes `rs_delta_file` uses for a signature: one block in, a
-/// literal command and four blocks out; `sizes` overrides them.
+/// Buffer sizes for `rs_delta_file` with a signature: one block in, as in
+/// C, but at least 256 KiB when the signature has blocks (the delta does
+/// not depend on it then); a literal command and four blocks out; `sizes`
+/// overrides them.
 pub fn delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<(usize, usize)> {
-    let (input, output) = delta_buffer_defaults(sig.block_len());
+    let (input, output) = delta_buffer_defaults(sig.block_len(), sig.block_count());
     sizes.resolve(input, output)
 }
 
@@ -361,4 +419,50 @@ pub fn patch<B: Basis, R: Read, W: Write>(
     let (in_len, out_len) = sizes.resolve(PATCH_BUFFER as i32, PATCH_BUFFER as i32)?;
     run(&mut job, &mut delta, Some(&mut out), in_len, out_len)?;
     Ok(job.stats().clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A delta that copies `copies` times 4000 bytes of the basis and then
+    /// holds a reserved opcode.
+    fn failing_delta(copies: usize) -> Vec<u8> {
+        let mut d = crate::DELTA_MAGIC.to_be_bytes().to_vec();
+        for _ in 0..copies {
+            // COPY with 1-byte position 0 and 2-byte length 4000.
+            d.extend_from_slice(&[0x46, 0, 0x0f, 0xa0]);
+        }
+        d.push(0x55);
+        d
+    }
+
+    /// What a failing run wrote, with its output in pieces of at most
+    /// `out_len` bytes.
+    fn written_before_failure(copies: usize, out_len: usize) -> usize {
+        let _guard = crate::trace::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        crate::trace::set_sink(crate::trace::Sink::Silent);
+        let basis = vec![7u8; 4000];
+        let mut job = Job::patch(&basis[..]);
+        let mut out = Vec::new();
+        let delta = failing_delta(copies);
+        let r = run(&mut job, &mut &delta[..], Some(&mut out), 1 << 16, out_len);
+        crate::trace::set_sink(crate::trace::Sink::Stderr);
+        assert_eq!(r, Err(Error::Corrupt));
+        out.len()
+    }
+
+    #[test]
+    fn a_failing_job_writes_only_what_c_drains() {
+        // C drains its output buffer only when a call of the job ends; the
+        // output of the failing call is lost. Ours starts smaller and grows,
+        // without draining early.
+        assert_eq!(written_before_failure(3, 1 << 16), 0);
+        assert_eq!(written_before_failure(16, 1 << 16), 0);
+        assert_eq!(written_before_failure(17, 1 << 16), 1 << 16);
+        assert_eq!(written_before_failure(40, 1 << 16), 2 << 16);
+        assert_eq!(written_before_failure(3, 5000), 10000);
+    }
 }

@@ -171,13 +171,14 @@ pub unsafe extern "C" fn rs_delta_file(
             return RS_PARAM_ERROR;
         }
         // SAFETY: `sig` is a signature from this library that outlives the job.
-        let block_len = unsafe { (*sig).sig.as_ref() }.map_or(0, |s| s.block_len());
+        let (block_len, block_count) =
+            unsafe { (*sig).sig.as_ref() }.map_or((0, 0), |s| (s.block_len(), s.block_count()));
         let mut job = unsafe { delta_job(sig) };
         let r = run_files(
             &mut job,
             new_file,
             delta_file,
-            delta_buffer_defaults(block_len),
+            delta_buffer_defaults(block_len, block_count),
         );
         copy_stats(&job, stats);
         r
