@@ -46,8 +46,46 @@ impl<'a> LoadSig<'a> {
         self.slot.get().take()
     }
 
+    /// Adds the blocks of the whole records at the front of the caller's
+    /// input, without gathering them in the scoop; false if there are none.
+    fn add_whole_records(
+        &mut self,
+        core: &mut Core,
+        bufs: &mut Buffers<'_>,
+    ) -> Result<bool, Error> {
+        let sig = self
+            .slot
+            .get()
+            .as_mut()
+            .expect("signature made from the header");
+        let record_len = 4 + sig.strong_len();
+        let count = bufs.avail_in() / record_len;
+        let records = &bufs.next_in()[..count * record_len];
+        let mut added = 0;
+        let mut result = Ok(count > 0);
+        for record in records.chunks_exact(record_len) {
+            let (weak, strong) = record.split_at(4);
+            let weak = u32::from_be_bytes(weak.try_into().expect("four bytes"));
+            if let Err(e) = sig.add_block(weak, strong) {
+                result = Err(e);
+                break;
+            }
+            added += 1;
+        }
+        bufs.consume(added * record_len);
+        core.stats.sig_blocks += added as i64;
+        result
+    }
+
     pub fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
         loop {
+            if self.phase == Phase::Weak && core.scoop.is_empty() {
+                match self.add_whole_records(core, bufs) {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(e) => return Step::Failed(e),
+                }
+            }
             match self.phase {
                 Phase::Magic => match core.scoop.read_array::<4>(bufs) {
                     Ok(b) => {
