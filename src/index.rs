@@ -542,7 +542,7 @@ impl Index {
     /// `key` inspects (0 when its bloom filter stops it), if no block has
     /// this key. `None` when some block has it or the walk is long: then
     /// [`Index::find_in_table`] must decide. Counts nothing.
-    #[cfg(test)]
+    #[inline]
     pub fn miss_cost(&self, key: u32) -> Option<u32> {
         match self.miss_filter().quick_cost(key) {
             Some(cost) => Some(cost),

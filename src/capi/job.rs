@@ -6,7 +6,6 @@ use std::cell::Cell;
 use std::ffi::c_void;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::rc::Rc;
 
 use super::{
     guard, result_code, rs_buffers_t, rs_copy_cb, rs_driven_cb, rs_job, rs_job_t, rs_long_t,
@@ -19,17 +18,36 @@ use crate::error::Error;
 use crate::job::Job;
 use crate::signature::Signature;
 
+/// C's `time(NULL)`.
+fn c_time() -> i64 {
+    // SAFETY: `time` with a NULL argument only returns the time.
+    unsafe { libc::time(std::ptr::null_mut()) as i64 }
+}
+
+/// Makes jobs read C's clock; called before any C job is made.
+pub(crate) fn use_c_clock() {
+    crate::stats::set_clock(c_time);
+}
+
 /// Wraps a job for C.
-pub(crate) fn new_job(mut job: Job<'static>) -> *mut rs_job_t {
-    let stats = Rc::new(Cell::new(rs_stats_t::from_stats(job.stats())));
-    let shown = Rc::clone(&stats);
-    job.set_stats_observer(Box::new(move |s| shown.set(rs_stats_t::from_stats(s))));
-    Box::into_raw(Box::new(rs_job {
+pub(crate) fn new_job(job: Job<'static>) -> *mut rs_job_t {
+    let stats = Cell::new(rs_stats_t::from_stats(job.stats()));
+    let handle = Box::into_raw(Box::new(rs_job {
         tag: JOB_TAG,
         job,
         stats,
         poisoned: false,
-    }))
+    }));
+    // SAFETY: `handle` points to the live box just made.
+    let shown: *const Cell<rs_stats_t> = unsafe { &raw const (*handle).stats };
+    let observer = move |s: &crate::Stats| {
+        // SAFETY: the job that calls this is a field of the same `rs_job`,
+        // so the statistics it points to live as long as it does.
+        unsafe { (*shown).set(rs_stats_t::from_stats(s)) }
+    };
+    // SAFETY: `handle` was just made from a box and is not shared yet.
+    unsafe { (*handle).job.set_stats_observer(Box::new(observer)) };
+    handle
 }
 
 /// The job behind a C handle, if it is one.

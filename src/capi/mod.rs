@@ -35,8 +35,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::{Error, Status};
 
-/// Runs `body`; a panic becomes `default`.
+/// Runs the body of a C entry point, with jobs on C's clock; a panic
+/// becomes `default`.
 pub(crate) fn guard<T>(default: T, body: impl FnOnce() -> T) -> T {
+    job::use_c_clock();
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(default)
 }
 

@@ -121,7 +121,8 @@ pub(crate) const JOB_TAG: u32 = 20010225;
 pub struct rs_job {
     pub(crate) tag: u32,
     pub(crate) job: Job<'static>,
-    pub(crate) stats: std::rc::Rc<std::cell::Cell<rs_stats>>,
+    /// The statistics as C sees them, kept current by the job.
+    pub(crate) stats: std::cell::Cell<rs_stats>,
     /// Set when a panic was caught: the job then fails every call.
     pub(crate) poisoned: bool,
 }

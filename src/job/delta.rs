@@ -295,6 +295,9 @@ impl<'a, W: Rolling> Matcher<'a, W> {
         let b = self.block_len;
         loop {
             self.skip_misses();
+            if at_eof {
+                self.skip_tail_misses();
+            }
             let pos = self.pos;
             let end = self.end;
             if at_eof {
@@ -421,6 +424,32 @@ impl<'a, W: Rolling> Matcher<'a, W> {
         self.pos += skipped;
         self.match_stats.find_count += skipped as i64;
         self.match_stats.hashcmp_count += hashcmp as i64;
+    }
+
+    /// [`Matcher::skip_misses`] for the windows that shrink at the end of
+    /// the input (`rs_delta_s_flush`): each miss drops the window's first
+    /// byte.
+    fn skip_tail_misses(&mut self) {
+        if self.match_len > 0 || self.weak.len() == 0 || self.weak.len() != self.end - self.pos {
+            return;
+        }
+        let stop = self.end.min(self.lit_start + MAX_MISS);
+        let index = self.index;
+        let mut weak = self.weak;
+        let mut pos = self.pos;
+        let mut hashcmp = 0u64;
+        while pos < stop {
+            match index.miss_cost(nozero(weak.match_value())) {
+                Some(inspected) => hashcmp += inspected as u64,
+                None => break,
+            }
+            weak.roll_out(self.buf[pos]);
+            pos += 1;
+        }
+        self.match_stats.find_count += (pos - self.pos) as i64;
+        self.match_stats.hashcmp_count += hashcmp as i64;
+        self.weak = weak;
+        self.pos = pos;
     }
 }
 

@@ -63,7 +63,8 @@ impl Core {
 
 /// Where a loadsig job puts the signature it reads.
 pub(crate) enum SigSlot<'a> {
-    Owned(Option<Signature>),
+    /// Boxed: a signature is large, and jobs are moved around.
+    Owned(Box<Option<Signature>>),
     #[allow(dead_code)] // used by the C ABI (src/capi)
     Borrowed(&'a mut Option<Signature>),
 }
@@ -156,7 +157,7 @@ impl<'a> Job<'a> {
     pub fn load_signature() -> Job<'static> {
         Job::new(
             "loadsig",
-            Kind::LoadSig(loadsig::LoadSig::new(SigSlot::Owned(None), -1)),
+            Kind::LoadSig(loadsig::LoadSig::new(SigSlot::Owned(Box::new(None)), -1)),
         )
     }
 
