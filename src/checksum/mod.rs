@@ -171,6 +171,21 @@ pub(crate) trait Rolling: Copy {
     /// Slides a window by one byte using a table from
     /// [`Rolling::table_for_len`] for its length.
     fn rotate(&mut self, out: u8, inp: u8, table: &[u32; 256]);
+    /// For each pair of `outgoing` and `incoming` bytes: the window's key
+    /// (`nozero` of its match value) into `keys`, then a rotation.
+    #[inline]
+    fn window_keys(
+        &mut self,
+        table: &[u32; 256],
+        outgoing: &[u8],
+        incoming: &[u8],
+        keys: &mut [u32],
+    ) {
+        for ((key, &out), &inp) in keys.iter_mut().zip(outgoing).zip(incoming) {
+            *key = nozero(self.match_value());
+            self.rotate(out, inp, table);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -196,6 +211,29 @@ mod tests {
         assert_eq!(weak_sum(WeakKind::RabinKarp, &data), 0xc197_2381);
         assert_eq!(weak_sum(WeakKind::Rollsum, b"hello world"), 0x21fe_05b1);
         assert_eq!(weak_sum(WeakKind::RabinKarp, b"hello world"), 0xab36_3389);
+    }
+
+    #[test]
+    fn batched_strong_sums_equal_one_by_one() {
+        let data: Vec<u8> = (0..40_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for kind in [StrongKind::Md4, StrongKind::Blake2] {
+            for block_len in [1, 2, 55, 63, 64, 65, 128, 129, 1000, 2048] {
+                for count in 0..=17 {
+                    let blocks = &data[..count * block_len];
+                    let mut batched = vec![[0xaa; 32]; count];
+                    strong_sums(kind, blocks, block_len, &mut batched);
+                    for (i, block) in blocks.chunks_exact(block_len).enumerate() {
+                        assert_eq!(
+                            batched[i],
+                            strong_sum(kind, block),
+                            "{kind:?} block {i} of {count}, {block_len} bytes"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -25,6 +25,8 @@ use crate::signature::Signature;
 
 /// Longest literal command the 2.3.2 encoder emits.
 const MAX_MISS: usize = 32768;
+/// Windows whose keys the scan works out before it looks them up.
+const KEY_STRETCH: usize = 256;
 /// Input taken beyond one block ahead of the scan position.
 const READ_AHEAD: usize = 64 * 1024;
 
@@ -403,27 +405,41 @@ impl<'a, W: Rolling> Matcher<'a, W> {
         let filter = index.miss_filter();
         let table = &self.table;
         let mut weak = self.weak;
-        let mut skipped = 0usize;
+        let mut pos = self.pos;
         let mut hashcmp = 0u64;
-        let outgoing = &self.buf[self.pos..stop];
-        let incoming = &self.buf[self.pos + b..stop + b];
-        for (&out, &inp) in outgoing.iter().zip(incoming) {
-            let key = nozero(weak.match_value());
-            let inspected = match filter.quick_cost(key) {
-                Some(inspected) => inspected,
-                None => match index.miss_cost_slow(key) {
+        // The keys of a stretch of windows first (a chain of cheap updates),
+        // then their filter lookups (independent loads that overlap).
+        let mut keys = [0u32; KEY_STRETCH];
+        'stretches: while pos < stop {
+            let n = (stop - pos).min(KEY_STRETCH);
+            let from = weak;
+            let outgoing = &self.buf[pos..pos + n];
+            let incoming = &self.buf[pos + b..pos + b + n];
+            W::window_keys(&mut weak, table, outgoing, incoming, &mut keys[..n]);
+            for (i, &key) in keys[..n].iter().enumerate() {
+                let inspected = match filter.quick_cost(key) {
                     Some(inspected) => inspected,
-                    None => break,
-                },
-            };
-            hashcmp += inspected as u64;
-            weak.rotate(out, inp, table);
-            skipped += 1;
+                    None => match index.miss_cost_slow(key) {
+                        Some(inspected) => inspected,
+                        None => {
+                            // Back to the window of this key.
+                            weak = from;
+                            for (&out, &inp) in outgoing[..i].iter().zip(incoming) {
+                                weak.rotate(out, inp, table);
+                            }
+                            pos += i;
+                            break 'stretches;
+                        }
+                    },
+                };
+                hashcmp += inspected as u64;
+            }
+            pos += n;
         }
-        self.weak = weak;
-        self.pos += skipped;
-        self.match_stats.find_count += skipped as i64;
+        self.match_stats.find_count += (pos - self.pos) as i64;
         self.match_stats.hashcmp_count += hashcmp as i64;
+        self.weak = weak;
+        self.pos = pos;
     }
 
     /// [`Matcher::skip_misses`] for the windows that shrink at the end of
