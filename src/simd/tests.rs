@@ -289,3 +289,123 @@ fn md4_blocks_rejects_bad_arguments() {
         }
     }
 }
+
+/// Throughput of each kernel, AVX2 and scalar, on 2 KiB blocks, once
+/// streaming 64 MiB from memory and once cycling over 256 KiB that stay in
+/// cache: `cargo test --release --lib -- --ignored kernel_speed --nocapture`.
+#[test]
+#[ignore = "a benchmark; run it in release with --nocapture"]
+fn kernel_speed() {
+    use std::hint::black_box;
+    use std::time::Instant;
+
+    const TOTAL: usize = 64 << 20;
+    const BLOCK: usize = 2048;
+    const CACHED: usize = 256 << 10;
+    let data = Rng(1).bytes(TOTAL);
+    let mut out = vec![[0u8; 16]; TOTAL / BLOCK];
+    let avx2 = avx2_kernels();
+
+    /// GB/s of `f`, from the fastest of 64 timed runs over 1 MiB each (the
+    /// machine may be shared: the fastest run is the least disturbed one):
+    /// 64 consecutive MiB of `data`, or 4 passes over its first `CACHED`
+    /// bytes each time.
+    fn rate(data: &[u8], cached: bool, mut f: impl FnMut(&[u8])) -> f64 {
+        const RUN: usize = 1 << 20;
+        let mut best = f64::INFINITY;
+        f(black_box(&data[..CACHED]));
+        for run in 0..TOTAL / RUN {
+            let start = Instant::now();
+            if cached {
+                for _ in 0..RUN / CACHED {
+                    f(black_box(&data[..CACHED]));
+                }
+            } else {
+                f(black_box(&data[run * RUN..(run + 1) * RUN]));
+            }
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        RUN as f64 / best / 1e9
+    }
+    fn report(name: &str, scalar: f64, avx2: Option<f64>) {
+        match avx2 {
+            Some(v) => println!(
+                "  {name:<10} scalar {scalar:6.2} GB/s   avx2 {v:6.2} GB/s   x{:.1}",
+                v / scalar
+            ),
+            None => println!("  {name:<10} scalar {scalar:6.2} GB/s   (no AVX2)"),
+        }
+    }
+
+    let mut sink = 0u32;
+    for cached in [false, true] {
+        if cached {
+            println!("{BLOCK}-byte blocks, 256 KiB in cache, 64 MiB in all:");
+        } else {
+            println!("{BLOCK}-byte blocks, 64 MiB streamed from memory:");
+        }
+        let md4_scalar = rate(&data, cached, |d| {
+            scalar::md4_blocks(d, BLOCK, &mut out[..d.len() / BLOCK])
+        });
+        let rollsum_scalar = rate(&data, cached, |d| {
+            for block in d.chunks_exact(BLOCK) {
+                let (s1, s2) = scalar::rollsum_sums(1, 2, block);
+                sink ^= s1 ^ s2;
+            }
+        });
+        let rk_scalar = rate(&data, cached, |d| {
+            for block in d.chunks_exact(BLOCK) {
+                sink ^= scalar::rabinkarp_hash(1, block);
+            }
+        });
+        let md4_avx2 = avx2.as_ref().map(|avx2| {
+            rate(&data, cached, |d| {
+                (avx2.md4_blocks)(d, BLOCK, &mut out[..d.len() / BLOCK])
+            })
+        });
+        let rollsum_avx2 = avx2.as_ref().map(|avx2| {
+            rate(&data, cached, |d| {
+                for block in d.chunks_exact(BLOCK) {
+                    let (s1, s2) = (avx2.rollsum_sums)(1, 2, block);
+                    sink ^= s1 ^ s2;
+                }
+            })
+        });
+        let rk_avx2 = avx2.as_ref().map(|avx2| {
+            rate(&data, cached, |d| {
+                for block in d.chunks_exact(BLOCK) {
+                    sink ^= (avx2.rabinkarp_hash)(1, block);
+                }
+            })
+        });
+        report("md4", md4_scalar, md4_avx2);
+        report("rollsum", rollsum_scalar, rollsum_avx2);
+        report("rabinkarp", rk_scalar, rk_avx2);
+    }
+    black_box(sink);
+
+    // Whether a last group of k < 8 blocks is better hashed by the 8-lane
+    // kernel (lanes duplicated) or one block at a time.
+    #[cfg(target_arch = "x86_64")]
+    if avx2.is_some() {
+        println!("md4, a group of k blocks (cached):");
+        for k in 1..8 {
+            let scalar_k = rate(&data, true, |d| {
+                for group in d.chunks_exact(8 * BLOCK) {
+                    scalar::md4_blocks(&group[..k * BLOCK], BLOCK, &mut out[..k]);
+                }
+            }) * k as f64
+                / 8.0;
+            let lanes_k = rate(&data, true, |d| {
+                for group in d.chunks_exact(8 * BLOCK) {
+                    let b = |i: usize| &group[i.min(k - 1) * BLOCK..][..BLOCK];
+                    let lanes = [b(0), b(1), b(2), b(3), b(4), b(5), b(6), b(7)];
+                    // SAFETY: AVX2 was detected on this CPU.
+                    black_box(unsafe { avx2::md4_lanes(&[lanes]) });
+                }
+            }) * k as f64
+                / 8.0;
+            println!("  k = {k}: scalar {scalar_k:5.2} GB/s, 8-lane kernel {lanes_k:5.2} GB/s");
+        }
+    }
+}
