@@ -33,6 +33,7 @@ impl Rng {
 /// Test bytes laid out from a 64-byte aligned address, so that slices can
 /// start at any chosen alignment.
 struct Aligned {
+    /// The bytes, preceded by up to 63 bytes of padding.
     buf: Vec<u8>,
     /// Index of the first 64-byte aligned byte of `buf`.
     base: usize,
@@ -58,8 +59,11 @@ impl Aligned {
 /// The AVX2 kernels, as plain functions that call them directly (whatever
 /// `LIBRSYNC_RS_SIMD` says), if this CPU has AVX2.
 struct Avx2 {
+    /// `avx2::md4_blocks`.
     md4_blocks: fn(&[u8], usize, &mut [[u8; 16]]),
+    /// `avx2::rollsum_sums`.
     rollsum_sums: fn(u32, u32, &[u8]) -> (u32, u32),
+    /// `avx2::rabinkarp_hash`.
     rabinkarp_hash: fn(u32, &[u8]) -> u32,
 }
 
@@ -197,6 +201,7 @@ fn check_md4_blocks(data: &[u8], block_len: usize) {
     }
 }
 
+/// `simd_enabled` is AVX2 detection, unless `LIBRSYNC_RS_SIMD=scalar`.
 #[test]
 fn dispatch_follows_the_cpu_and_the_environment() {
     let forced = std::env::var_os(ENV_VAR).is_some_and(|v| v == "scalar");
@@ -206,16 +211,19 @@ fn dispatch_follows_the_cpu_and_the_environment() {
     }
 }
 
+/// Every rollsum kernel equals the byte loop, over the whole [`sweep`].
 #[test]
 fn rollsum_kernels_match_the_byte_loop() {
     sweep(|data, s1, s2| check_rollsum(s1, s2, data));
 }
 
+/// Every RabinKarp kernel equals the byte loop, over the whole [`sweep`].
 #[test]
 fn rabinkarp_kernels_match_the_byte_loop() {
     sweep(|data, hash, _| check_rabinkarp(hash, data));
 }
 
+/// Over 1 MiB, the sums wrap around 2^32 in every lane: still equal.
 #[test]
 fn long_inputs_wrap_like_the_byte_loop() {
     // Long enough for every 32-bit lane sum of the AVX2 kernels to wrap.
@@ -229,6 +237,8 @@ fn long_inputs_wrap_like_the_byte_loop() {
     }
 }
 
+/// Every `md4_blocks` gives `checksum::md4` of each block, for block
+/// lengths, counts and alignments that take every path of the kernels.
 #[test]
 fn md4_kernels_match_md4() {
     let mut rng = Rng(0x4d44);
@@ -266,6 +276,8 @@ fn md4_kernels_match_md4() {
     check_md4_blocks(&[], 64);
 }
 
+/// Every `md4_blocks` panics (safely) on a zero block length or a data
+/// length that is not `count` blocks.
 #[test]
 fn md4_blocks_rejects_bad_arguments() {
     let data = [0u8; 100];
