@@ -44,6 +44,7 @@ mod job;
 mod magic;
 mod sig_args;
 mod signature;
+mod simd;
 mod stats;
 pub mod trace;
 mod whole;

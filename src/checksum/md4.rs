@@ -22,89 +22,143 @@ impl Default for Md4 {
     }
 }
 
+/// MD4's initial chaining values A, B, C, D.
+const INIT: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
+
+/// One MD4 compression of the 64-byte block `p` into the chaining values
+/// `[a, b, c, d]`. The message words are read in place, and every step is
+/// written out, so that all indices are constants.
 #[inline(always)]
-fn f(x: u32, y: u32, z: u32) -> u32 {
-    (x & y) | (!x & z)
+fn compress(state: [u32; 4], p: &[u8; 64]) -> [u32; 4] {
+    macro_rules! x {
+        ($k:literal) => {
+            u32::from_le_bytes([p[4 * $k], p[4 * $k + 1], p[4 * $k + 2], p[4 * $k + 3]])
+        };
+    }
+    macro_rules! step {
+        ($f:expr, $a:ident, $k:literal, $t:expr, $s:literal) => {
+            $a = $a
+                .wrapping_add(x!($k))
+                .wrapping_add($t)
+                .wrapping_add($f)
+                .rotate_left($s)
+        };
+    }
+    // The rounds' functions F, G and H: their first argument `b` is the
+    // value the step before computed, and the step adds what depends on it
+    // last, so that it waits on that step for as few operations as
+    // possible. G(b, c, d), the bitwise majority, is `c & d` where c and d
+    // agree and `b` where they differ: the sum (with no carries) of
+    // `c & d`, which need not wait for `b`, and `b & (c ^ d)`.
+    macro_rules! r1 {
+        ($a:ident, $b:ident, $c:ident, $d:ident, $k:literal, $s:literal) => {
+            step!($d ^ ($b & ($c ^ $d)), $a, $k, 0, $s)
+        };
+    }
+    macro_rules! r2 {
+        ($a:ident, $b:ident, $c:ident, $d:ident, $k:literal, $s:literal) => {
+            step!(
+                $b & ($c ^ $d),
+                $a,
+                $k,
+                0x5a82_7999u32.wrapping_add($c & $d),
+                $s
+            )
+        };
+    }
+    macro_rules! r3 {
+        ($a:ident, $b:ident, $c:ident, $d:ident, $k:literal, $s:literal) => {
+            step!($b ^ ($c ^ $d), $a, $k, 0x6ed9_eba1, $s)
+        };
+    }
+    let [mut a, mut b, mut c, mut d] = state;
+    r1!(a, b, c, d, 0, 3);
+    r1!(d, a, b, c, 1, 7);
+    r1!(c, d, a, b, 2, 11);
+    r1!(b, c, d, a, 3, 19);
+    r1!(a, b, c, d, 4, 3);
+    r1!(d, a, b, c, 5, 7);
+    r1!(c, d, a, b, 6, 11);
+    r1!(b, c, d, a, 7, 19);
+    r1!(a, b, c, d, 8, 3);
+    r1!(d, a, b, c, 9, 7);
+    r1!(c, d, a, b, 10, 11);
+    r1!(b, c, d, a, 11, 19);
+    r1!(a, b, c, d, 12, 3);
+    r1!(d, a, b, c, 13, 7);
+    r1!(c, d, a, b, 14, 11);
+    r1!(b, c, d, a, 15, 19);
+
+    r2!(a, b, c, d, 0, 3);
+    r2!(d, a, b, c, 4, 5);
+    r2!(c, d, a, b, 8, 9);
+    r2!(b, c, d, a, 12, 13);
+    r2!(a, b, c, d, 1, 3);
+    r2!(d, a, b, c, 5, 5);
+    r2!(c, d, a, b, 9, 9);
+    r2!(b, c, d, a, 13, 13);
+    r2!(a, b, c, d, 2, 3);
+    r2!(d, a, b, c, 6, 5);
+    r2!(c, d, a, b, 10, 9);
+    r2!(b, c, d, a, 14, 13);
+    r2!(a, b, c, d, 3, 3);
+    r2!(d, a, b, c, 7, 5);
+    r2!(c, d, a, b, 11, 9);
+    r2!(b, c, d, a, 15, 13);
+
+    r3!(a, b, c, d, 0, 3);
+    r3!(d, a, b, c, 8, 9);
+    r3!(c, d, a, b, 4, 11);
+    r3!(b, c, d, a, 12, 15);
+    r3!(a, b, c, d, 2, 3);
+    r3!(d, a, b, c, 10, 9);
+    r3!(c, d, a, b, 6, 11);
+    r3!(b, c, d, a, 14, 15);
+    r3!(a, b, c, d, 1, 3);
+    r3!(d, a, b, c, 9, 9);
+    r3!(c, d, a, b, 5, 11);
+    r3!(b, c, d, a, 13, 15);
+    r3!(a, b, c, d, 3, 3);
+    r3!(d, a, b, c, 11, 9);
+    r3!(c, d, a, b, 7, 11);
+    r3!(b, c, d, a, 15, 15);
+
+    [
+        state[0].wrapping_add(a),
+        state[1].wrapping_add(b),
+        state[2].wrapping_add(c),
+        state[3].wrapping_add(d),
+    ]
 }
 
-#[inline(always)]
-fn g(x: u32, y: u32, z: u32) -> u32 {
-    (x & y) | (x & z) | (y & z)
-}
-
-#[inline(always)]
-fn h(x: u32, y: u32, z: u32) -> u32 {
-    x ^ y ^ z
+/// The digest of chaining values `[a, b, c, d]`: each little-endian.
+fn digest(state: [u32; 4]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    for (bytes, word) in out.chunks_exact_mut(4).zip(state) {
+        bytes.copy_from_slice(&word.to_le_bytes());
+    }
+    out
 }
 
 impl Md4 {
     /// A fresh state (`rs_mdfour_begin`).
     pub fn new() -> Md4 {
+        let [a, b, c, d] = INIT;
         Md4 {
-            a: 0x6745_2301,
-            b: 0xefcd_ab89,
-            c: 0x98ba_dcfe,
-            d: 0x1032_5476,
+            a,
+            b,
+            c,
+            d,
             total_n: 0,
             tail_len: 0,
             tail: [0; 64],
         }
     }
 
+    /// Compresses one 64-byte block into the chaining values.
+    #[inline]
     fn block(&mut self, p: &[u8; 64]) {
-        let mut x = [0u32; 16];
-        for (word, bytes) in x.iter_mut().zip(p.chunks_exact(4)) {
-            *word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        }
-        let (mut a, mut b, mut c, mut d) = (self.a, self.b, self.c, self.d);
-        macro_rules! round1 {
-            ($a:ident, $b:ident, $c:ident, $d:ident, $k:expr, $s:expr) => {
-                $a = $a
-                    .wrapping_add(f($b, $c, $d))
-                    .wrapping_add(x[$k])
-                    .rotate_left($s)
-            };
-        }
-        macro_rules! round2 {
-            ($a:ident, $b:ident, $c:ident, $d:ident, $k:expr, $s:expr) => {
-                $a = $a
-                    .wrapping_add(g($b, $c, $d))
-                    .wrapping_add(x[$k])
-                    .wrapping_add(0x5a82_7999)
-                    .rotate_left($s)
-            };
-        }
-        macro_rules! round3 {
-            ($a:ident, $b:ident, $c:ident, $d:ident, $k:expr, $s:expr) => {
-                $a = $a
-                    .wrapping_add(h($b, $c, $d))
-                    .wrapping_add(x[$k])
-                    .wrapping_add(0x6ed9_eba1)
-                    .rotate_left($s)
-            };
-        }
-        for i in [0, 4, 8, 12] {
-            round1!(a, b, c, d, i, 3);
-            round1!(d, a, b, c, i + 1, 7);
-            round1!(c, d, a, b, i + 2, 11);
-            round1!(b, c, d, a, i + 3, 19);
-        }
-        for i in [0, 1, 2, 3] {
-            round2!(a, b, c, d, i, 3);
-            round2!(d, a, b, c, i + 4, 5);
-            round2!(c, d, a, b, i + 8, 9);
-            round2!(b, c, d, a, i + 12, 13);
-        }
-        for i in [0, 2, 1, 3] {
-            round3!(a, b, c, d, i, 3);
-            round3!(d, a, b, c, i + 8, 9);
-            round3!(c, d, a, b, i + 4, 11);
-            round3!(b, c, d, a, i + 12, 15);
-        }
-        self.a = self.a.wrapping_add(a);
-        self.b = self.b.wrapping_add(b);
-        self.c = self.c.wrapping_add(c);
-        self.d = self.d.wrapping_add(d);
+        [self.a, self.b, self.c, self.d] = compress([self.a, self.b, self.c, self.d], p);
     }
 
     /// Feeds bytes (`rs_mdfour_update`).
@@ -144,20 +198,31 @@ impl Md4 {
         padding[0] = 0x80;
         self.update(&padding[..pad_len]);
         self.update(&bits);
-        let mut out = [0u8; 16];
-        out[..4].copy_from_slice(&self.a.to_le_bytes());
-        out[4..8].copy_from_slice(&self.b.to_le_bytes());
-        out[8..12].copy_from_slice(&self.c.to_le_bytes());
-        out[12..].copy_from_slice(&self.d.to_le_bytes());
-        out
+        digest([self.a, self.b, self.c, self.d])
     }
 }
 
-/// MD4 of a buffer in one call (`rs_mdfour`).
+/// MD4 of a buffer in one call (`rs_mdfour`): the same digest as
+/// [`Md4::update`] and [`Md4::result`], going straight over the buffer's
+/// 64-byte blocks and padding the rest on the stack.
 pub fn md4(data: &[u8]) -> [u8; 16] {
-    let mut state = Md4::new();
-    state.update(data);
-    state.result()
+    let mut state = INIT;
+    let mut blocks = data.chunks_exact(64);
+    for block in &mut blocks {
+        state = compress(state, block.try_into().expect("64-byte chunk"));
+    }
+    // The rest, 0x80, zeros, and the length in bits (modulo 2^64) end the
+    // last block, or spill into one more.
+    let rest = blocks.remainder();
+    let end = if rest.len() < 56 { 64 } else { 128 };
+    let mut tail = [0u8; 128];
+    tail[..rest.len()].copy_from_slice(rest);
+    tail[rest.len()] = 0x80;
+    tail[end - 8..end].copy_from_slice(&(data.len() as u64).wrapping_shl(3).to_le_bytes());
+    for block in tail[..end].chunks_exact(64) {
+        state = compress(state, block.try_into().expect("64-byte chunk"));
+    }
+    digest(state)
 }
 
 #[cfg(test)]
@@ -203,6 +268,24 @@ mod tests {
                 state.update(&data[split..len]);
                 assert_eq!(state.result()[..], want[..], "len {len} split {split}");
             }
+        }
+    }
+
+    #[test]
+    fn one_shot_agrees_with_incremental_for_every_length() {
+        let data: Vec<u8> = (0..700u32).map(|i| (i * 7919 % 256) as u8).collect();
+        for len in 0..=data.len() {
+            let want = ::md4::Md4::digest(&data[..len]);
+            assert_eq!(md4(&data[..len])[..], want[..], "len {len}");
+            let mut state = Md4::new();
+            state.update(&data[..len / 3]);
+            state.update(&data[len / 3..len]);
+            assert_eq!(state.result()[..], want[..], "len {len}");
+        }
+        let ones = [0xffu8; 200];
+        for len in 0..=ones.len() {
+            let want = ::md4::Md4::digest(&ones[..len]);
+            assert_eq!(md4(&ones[..len])[..], want[..], "len {len} of 0xff");
         }
     }
 }

@@ -20,20 +20,6 @@ const fn pow(mut base: u32, mut exp: u32) -> u32 {
     acc
 }
 
-const CHUNK: usize = 16;
-/// `MULT^CHUNK`.
-const MULT_CHUNK: u32 = pow(MULT, CHUNK as u32);
-/// `WEIGHTS[i] = MULT^(CHUNK-1-i)`: the weight of byte i within a chunk.
-const WEIGHTS: [u32; CHUNK] = {
-    let mut w = [0u32; CHUNK];
-    let mut i = 0;
-    while i < CHUNK {
-        w[i] = pow(MULT, (CHUNK - 1 - i) as u32);
-        i += 1;
-    }
-    w
-};
-
 /// RabinKarp rolling hash state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RabinKarp {
@@ -61,19 +47,7 @@ impl RabinKarp {
 
     /// Adds bytes at the end (`rabinkarp_update`).
     pub fn update(&mut self, data: &[u8]) {
-        let mut hash = self.hash;
-        let mut chunks = data.chunks_exact(CHUNK);
-        for chunk in &mut chunks {
-            let mut dot = 0u32;
-            for (w, &b) in WEIGHTS.iter().zip(chunk) {
-                dot = dot.wrapping_add(w.wrapping_mul(b as u32));
-            }
-            hash = hash.wrapping_mul(MULT_CHUNK).wrapping_add(dot);
-        }
-        for &b in chunks.remainder() {
-            hash = hash.wrapping_mul(MULT).wrapping_add(b as u32);
-        }
-        self.hash = hash;
+        self.hash = crate::simd::rabinkarp_hash(self.hash, data);
         self.count += data.len();
         // MULT has multiplicative order 2^30, so truncating to 32 bits is
         // harmless (C does the same).

@@ -24,25 +24,7 @@ impl Rollsum {
 
     /// Adds bytes at the end of the window (`RollsumUpdate`).
     pub fn update(&mut self, data: &[u8]) {
-        let mut s1 = self.s1;
-        let mut s2 = self.s2;
-        let mut chunks = data.chunks_exact(32);
-        for chunk in &mut chunks {
-            // s2 gains 32·s1 plus each byte weighted by how many running sums
-            // include it; written so that the compiler vectorises it.
-            let mut sum = 0u32;
-            let mut weighted = 0u32;
-            for (i, &b) in chunk.iter().enumerate() {
-                sum = sum.wrapping_add(b as u32);
-                weighted = weighted.wrapping_add((32 - i as u32) * b as u32);
-            }
-            s2 = s2.wrapping_add(s1.wrapping_mul(32)).wrapping_add(weighted);
-            s1 = s1.wrapping_add(sum);
-        }
-        for &b in chunks.remainder() {
-            s1 = s1.wrapping_add(b as u32);
-            s2 = s2.wrapping_add(s1);
-        }
+        let (mut s1, mut s2) = crate::simd::rollsum_sums(self.s1, self.s2, data);
         let len = data.len() as u64;
         s1 = s1.wrapping_add((len as u32).wrapping_mul(CHAR_OFFSET));
         let tri = (len.wrapping_mul(len.wrapping_add(1)) / 2) as u32;
