@@ -97,9 +97,9 @@ pub fn strong_sum(kind: StrongKind, data: &[u8]) -> StrongSum {
     out
 }
 
-/// Most blocks hashed together by [`strong_sums`]: 8 MD4 lanes, two rounds
-/// of 4 BLAKE2b lanes.
-pub(crate) const STRONG_BATCH: usize = 8;
+/// Most blocks hashed together by [`strong_sums`]: the 16 lanes of the MD4
+/// kernel, four rounds of four BLAKE2b lanes.
+pub(crate) const STRONG_BATCH: usize = 16;
 
 /// The strong sums of consecutive blocks `data[i * block_len..][..block_len]`,
 /// one per element of `out` ([`strong_sum`] of each, computed several blocks
@@ -114,7 +114,7 @@ pub(crate) fn strong_sums(kind: StrongKind, data: &[u8], block_len: usize, out: 
                 .zip(out.chunks_mut(STRONG_BATCH))
             {
                 let digests = &mut digests[..sums.len()];
-                md4_blocks(blocks, block_len, digests);
+                crate::simd::md4_blocks(blocks, block_len, digests);
                 for (sum, digest) in sums.iter_mut().zip(digests.iter()) {
                     *sum = [0; 32];
                     sum[..16].copy_from_slice(digest);
@@ -142,13 +142,6 @@ pub(crate) fn strong_sums(kind: StrongKind, data: &[u8], block_len: usize, out: 
                 sum.copy_from_slice(params.hash(block).as_bytes());
             }
         }
-    }
-}
-
-/// MD4 of consecutive blocks (to be replaced by the multi-lane kernel).
-fn md4_blocks(data: &[u8], block_len: usize, out: &mut [[u8; 16]]) {
-    for (digest, block) in out.iter_mut().zip(data.chunks_exact(block_len)) {
-        *digest = md4(block);
     }
 }
 

@@ -80,8 +80,6 @@ fn check_md4_blocks(data_len: usize, block_len: usize, count: usize) {
 /// # Panics
 ///
 /// Unless `block_len > 0` and `data.len() == out.len() * block_len`.
-// For the signature generator, which does not call it yet.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn md4_blocks(data: &[u8], block_len: usize, out: &mut [[u8; 16]]) {
     #[cfg(target_arch = "x86_64")]
     if simd_enabled() {
