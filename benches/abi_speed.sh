@@ -2,8 +2,9 @@
 # Speed floor of the C ABI drop-in: Debian's unchanged /usr/bin/rdiff on
 # Debian's librsync.so.2 versus on ours (LD_LIBRARY_PATH), on a 128 MiB file.
 #
-# Measures CPU time (user + sys) of: signature; delta of an edited, an
-# identical and an unrelated new file; patch. The two libraries alternate
+# Measures CPU time (user + sys) of: signature (BLAKE2, the default, and
+# MD4); delta of an edited, an identical and an unrelated new file against
+# the BLAKE2 signature, and of the edited file against the MD4 one; patch. The two libraries alternate
 # within every round; the median over the rounds is reported, with the
 # ratio ours/Debian (below 1.00 means ours is faster).
 #
@@ -61,6 +62,7 @@ done
 # The signature and delta the timed delta/patch runs read (same bytes from
 # both libraries; checked below).
 "$RDIFF" signature "$work/old" "$work/old.sig"
+"$RDIFF" -H md4 signature "$work/old" "$work/old.md4.sig"
 "$RDIFF" delta "$work/old.sig" "$work/edited" "$work/edited.delta"
 
 # cpu_seconds SIDE ARGS... : CPU seconds (user+sys) of one rdiff run.
@@ -83,10 +85,13 @@ cpu_seconds() {
     fi
 }
 
-ops=(signature delta-edited delta-identical delta-unrelated patch)
+ops=(signature signature-md4 delta-edited delta-identical delta-unrelated
+    delta-edited-md4 patch)
 args_of() {
     case $1 in
     signature) echo "signature $work/old $work/out.$2" ;;
+    signature-md4) echo "-H md4 signature $work/old $work/out.$2" ;;
+    delta-edited-md4) echo "delta $work/old.md4.sig $work/edited $work/out.$2" ;;
     delta-edited) echo "delta $work/old.sig $work/edited $work/out.$2" ;;
     delta-identical) echo "delta $work/old.sig $work/old $work/out.$2" ;;
     delta-unrelated) echo "delta $work/old.sig $work/unrelated $work/out.$2" ;;

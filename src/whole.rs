@@ -56,8 +56,9 @@ const FIRST_STEP: usize = 4096;
 /// their input is chunked (signatures, deltas against a signature with
 /// blocks), when librsync's default is smaller: C's sizes (four blocks, one
 /// block) would hand the job too few blocks at a time to hash them in
-/// batches. The bytes written are the same.
-const BATCH_INPUT: i32 = 256 * 1024;
+/// batches. The bytes written are the same. Larger buffers cost more than
+/// they save: reading into them thrashes the cache the hashing needs.
+const BATCH_INPUT: i32 = 64 * 1024;
 
 /// Default output buffer size for such jobs, when librsync's is smaller
 /// (C's signature output buffer holds four block sums).
@@ -303,13 +304,20 @@ pub fn signature_buffers(args: &SigArgs, sizes: BufferSizes) -> Result<(usize, u
 
 /// `rs_sig_file`'s default buffer sizes, from the C `int` expressions they
 /// are (four blocks in; the header and four block sums out), raised to
-/// [`BATCH_INPUT`] and [`BATCH_OUTPUT`].
+/// [`BATCH_INPUT`] (rounded up to whole blocks) and [`BATCH_OUTPUT`].
 pub(crate) fn signature_buffer_defaults(block_len: usize, strong_len: usize) -> (i32, i32) {
     let (block_len, strong_len) = (block_len as i32, strong_len as i32);
     let input = block_len.wrapping_mul(4);
     let output = 12i32.wrapping_add(4i32.wrapping_mul(4i32.wrapping_add(strong_len)));
+    // Whole blocks per buffer: a block cut by the buffer's end is hashed
+    // on its own.
+    let whole_blocks = if input > 0 {
+        (BATCH_INPUT + block_len - 1) / block_len * block_len
+    } else {
+        BATCH_INPUT
+    };
     (
-        batch_size(input, BATCH_INPUT),
+        batch_size(input, whole_blocks),
         batch_size(output, BATCH_OUTPUT),
     )
 }
