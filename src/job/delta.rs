@@ -4,8 +4,9 @@
 //! window up in the signature index; the commands it emits depend only on
 //! the data and the signature, never on how the caller chunks its buffers.
 //! Unlike librsync, which copies all available input into its scoop, the
-//! scanner takes at most one block plus 64 KiB beyond the scan position, so
-//! memory stays bounded whatever the caller passes in.
+//! scanner reads the caller's input in place where it can and keeps at most
+//! one block plus 64 KiB beyond the scan position between calls, so memory
+//! stays bounded whatever the caller passes in.
 //!
 //! Slack mode (no signature blocks) emits one literal command per input
 //! buffer, as librsync does.
@@ -27,6 +28,9 @@ use crate::signature::Signature;
 const MAX_MISS: usize = 32768;
 /// Windows whose keys the scan works out before it looks them up.
 const KEY_STRETCH: usize = 256;
+/// Caller bytes copied beyond a block at first, when the own buffer still
+/// holds data the scan needs.
+const BRIDGE: usize = 4096;
 /// Input taken beyond one block ahead of the scan position.
 const READ_AHEAD: usize = 64 * 1024;
 
@@ -116,6 +120,16 @@ enum Scan {
     Finished,
 }
 
+/// The matching scan.
+///
+/// It scans either its own buffer, which holds what one call leaves for the
+/// next (the pending literal run and the unscanned lookahead) followed by
+/// caller bytes copied after it, or, once nothing before the caller's input
+/// is needed any more, the caller's input in place (`direct`). Within a
+/// call the caller's input is only read: what the scan used is consumed
+/// when the call ends ([`Matcher::settle`]), and in direct mode the part
+/// still needed is copied to the own buffer then. So in a long run of
+/// matches only about a block per call is copied.
 struct Matcher<'a, W: Rolling> {
     sig: &'a Signature,
     index: &'a Index,
@@ -124,20 +138,27 @@ struct Matcher<'a, W: Rolling> {
     block_len: usize,
     /// Rotation table for full windows.
     table: [u32; 256],
-    /// Weak sum of the window `buf[pos..pos + weak.len()]`; empty when it
+    /// Weak sum of the window `data[pos..pos + weak.len()]`; empty when it
     /// must be computed afresh.
     weak: W,
-    /// Input taken and not yet released: `buf[..end]`.
+    /// Own buffer: `buf[..end]` is the data scanned unless `direct`.
     buf: Vec<u8>,
+    /// Scanning the caller's input in place (only within one call).
+    direct: bool,
+    /// End of the data: in `buf`, or of the caller's input when `direct`.
     end: usize,
-    /// Window start.
+    /// Window start, in the data.
     pos: usize,
-    /// Start of the pending literal run `buf[lit_start..pos]`.
+    /// Start of the pending literal run `data[lit_start..pos]`.
     lit_start: usize,
     /// Literal data of an emitted command, still to be written.
     out_data: Range<usize>,
-    /// Stream offset of `buf[0]`.
-    buf_offset: u64,
+    /// Stream offset of the data's first byte.
+    data_offset: u64,
+    /// In own mode, within a call: caller bytes copied to `buf[call_start..]`
+    /// and not yet consumed.
+    taken: usize,
+    call_start: usize,
     /// The last window whose strong sum was computed: stream offset, length
     /// and sum.
     last_hashed: Option<(u64, usize, StrongSum)>,
@@ -165,11 +186,14 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             table: W::table_for_len(block_len),
             weak: W::fresh(),
             buf: Vec::new(),
+            direct: false,
             end: 0,
             pos: 0,
             lit_start: 0,
             out_data: 0..0,
-            buf_offset: 0,
+            data_offset: 0,
+            taken: 0,
+            call_start: 0,
             last_hashed: None,
             ahead: HashedAhead::default(),
             match_pos: 0,
@@ -188,13 +212,39 @@ impl<'a, W: Rolling> Matcher<'a, W> {
     }
 
     fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
+        self.call_start = self.end;
+        self.taken = 0;
+        let step = self.run(core, bufs);
+        match self.settle(bufs) {
+            Ok(()) => step,
+            Err(e) => Step::Failed(e),
+        }
+    }
+
+    /// The first byte of the data still needed: the pending literal data,
+    /// the pending literal run, or the window.
+    fn live(&self) -> usize {
+        let live = self.pos.min(self.lit_start);
+        if self.out_data.is_empty() {
+            live
+        } else {
+            live.min(self.out_data.start)
+        }
+    }
+
+    fn run(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
         loop {
             // Command bytes go first, then their literal data.
             if core.tube.has_writes() {
                 return Step::Running;
             }
             if !self.out_data.is_empty() {
-                let n = bufs.write(&self.buf[self.out_data.clone()]);
+                let data = if self.direct {
+                    bufs.next_in()
+                } else {
+                    &self.buf[..]
+                };
+                let n = bufs.write(&data[self.out_data.clone()]);
                 self.out_data.start += n;
                 if !self.out_data.is_empty() {
                     return Step::Blocked;
@@ -206,14 +256,32 @@ impl<'a, W: Rolling> Matcher<'a, W> {
                 self.buf = Vec::new();
                 return Step::Done;
             }
-            if let Err(e) = self.take_input(bufs) {
-                return Step::Failed(e);
+            if !self.direct && self.live() >= self.call_start && bufs.avail_in() > 0 {
+                // Nothing before the caller's input is needed: scan it in
+                // place.
+                self.direct = true;
+                self.taken = 0;
+                self.end = self.call_start;
+                self.shift_down(self.call_start);
+                self.end = bufs.avail_in();
             }
-            let at_eof = bufs.eof_in() && bufs.avail_in() == 0;
-            match self.scan(at_eof, core, bufs) {
+            let scan = if self.direct {
+                let at_eof = bufs.eof_in();
+                self.scan(bufs.next_in(), at_eof, core, bufs)
+            } else {
+                if let Err(e) = self.take_input(bufs) {
+                    return Step::Failed(e);
+                }
+                let at_eof = bufs.eof_in() && self.taken == bufs.avail_in();
+                let buf = std::mem::take(&mut self.buf);
+                let scan = self.scan(&buf[..self.end], at_eof, core, bufs);
+                self.buf = buf;
+                scan
+            };
+            match scan {
                 Scan::Emitted => {}
                 Scan::NeedInput => {
-                    if bufs.avail_in() == 0 {
+                    if self.direct || self.taken == bufs.avail_in() {
                         return Step::Blocked;
                     }
                 }
@@ -225,43 +293,83 @@ impl<'a, W: Rolling> Matcher<'a, W> {
         }
     }
 
-    /// Takes input until a block plus [`READ_AHEAD`] bytes lie ahead of the
-    /// scan position, first dropping bytes already dealt with.
-    fn take_input(&mut self, bufs: &mut Buffers<'_>) -> Result<()> {
+    /// Copies more of the caller's input after the own data (without
+    /// consuming it yet): a block and a little more at first, then doubling,
+    /// up to a block plus [`READ_AHEAD`] beyond the scan position.
+    fn take_input(&mut self, bufs: &Buffers<'_>) -> Result<()> {
+        let b = self.block_len;
+        let left = bufs.avail_in() - self.taken;
         let ahead = self.end - self.pos;
-        let wanted = self.block_len.saturating_add(READ_AHEAD);
-        if ahead >= wanted || bufs.avail_in() == 0 {
+        let most = b.saturating_add(READ_AHEAD);
+        if left == 0 || ahead >= most {
             return Ok(());
         }
-        let take = bufs.avail_in().min(wanted - ahead);
-        if self.buf.len() - self.end < take {
-            let live = if self.out_data.is_empty() {
-                self.lit_start
-            } else {
-                self.out_data.start
-            };
+        let step = b.saturating_add(1).saturating_add(BRIDGE.max(self.taken));
+        let take = left.min(step).min(most - ahead);
+        if self.taken == 0 {
+            // Drop what is no longer needed before the buffer grows.
+            let live = self.live();
             if live > 0 {
                 self.buf.copy_within(live..self.end, 0);
-                self.buf_offset += live as u64;
-                self.end -= live;
-                self.pos -= live;
-                self.lit_start -= live;
-                self.out_data = self.out_data.start.saturating_sub(live)
-                    ..self.out_data.end.saturating_sub(live);
-            }
-            let need = self.end + take;
-            if self.buf.len() < need {
-                let target = wanted.saturating_add(MAX_MISS);
-                let grown = need.max(self.buf.len().saturating_mul(2).min(target));
-                self.buf
-                    .try_reserve_exact(grown - self.buf.len())
-                    .map_err(|_| Error::Mem)?;
-                self.buf.resize(grown, 0);
+                self.shift_down(live);
+                self.call_start = self.end;
             }
         }
-        self.buf[self.end..self.end + take].copy_from_slice(&bufs.next_in()[..take]);
-        self.end += take;
-        bufs.consume(take);
+        let need = self.end + take;
+        if self.buf.len() < need {
+            let target = most.saturating_add(MAX_MISS);
+            let grown = need.max(self.buf.len().saturating_mul(2).min(target));
+            self.buf
+                .try_reserve_exact(grown - self.buf.len())
+                .map_err(|_| Error::Mem)?;
+            self.buf.resize(grown, 0);
+        }
+        let from = &bufs.next_in()[self.taken..self.taken + take];
+        self.buf[self.end..need].copy_from_slice(from);
+        self.end = need;
+        self.taken += take;
+        Ok(())
+    }
+
+    /// Moves the data's origin `by` bytes on.
+    fn shift_down(&mut self, by: usize) {
+        self.data_offset += by as u64;
+        self.end -= by;
+        self.pos -= by;
+        self.lit_start -= by;
+        self.out_data =
+            self.out_data.start.saturating_sub(by)..self.out_data.end.saturating_sub(by);
+    }
+
+    /// Ends a call: consumes the caller bytes the scan used and, after
+    /// scanning in place, copies what is still needed to the own buffer.
+    fn settle(&mut self, bufs: &mut Buffers<'_>) -> Result<()> {
+        if !self.direct {
+            bufs.consume(self.taken);
+            self.taken = 0;
+            return Ok(());
+        }
+        let keep = self.live();
+        let to = self
+            .end
+            .min(
+                self.pos
+                    .saturating_add(self.block_len)
+                    .saturating_add(READ_AHEAD),
+            )
+            .max(keep);
+        let kept = &bufs.next_in()[keep..to];
+        if self.buf.len() < kept.len() {
+            self.buf
+                .try_reserve_exact(kept.len() - self.buf.len())
+                .map_err(|_| Error::Mem)?;
+            self.buf.resize(kept.len(), 0);
+        }
+        self.buf[..kept.len()].copy_from_slice(kept);
+        self.direct = false;
+        self.end = to;
+        self.shift_down(keep);
+        bufs.consume(to);
         Ok(())
     }
 
@@ -292,13 +400,15 @@ impl<'a, W: Rolling> Matcher<'a, W> {
 
     /// The loops of `rs_delta_s_scan` (full windows, while a byte beyond the
     /// window is available) and, at end of input, `rs_delta_s_flush` (the
-    /// window shrinks at the tail). Returns after each emitted command.
-    fn scan(&mut self, at_eof: bool, core: &mut Core, bufs: &mut Buffers<'_>) -> Scan {
+    /// window shrinks at the tail), over `data[..self.end]`. Returns after
+    /// each emitted command.
+    fn scan(&mut self, data: &[u8], at_eof: bool, core: &mut Core, bufs: &mut Buffers<'_>) -> Scan {
         let b = self.block_len;
+        let data = &data[..self.end];
         loop {
-            self.skip_misses();
+            self.skip_misses(data);
             if at_eof {
-                self.skip_tail_misses();
+                self.skip_tail_misses(data);
             }
             let pos = self.pos;
             let end = self.end;
@@ -311,31 +421,32 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             }
             let len = if self.weak.len() == 0 {
                 let len = b.min(end - pos);
-                self.weak.extend(&self.buf[pos..pos + len]);
+                self.weak.extend(&data[pos..pos + len]);
                 len
             } else {
                 self.weak.len()
             };
             let key = nozero(self.weak.match_value());
+            let data_offset = self.data_offset;
             let previous = self.last_hashed.and_then(|(at, n, sum)| {
-                let start = usize::try_from(at.checked_sub(self.buf_offset)?).ok()?;
-                Some((self.buf.get(start..start + n)?, sum))
+                let start = usize::try_from(at.checked_sub(data_offset)?).ok()?;
+                Some((data.get(start..start.checked_add(n)?)?, sum))
             });
             // In a run of matches the next windows will most likely match
             // too: hash them together.
             let known = if len == b && self.match_len > 0 && self.index.may_have_key(key) {
                 self.ahead.sum_at(
-                    self.buf_offset + pos as u64,
-                    &self.buf[pos..end],
+                    data_offset + pos as u64,
+                    &data[pos..end],
                     b,
                     self.strong_kind,
                 )
             } else {
                 None
             };
-            let data = &self.buf[pos..pos + len];
             let mut window =
-                WindowStrong::with_previous(data, self.strong_kind, previous).with_known_sum(known);
+                WindowStrong::with_previous(&data[pos..pos + len], self.strong_kind, previous)
+                    .with_known_sum(known);
             let found = self.index.find(
                 key,
                 self.sums,
@@ -344,7 +455,7 @@ impl<'a, W: Rolling> Matcher<'a, W> {
                 &mut self.cache,
             );
             if let Some(sum) = window.computed_sum() {
-                self.last_hashed = Some((self.buf_offset + pos as u64, len, sum));
+                self.last_hashed = Some((data_offset + pos as u64, len, sum));
             }
             match found {
                 Some(block) => {
@@ -370,10 +481,9 @@ impl<'a, W: Rolling> Matcher<'a, W> {
                 }
                 None => {
                     if pos + b < end {
-                        self.weak
-                            .rotate(self.buf[pos], self.buf[pos + b], &self.table);
+                        self.weak.rotate(data[pos], data[pos + b], &self.table);
                     } else {
-                        self.weak.roll_out(self.buf[pos]);
+                        self.weak.roll_out(data[pos]);
                     }
                     // rs_appendmiss
                     let emitted = (self.match_len > 0 || pos - self.lit_start >= MAX_MISS)
@@ -392,7 +502,7 @@ impl<'a, W: Rolling> Matcher<'a, W> {
     /// limit. Each is a lookup that finds nothing and a miss that emits
     /// nothing, so only the window and the lookup counters move.
     #[inline]
-    fn skip_misses(&mut self) {
+    fn skip_misses(&mut self, data: &[u8]) {
         let b = self.block_len;
         if self.match_len > 0 || self.weak.len() != b {
             return;
@@ -413,8 +523,8 @@ impl<'a, W: Rolling> Matcher<'a, W> {
         'stretches: while pos < stop {
             let n = (stop - pos).min(KEY_STRETCH);
             let from = weak;
-            let outgoing = &self.buf[pos..pos + n];
-            let incoming = &self.buf[pos + b..pos + b + n];
+            let outgoing = &data[pos..pos + n];
+            let incoming = &data[pos + b..pos + b + n];
             W::window_keys(&mut weak, table, outgoing, incoming, &mut keys[..n]);
             for (i, &key) in keys[..n].iter().enumerate() {
                 let inspected = match filter.quick_cost(key) {
@@ -445,7 +555,7 @@ impl<'a, W: Rolling> Matcher<'a, W> {
     /// [`Matcher::skip_misses`] for the windows that shrink at the end of
     /// the input (`rs_delta_s_flush`): each miss drops the window's first
     /// byte.
-    fn skip_tail_misses(&mut self) {
+    fn skip_tail_misses(&mut self, data: &[u8]) {
         if self.match_len > 0 || self.weak.len() == 0 || self.weak.len() != self.end - self.pos {
             return;
         }
@@ -459,7 +569,7 @@ impl<'a, W: Rolling> Matcher<'a, W> {
                 Some(inspected) => hashcmp += inspected as u64,
                 None => break,
             }
-            weak.roll_out(self.buf[pos]);
+            weak.roll_out(data[pos]);
             pos += 1;
         }
         self.match_stats.find_count += (pos - self.pos) as i64;
