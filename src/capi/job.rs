@@ -15,7 +15,7 @@ use super::{
 use crate::basis::Basis;
 use crate::buffers::Buffers;
 use crate::error::Error;
-use crate::job::Job;
+use crate::job::{Job, StatsObserver};
 use crate::signature::Signature;
 
 /// C's `time(NULL)`.
@@ -30,6 +30,7 @@ pub(crate) fn use_c_clock() {
 }
 
 /// Wraps a job for C.
+#[inline(always)]
 pub(crate) fn new_job(job: Job<'static>) -> *mut rs_job_t {
     let stats = Cell::new(rs_stats_t::from_stats(job.stats()));
     let handle = Box::into_raw(Box::new(rs_job {
@@ -38,16 +39,26 @@ pub(crate) fn new_job(job: Job<'static>) -> *mut rs_job_t {
         stats,
         poisoned: false,
     }));
-    // SAFETY: `handle` points to the live box just made.
-    let shown: *const Cell<rs_stats_t> = unsafe { &raw const (*handle).stats };
-    let observer = move |s: &crate::Stats| {
-        // SAFETY: the job that calls this is a field of the same `rs_job`,
-        // so the statistics it points to live as long as it does.
-        unsafe { (*shown).set(rs_stats_t::from_stats(s)) }
-    };
-    // SAFETY: `handle` was just made from a box and is not shared yet.
-    unsafe { (*handle).job.set_stats_observer(Box::new(observer)) };
+    // SAFETY: `handle` points to the live box just made, not shared yet.
+    unsafe {
+        let shown = &raw const (*handle).stats;
+        (*handle).job.set_stats_observer(StatsObserver {
+            show: show_stats,
+            context: shown as usize,
+        });
+    }
     handle
+}
+
+/// Copies a job's statistics to where C reads them: `context` is the
+/// address of the `stats` of the `rs_job` that holds the job (see
+/// [`new_job`]).
+fn show_stats(context: usize, stats: &crate::Stats) {
+    // SAFETY: only `new_job` sets this observer, with the address of the
+    // statistics in the same `rs_job` as the job that calls it, so they
+    // live as long as the job; `Cell` allows the write through `&`.
+    let shown = unsafe { &*(context as *const Cell<rs_stats_t>) };
+    shown.set(rs_stats_t::from_stats(stats));
 }
 
 /// The job behind a C handle, if it is one.

@@ -49,6 +49,7 @@ impl<'a> Patch<'a> {
         }
     }
 
+    #[inline]
     pub fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
         loop {
             match self.phase {
