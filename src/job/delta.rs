@@ -165,6 +165,11 @@ struct Matcher<'a, W: Rolling> {
     /// Strong sums of the full windows that follow a match, hashed together
     /// in one batch when the match run reached them.
     ahead: HashedAhead,
+    /// Windows per stretch of [`Matcher::skip_misses`]: up to
+    /// [`KEY_STRETCH`], fewer after stretches cut short.
+    stretch: usize,
+    /// The keys of a stretch.
+    keys: [u32; KEY_STRETCH],
     /// Pending match, if `match_len > 0`.
     match_pos: u64,
     match_len: u64,
@@ -196,6 +201,8 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             call_start: 0,
             last_hashed: None,
             ahead: HashedAhead::default(),
+            stretch: KEY_STRETCH,
+            keys: [0; KEY_STRETCH],
             match_pos: 0,
             match_len: 0,
             scanned: false,
@@ -434,19 +441,24 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             });
             // In a run of matches the next windows will most likely match
             // too: hash them together.
+            // (Unless this window repeats the last one hashed, as in runs of
+            // zeros: then its sum is that one's.)
+            let window_data = &data[pos..pos + len];
             let known = if len == b && self.match_len > 0 && self.index.may_have_key(key) {
-                self.ahead.sum_at(
-                    data_offset + pos as u64,
-                    &data[pos..end],
-                    b,
-                    self.strong_kind,
-                )
+                match previous {
+                    Some((bytes, sum)) if bytes == window_data => Some(sum),
+                    _ => self.ahead.sum_at(
+                        data_offset + pos as u64,
+                        &data[pos..end],
+                        b,
+                        self.strong_kind,
+                    ),
+                }
             } else {
                 None
             };
-            let mut window =
-                WindowStrong::with_previous(&data[pos..pos + len], self.strong_kind, previous)
-                    .with_known_sum(known);
+            let mut window = WindowStrong::with_previous(window_data, self.strong_kind, previous)
+                .with_known_sum(known);
             let found = self.index.find(
                 key,
                 self.sums,
@@ -519,9 +531,10 @@ impl<'a, W: Rolling> Matcher<'a, W> {
         let mut hashcmp = 0u64;
         // The keys of a stretch of windows first (a chain of cheap updates),
         // then their filter lookups (independent loads that overlap).
-        let mut keys = [0u32; KEY_STRETCH];
+        let keys = &mut self.keys;
+        let mut stretch = self.stretch;
         'stretches: while pos < stop {
-            let n = (stop - pos).min(KEY_STRETCH);
+            let n = (stop - pos).min(stretch);
             let from = weak;
             let outgoing = &data[pos..pos + n];
             let incoming = &data[pos + b..pos + b + n];
@@ -532,12 +545,15 @@ impl<'a, W: Rolling> Matcher<'a, W> {
                     None => match index.miss_cost_slow(key) {
                         Some(inspected) => inspected,
                         None => {
-                            // Back to the window of this key.
+                            // Back to the window of this key. Where such
+                            // keys are common (a flood), shorter stretches
+                            // waste less.
                             weak = from;
                             for (&out, &inp) in outgoing[..i].iter().zip(incoming) {
                                 weak.rotate(out, inp, table);
                             }
                             pos += i;
+                            stretch = (i + 1).next_power_of_two();
                             break 'stretches;
                         }
                     },
@@ -545,7 +561,9 @@ impl<'a, W: Rolling> Matcher<'a, W> {
                 hashcmp += inspected as u64;
             }
             pos += n;
+            stretch = (stretch * 2).min(KEY_STRETCH);
         }
+        self.stretch = stretch;
         self.match_stats.find_count += (pos - self.pos) as i64;
         self.match_stats.hashcmp_count += hashcmp as i64;
         self.weak = weak;
