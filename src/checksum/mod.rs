@@ -165,25 +165,80 @@ pub(crate) trait Rolling: Copy {
     /// [`Rolling::table_for_len`] for its length.
     fn rotate(&mut self, out: u8, inp: u8, table: &[u32; 256]);
     /// For each pair of `outgoing` and `incoming` bytes: the window's key
-    /// (`nozero` of its match value) into `keys`, then a rotation.
-    #[inline]
+    /// (`nozero` of its match value) into `keys`, then a rotation with
+    /// `table` (from [`Rolling::table_for_len`]), as if by
+    /// `*key = nozero(self.match_value()); self.rotate(out, inp, table)`.
+    ///
+    /// # Panics
+    ///
+    /// Unless `outgoing`, `incoming` and `keys` have the same length.
     fn window_keys(
         &mut self,
         table: &[u32; 256],
         outgoing: &[u8],
         incoming: &[u8],
         keys: &mut [u32],
-    ) {
-        for ((key, &out), &inp) in keys.iter_mut().zip(outgoing).zip(incoming) {
-            *key = nozero(self.match_value());
-            self.rotate(out, inp, table);
-        }
-    }
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Checks that `Rolling::window_keys` from `start` gives the keys and
+    /// final state of the loop it stands for (`nozero(match_value)`, then
+    /// `rotate`), for every stretch `outgoing[..n]`, `incoming[..n]`.
+    pub(super) fn check_window_keys<W: Rolling + PartialEq + std::fmt::Debug>(
+        start: W,
+        table: &[u32; 256],
+        outgoing: &[u8],
+        incoming: &[u8],
+    ) {
+        assert_eq!(outgoing.len(), incoming.len());
+        let mut keys = vec![0u32; outgoing.len()];
+        for n in 0..=outgoing.len() {
+            let (outgoing, incoming) = (&outgoing[..n], &incoming[..n]);
+            let mut want_state = start;
+            let want: Vec<u32> = outgoing
+                .iter()
+                .zip(incoming)
+                .map(|(&out, &inp)| {
+                    let key = nozero(want_state.match_value());
+                    want_state.rotate(out, inp, table);
+                    key
+                })
+                .collect();
+            let mut state = start;
+            keys.fill(0);
+            state.window_keys(table, outgoing, incoming, &mut keys[..n]);
+            assert_eq!(&keys[..n], &want[..], "keys of {n} windows from {start:?}");
+            assert_eq!(state, want_state, "after {n} windows from {start:?}");
+        }
+    }
+
+    /// `Rolling::window_keys` equals the rotation loop for both kinds, with
+    /// windows of various lengths over random, all-0 and all-0xFF data.
+    #[test]
+    fn window_keys_equal_the_rotation_loop() {
+        const STRETCH: usize = 300;
+        let random: Vec<u8> = (0..5000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+            .collect();
+        for data in [random, vec![0; 5000], vec![0xff; 5000]] {
+            for window in [1, 2, 7, 31, 64, 700, 2048] {
+                let outgoing = &data[..STRETCH];
+                let incoming = &data[window..window + STRETCH];
+                let mut rollsum = Rollsum::new();
+                rollsum.update(&data[..window]);
+                let table = <Rollsum as Rolling>::table_for_len(window);
+                check_window_keys(rollsum, &table, outgoing, incoming);
+                let mut rabinkarp = RabinKarp::new();
+                rabinkarp.update(&data[..window]);
+                let table = <RabinKarp as Rolling>::table_for_len(window);
+                check_window_keys(rabinkarp, &table, outgoing, incoming);
+            }
+        }
+    }
 
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -125,6 +125,21 @@ impl Rolling for RabinKarp {
             .wrapping_add(inp as u32)
             .wrapping_sub(table[out as usize]);
     }
+
+    #[inline]
+    fn window_keys(
+        &mut self,
+        table: &[u32; 256],
+        outgoing: &[u8],
+        incoming: &[u8],
+        keys: &mut [u32],
+    ) {
+        // table[b] = MULT^len·(b + ADJ), so the power the table rotates with
+        // is table[1] - table[0], exactly (modulo 2^32).
+        let mult_out = table[1].wrapping_sub(table[0]);
+        self.hash =
+            crate::simd::rabinkarp_window_keys(self.hash, mult_out, outgoing, incoming, keys);
+    }
 }
 
 #[cfg(test)]
@@ -193,6 +208,41 @@ mod tests {
             let mut a = RabinKarp::new();
             a.update(&data[..len]);
             assert_eq!(a.mult, b.mult);
+        }
+    }
+
+    /// `Rolling::window_keys` equals the rotation loop from states no
+    /// window of real data reaches: arbitrary hashes, long windows, and
+    /// hashes that are 0 before `nozero`.
+    #[test]
+    fn window_keys_from_any_state() {
+        let data: Vec<u8> = (0..600u32).map(|i| (i * 7919 % 251) as u8).collect();
+        let (outgoing, incoming) = data.split_at(300);
+        for count in [1usize, 65536, 3_000_000_007, (1 << 32) + 5] {
+            let table = <RabinKarp as Rolling>::table_for_len(count);
+            let mult = pow(MULT, count as u32);
+            for hash in [0, 1, 0x9abc_def0, u32::MAX] {
+                let start = RabinKarp { count, hash, mult };
+                super::super::tests::check_window_keys(start, &table, outgoing, incoming);
+            }
+            // A hash that reaches 0 at window 37: the hash after `i` slides
+            // is `hash·MULT^i` plus what the slides add, so start from
+            // minus that sum over MULT^37.
+            let mut from_zero = RabinKarp {
+                count,
+                hash: 0,
+                mult,
+            };
+            for i in 0..37 {
+                Rolling::rotate(&mut from_zero, outgoing[i], incoming[i], &table);
+            }
+            let hash = from_zero.hash.wrapping_neg().wrapping_mul(pow(INVM, 37));
+            let start = RabinKarp { count, hash, mult };
+            let mut keys = [0; 300];
+            let mut state = start;
+            state.window_keys(&table, outgoing, incoming, &mut keys);
+            assert_eq!(keys[37], u32::MAX);
+            super::super::tests::check_window_keys(start, &table, outgoing, incoming);
         }
     }
 

@@ -106,6 +106,21 @@ impl Rolling for Rollsum {
             .wrapping_add(self.s1)
             .wrapping_sub(table[out as usize]);
     }
+
+    #[inline]
+    fn window_keys(
+        &mut self,
+        table: &[u32; 256],
+        outgoing: &[u8],
+        incoming: &[u8],
+        keys: &mut [u32],
+    ) {
+        // table[b] = count·(b + 31), so the count the table rotates with is
+        // table[1] - table[0], exactly (modulo 2^32).
+        let count = table[1].wrapping_sub(table[0]);
+        (self.s1, self.s2) =
+            crate::simd::rollsum_window_keys(self.s1, self.s2, count, outgoing, incoming, keys);
+    }
 }
 
 #[cfg(test)]
@@ -166,6 +181,41 @@ mod tests {
             data[..len].iter().for_each(|&x| b.rollin(x));
             assert_eq!(a.digest(), b.digest(), "len {len}");
         }
+    }
+
+    /// `Rolling::window_keys` equals the rotation loop from states no
+    /// window of real data reaches: counts that wrap 32 bits, arbitrary
+    /// sums, and the all-zero state whose keys are 0 before `nozero`.
+    #[test]
+    fn window_keys_from_any_state() {
+        let data: Vec<u8> = (0..600u32).map(|i| (i * 7919 % 251) as u8).collect();
+        let (outgoing, incoming) = data.split_at(300);
+        for count in [
+            1usize,
+            65536,
+            3_000_000_007,
+            (1 << 32) + 5,
+            u32::MAX as usize,
+        ] {
+            let table = <Rollsum as Rolling>::table_for_len(count);
+            for (s1, s2) in [(0, 0), (0x1234_5678, 0x9abc_def0), (u32::MAX, u32::MAX)] {
+                let start = Rollsum { count, s1, s2 };
+                super::super::tests::check_window_keys(start, &table, outgoing, incoming);
+            }
+        }
+        // With 65536-byte windows of zeros, every key is nozero(mix32(0)).
+        let zeros = [0u8; 40];
+        let table = <Rollsum as Rolling>::table_for_len(65536);
+        let start = Rollsum {
+            count: 65536,
+            s1: 0,
+            s2: 0,
+        };
+        super::super::tests::check_window_keys(start, &table, &zeros, &zeros);
+        let mut keys = [0; 40];
+        let mut state = start;
+        state.window_keys(&table, &zeros, &zeros, &mut keys);
+        assert_eq!(keys, [u32::MAX; 40]);
     }
 
     #[test]

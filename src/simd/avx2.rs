@@ -2,11 +2,14 @@
 //! `#[target_feature(enable = "avx2")]`: calling one is sound only on a CPU
 //! with AVX2, which [`super::simd_enabled`] (or a test) has checked. Memory
 //! is only touched through references of the exact size (`&[u8; 32]`,
-//! `&[u8; 8]`, `&mut [u32; 8]`), so no bounds reasoning hides in pointers.
+//! `&[u8; 16]`, `&[u8; 8]`, `&[u32; 8]`, `&mut [u32; 8]`), so no bounds
+//! reasoning hides in pointers.
 
 use std::arch::x86_64::*;
 
-use super::{check_md4_blocks, pow, scalar, RABINKARP_MULT};
+use super::{
+    check_md4_blocks, check_window_keys, pow, scalar, RABINKARP_ADJ, RABINKARP_INVM, RABINKARP_MULT,
+};
 
 /// The `N` bytes of `s` from `off` on, as an array reference (panics if
 /// they are not all there).
@@ -70,6 +73,45 @@ unsafe fn store_u32s(v: __m256i) -> [u32; 8] {
     words
 }
 
+/// Stores the eight 32-bit lanes of `v` into `words`.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn store_into(words: &mut [u32; 8], v: __m256i) {
+    // SAFETY: `words` is 32 writable bytes, and `storeu` has no alignment
+    // requirement.
+    unsafe { _mm256_storeu_si256(words.as_mut_ptr().cast(), v) };
+}
+
+/// Loads 16 bytes.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn load16(bytes: &[u8; 16]) -> __m128i {
+    // SAFETY: `bytes` refers to 16 readable bytes, and `loadu` has no
+    // alignment requirement.
+    unsafe { _mm_loadu_si128(bytes.as_ptr().cast()) }
+}
+
+/// The wrapping sum of the four 32-bit lanes of `v`.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn hsum128(v: __m128i) -> u32 {
+    let v = _mm_add_epi32(v, _mm_unpackhi_epi64(v, v));
+    let v = _mm_add_epi32(v, _mm_shuffle_epi32::<0b01>(v));
+    _mm_cvtsi128_si32(v) as u32
+}
+
 /// The wrapping sum of the eight 32-bit lanes of `v`.
 ///
 /// # Safety
@@ -78,10 +120,10 @@ unsafe fn store_u32s(v: __m256i) -> [u32; 8] {
 #[inline]
 #[target_feature(enable = "avx2")]
 unsafe fn hsum(v: __m256i) -> u32 {
-    let s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
-    let s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
-    let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b01>(s));
-    _mm_cvtsi128_si32(s) as u32
+    hsum128(_mm_add_epi32(
+        _mm256_castsi256_si128(v),
+        _mm256_extracti128_si256::<1>(v),
+    ))
 }
 
 // ---------------------------------------------------------------- MD4 ----
@@ -518,4 +560,502 @@ pub(crate) unsafe fn rabinkarp_hash(hash: u32, data: &[u8]) -> u32 {
     let n = (data.len() - rest.len()) as u64;
     let hash = hash.wrapping_mul(pow(RABINKARP_MULT, n)).wrapping_add(dot);
     scalar::rabinkarp_hash(hash, rest)
+}
+
+// -------------------------------------------------------- window keys ----
+
+/// Windows per vector: one per 32-bit lane.
+const WINDOWS: usize = 8;
+
+/// The `WINDOWS` bytes of `s` from `off` on, zero-extended into the eight
+/// 32-bit lanes (panics if they are not all there).
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn widen_at(s: &[u8], off: usize) -> __m256i {
+    load8_widen(at(s, off))
+}
+
+/// Lane 7 of `v` in every lane.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn broadcast_last(v: __m256i) -> __m256i {
+    _mm256_permutevar8x32_epi32(v, _mm256_set1_epi32(7))
+}
+
+/// Lane 3 of `v` in lanes 4 to 7, zeros in lanes 0 to 3.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn low_last_to_high(v: __m256i) -> __m256i {
+    // Lane 3 of each 128-bit half across that half, then the low half
+    // moved up and zeros below.
+    let lane3 = _mm256_shuffle_epi32::<0b11_11_11_11>(v);
+    _mm256_permute2x128_si256::<0x08>(lane3, lane3)
+}
+
+/// The inclusive prefix sums of the eight 32-bit lanes of `v`: lane `l` of
+/// the result is the wrapping sum of lanes `0..=l`.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn prefix_sums(v: __m256i) -> __m256i {
+    // Within each 128-bit half, then the low half's total to the high one.
+    let v = _mm256_add_epi32(v, _mm256_slli_si256::<4>(v));
+    let v = _mm256_add_epi32(v, _mm256_slli_si256::<8>(v));
+    _mm256_add_epi32(v, low_last_to_high(v))
+}
+
+/// `nozero(mix32(h))` in each 32-bit lane (see [`crate::checksum::mix32`]).
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn mix32_nozero(h: __m256i) -> __m256i {
+    let h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
+    let h = _mm256_mullo_epi32(h, _mm256_set1_epi32(0x85eb_ca6b_u32 as i32));
+    let h = _mm256_xor_si256(h, _mm256_srli_epi32::<13>(h));
+    let h = _mm256_mullo_epi32(h, _mm256_set1_epi32(0xc2b2_ae35_u32 as i32));
+    let h = _mm256_xor_si256(h, _mm256_srli_epi32::<16>(h));
+    nozero(h)
+}
+
+/// `nozero(h)` in each 32-bit lane: 0 becomes `0xFFFFFFFF`.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn nozero(h: __m256i) -> __m256i {
+    // All ones where h is 0, zero elsewhere.
+    _mm256_or_si256(h, _mm256_cmpeq_epi32(h, _mm256_setzero_si256()))
+}
+
+/// Windows per iteration of [`rollsum_keys_paired`]: sixteen from each
+/// half of the stretch.
+const PAIRED: usize = 32;
+
+/// The keys of consecutive rollsum windows (see
+/// [`super::rollsum_window_keys`]): a multiple of 32 windows by
+/// [`rollsum_keys_paired`], then groups of eight by [`rollsum_keys_by_8`],
+/// then the last `len % 8` by the scalar twin.
+///
+/// # Panics
+///
+/// Unless `outgoing`, `incoming` and `keys` have the same length.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn rollsum_window_keys(
+    s1: u32,
+    s2: u32,
+    count: u32,
+    outgoing: &[u8],
+    incoming: &[u8],
+    keys: &mut [u32],
+) -> (u32, u32) {
+    check_window_keys(outgoing.len(), incoming.len(), keys.len());
+    let paired = keys.len() / PAIRED * PAIRED;
+    let (out_paired, out_rest) = outgoing.split_at(paired);
+    let (in_paired, in_rest) = incoming.split_at(paired);
+    let (keys_paired, keys_rest) = keys.split_at_mut(paired);
+    let (s1, s2) = if paired > 0 {
+        rollsum_keys_paired(s1, s2, count, out_paired, in_paired, keys_paired)
+    } else {
+        (s1, s2)
+    };
+    rollsum_keys_by_8(s1, s2, count, out_rest, in_rest, keys_rest)
+}
+
+/// The rollsum `(s1, s2)` after sliding over all of `outgoing` and
+/// `incoming` (as [`super::rollsum_window_keys`] returns it), in closed
+/// form, 16 bytes of each at a time.
+///
+/// With `d_k = incoming_k - outgoing_k`, `n` slides add `Σ d_k` to `s1`
+/// and `n·s1 + Σ (n - k)·d_k - count·Σ (outgoing_k + 31)` to `s2`. As in
+/// [`rollsum_sums`], per 16-byte chunk `_mm_sad_epu8` sums the bytes,
+/// `_mm_maddubs_epi16` and `_mm_madd_epi16` weigh them 16 down to 1, and
+/// `prefix` adds up the sums before each chunk, which count 16 times more.
+///
+/// # Panics
+///
+/// Unless `outgoing` and `incoming` have the same length, a multiple of 16.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn rollsum_slide(
+    s1: u32,
+    s2: u32,
+    count: u32,
+    outgoing: &[u8],
+    incoming: &[u8],
+) -> (u32, u32) {
+    assert!(outgoing.len() == incoming.len() && outgoing.len() % 16 == 0);
+    let weights = _mm_setr_epi8(16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1);
+    let ones = _mm_set1_epi16(1);
+    let zero = _mm_setzero_si128();
+    let (mut sum_d, mut sum_out, mut prefix, mut weighted) = (zero, zero, zero, zero);
+    for (out, inp) in outgoing.chunks_exact(16).zip(incoming.chunks_exact(16)) {
+        let out = load16(at(out, 0));
+        let inp = load16(at(inp, 0));
+        prefix = _mm_add_epi32(prefix, sum_d);
+        // Each 64-bit lane of a sad holds a sum below 2^11: its upper
+        // 32 bits stay zero under 32-bit lane arithmetic.
+        let sad_out = _mm_sad_epu8(out, zero);
+        sum_out = _mm_add_epi32(sum_out, sad_out);
+        sum_d = _mm_add_epi32(sum_d, _mm_sub_epi32(_mm_sad_epu8(inp, zero), sad_out));
+        let w_in = _mm_madd_epi16(_mm_maddubs_epi16(inp, weights), ones);
+        let w_out = _mm_madd_epi16(_mm_maddubs_epi16(out, weights), ones);
+        weighted = _mm_add_epi32(weighted, _mm_sub_epi32(w_in, w_out));
+    }
+    let n = outgoing.len() as u32; // modulo 2^32, as it is used
+    let offsets = count.wrapping_mul(hsum128(sum_out).wrapping_add(n.wrapping_mul(31)));
+    let s2 = s2
+        .wrapping_add(n.wrapping_mul(s1))
+        .wrapping_add(hsum128(prefix).wrapping_mul(16))
+        .wrapping_add(hsum128(weighted))
+        .wrapping_sub(offsets);
+    (s1.wrapping_add(hsum128(sum_d)), s2)
+}
+
+/// Loads 16 bytes into each 128-bit half: `lo` below, `hi` above.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn load_halves(lo: &[u8; 16], hi: &[u8; 16]) -> __m256i {
+    // SAFETY: `lo` and `hi` each refer to 16 readable bytes, and `loadu2`
+    // has no alignment requirement.
+    unsafe { _mm256_loadu2_m128i(hi.as_ptr().cast(), lo.as_ptr().cast()) }
+}
+
+/// The inclusive prefix sums of the eight 16-bit lanes of each 128-bit
+/// half of `v`, separately: lane `l` of a half gets the wrapping sum of
+/// that half's lanes `0..=l`.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn half_prefix_sums16(v: __m256i) -> __m256i {
+    let v = _mm256_add_epi16(v, _mm256_slli_si256::<2>(v));
+    let v = _mm256_add_epi16(v, _mm256_slli_si256::<4>(v));
+    _mm256_add_epi16(v, _mm256_slli_si256::<8>(v))
+}
+
+/// The last 16-bit lane of each 128-bit half of `v` across that half.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn last_of_half16(v: __m256i) -> __m256i {
+    _mm256_shuffle_epi32::<0b11_11_11_11>(_mm256_shufflehi_epi16::<0b11_11_11_11>(v))
+}
+
+/// The keys of consecutive rollsum windows, a multiple of [`PAIRED`] of
+/// them, 32 per iteration; returns the sums after them (see
+/// [`super::rollsum_window_keys`]).
+///
+/// A key only depends on the low 16 bits of `s1` and `s2`, and these only
+/// on the low 16 bits of the bytes, `count` and the initial sums (the
+/// sums are made of additions, subtractions and multiplications), so the
+/// lanes are 16 bits wide. The two halves of the stretch are worked on side
+/// by side, the first in the low 128 bits of each vector and the second in
+/// the high 128 bits, so that no prefix sum nor carry crosses between the
+/// 128-bit halves; the sums where the second half starts and where it ends
+/// come from [`rollsum_slide`].
+///
+/// # Panics
+///
+/// Unless `outgoing`, `incoming` and `keys` have the same length, a
+/// multiple of [`PAIRED`].
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+unsafe fn rollsum_keys_paired(
+    s1: u32,
+    s2: u32,
+    count: u32,
+    outgoing: &[u8],
+    incoming: &[u8],
+    keys: &mut [u32],
+) -> (u32, u32) {
+    check_window_keys(outgoing.len(), incoming.len(), keys.len());
+    assert!(keys.len() % PAIRED == 0, "{} windows", keys.len());
+    let half = keys.len() / 2;
+    let (mid_s1, mid_s2) = rollsum_slide(s1, s2, count, &outgoing[..half], &incoming[..half]);
+    let end = rollsum_slide(mid_s1, mid_s2, count, &outgoing[half..], &incoming[half..]);
+    let halves =
+        |lo: u32, hi: u32| _mm256_setr_m128i(_mm_set1_epi16(lo as i16), _mm_set1_epi16(hi as i16));
+    let mut s1_v = halves(s1, mid_s1);
+    let mut s2_v = halves(s2, mid_s2);
+    let count_v = _mm256_set1_epi16(count as i16);
+    let count_31 = _mm256_set1_epi16(count.wrapping_mul(31) as i16);
+    let zero = _mm256_setzero_si256();
+    let (first, second) = keys.split_at_mut(half);
+    let groups = first.chunks_exact_mut(16).zip(second.chunks_exact_mut(16));
+    for (i, (first, second)) in groups.enumerate() {
+        let off = 16 * i;
+        let out = load_halves(at(outgoing, off), at(outgoing, half + off));
+        let inp = load_halves(at(incoming, off), at(incoming, half + off));
+        let (first_lo, first_hi) = first.split_at_mut(8);
+        let (second_lo, second_hi) = second.split_at_mut(8);
+        // Bytes 0-7 of each half, then bytes 8-15, widened to 16 bits.
+        let [a, b] = rollsum_keys_16(
+            &mut s1_v,
+            &mut s2_v,
+            _mm256_unpacklo_epi8(out, zero),
+            _mm256_unpacklo_epi8(inp, zero),
+            count_v,
+            count_31,
+        );
+        store_into(first_lo.try_into().expect("8 keys"), a);
+        store_into(second_lo.try_into().expect("8 keys"), b);
+        let [a, b] = rollsum_keys_16(
+            &mut s1_v,
+            &mut s2_v,
+            _mm256_unpackhi_epi8(out, zero),
+            _mm256_unpackhi_epi8(inp, zero),
+            count_v,
+            count_31,
+        );
+        store_into(first_hi.try_into().expect("8 keys"), a);
+        store_into(second_hi.try_into().expect("8 keys"), b);
+    }
+    end
+}
+
+/// One step of [`rollsum_keys_paired`]: the keys of eight consecutive
+/// windows in each half of the stretch, whose outgoing and incoming bytes
+/// are the 16-bit lanes of `out` and `inp` (the first half's in the low 128
+/// bits), from the low 16 bits of the sums of the first window in each half
+/// (`s1` and `s2`, in every lane of that half), which move on by eight
+/// windows. Returns the first half's keys, then the second half's.
+///
+/// Window `l` of a half that starts at sums `(S1, S2)`, with `d_k =
+/// inp_k - out_k` and `e_k = count·(out_k + 31)`, has `s1_l = S1 +
+/// Σ_{k<l} d_k` and `s2_l = S2 + l·S1 + Σ_{k<l} t_k`, where `t_k =
+/// Σ_{i≤k} d_i - e_k`: two prefix sums over lanes that do not depend on
+/// `(S1, S2)`, so the chain from one step to the next is three additions.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn rollsum_keys_16(
+    s1: &mut __m256i,
+    s2: &mut __m256i,
+    out: __m256i,
+    inp: __m256i,
+    count: __m256i,
+    count_31: __m256i,
+) -> [__m256i; 2] {
+    let lanes = _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
+    let d = _mm256_sub_epi16(inp, out);
+    let e = _mm256_add_epi16(_mm256_mullo_epi16(out, count), count_31);
+    let d_incl = half_prefix_sums16(d);
+    let t = _mm256_sub_epi16(d_incl, e);
+    let t_incl = half_prefix_sums16(t);
+    // The sums of each window, before it slides: exclusive prefixes.
+    let win_s1 = _mm256_add_epi16(*s1, _mm256_sub_epi16(d_incl, d));
+    let win_s2 = _mm256_add_epi16(
+        _mm256_add_epi16(*s2, _mm256_mullo_epi16(*s1, lanes)),
+        _mm256_sub_epi16(t_incl, t),
+    );
+    // s2 << 16 | s1 & 0xffff, in 32-bit lanes: windows 0-3 of each half,
+    // then windows 4-7.
+    let lo = mix32_nozero(_mm256_unpacklo_epi16(win_s1, win_s2));
+    let hi = mix32_nozero(_mm256_unpackhi_epi16(win_s1, win_s2));
+    // The sums after all eight slides.
+    *s2 = _mm256_add_epi16(
+        _mm256_add_epi16(*s2, _mm256_slli_epi16::<3>(*s1)),
+        last_of_half16(t_incl),
+    );
+    *s1 = _mm256_add_epi16(*s1, last_of_half16(d_incl));
+    [
+        _mm256_permute2x128_si256::<0x20>(lo, hi),
+        _mm256_permute2x128_si256::<0x31>(lo, hi),
+    ]
+}
+
+/// The keys of consecutive rollsum windows (see
+/// [`super::rollsum_window_keys`]), eight at a time with 32-bit lanes; the
+/// last `len % 8` go to the scalar twin.
+///
+/// Window `l` of a vector that starts at sums `(S1, S2)` has the sums that
+/// [`rollsum_keys_16`] describes; here the prefix sums span all eight
+/// lanes. Everything wraps modulo 2^32 like the scalar loop.
+///
+/// # Panics
+///
+/// Unless `outgoing`, `incoming` and `keys` have the same length.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+unsafe fn rollsum_keys_by_8(
+    s1: u32,
+    s2: u32,
+    count: u32,
+    outgoing: &[u8],
+    incoming: &[u8],
+    keys: &mut [u32],
+) -> (u32, u32) {
+    check_window_keys(outgoing.len(), incoming.len(), keys.len());
+    let count_v = _mm256_set1_epi32(count as i32);
+    let count_31 = _mm256_set1_epi32(count.wrapping_mul(31) as i32);
+    let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    let mut s1_v = _mm256_set1_epi32(s1 as i32);
+    let mut s2_v = _mm256_set1_epi32(s2 as i32);
+    let mut groups = keys.chunks_exact_mut(WINDOWS);
+    let mut off = 0;
+    for group in &mut groups {
+        let group: &mut [u32; WINDOWS] = group.try_into().expect("8 keys");
+        let out = widen_at(outgoing, off);
+        let inp = widen_at(incoming, off);
+        let d = _mm256_sub_epi32(inp, out);
+        let e = _mm256_add_epi32(_mm256_mullo_epi32(out, count_v), count_31);
+        let d_incl = prefix_sums(d);
+        let t = _mm256_sub_epi32(d_incl, e);
+        let t_incl = prefix_sums(t);
+        // The sums of each window, before it slides: exclusive prefixes.
+        let win_s1 = _mm256_add_epi32(s1_v, _mm256_sub_epi32(d_incl, d));
+        let win_s2 = _mm256_add_epi32(
+            _mm256_add_epi32(s2_v, _mm256_mullo_epi32(s1_v, lanes)),
+            _mm256_sub_epi32(t_incl, t),
+        );
+        // s2 << 16 | s1 & 0xffff: the low 16-bit half of each lane from s1.
+        let digest = _mm256_blend_epi16::<0b0101_0101>(_mm256_slli_epi32::<16>(win_s2), win_s1);
+        store_into(group, mix32_nozero(digest));
+        // The sums after all eight slides.
+        s2_v = _mm256_add_epi32(
+            _mm256_add_epi32(s2_v, _mm256_slli_epi32::<3>(s1_v)),
+            broadcast_last(t_incl),
+        );
+        s1_v = _mm256_add_epi32(s1_v, broadcast_last(d_incl));
+        off += WINDOWS;
+    }
+    let s1 = _mm256_cvtsi256_si32(s1_v) as u32;
+    let s2 = _mm256_cvtsi256_si32(s2_v) as u32;
+    scalar::rollsum_window_keys(
+        s1,
+        s2,
+        count,
+        &outgoing[off..],
+        &incoming[off..],
+        groups.into_remainder(),
+    )
+}
+
+/// `MULT^l` in lane `l`.
+const RK_LANE_POWERS: [u32; 8] = {
+    let mut w = [0u32; 8];
+    let mut l = 0;
+    while l < 8 {
+        w[l] = pow(RABINKARP_MULT, l as u64);
+        l += 1;
+    }
+    w
+};
+
+/// The keys of consecutive RabinKarp windows (see
+/// [`super::rabinkarp_window_keys`]), eight at a time; the last `len % 8`
+/// go to the scalar twin.
+///
+/// Each slide is `hash = hash·MULT + c` with `c_k = incoming_k -
+/// mult_out·(outgoing_k + ADJ)`. Over a vector of eight windows from hash
+/// `H`, the weighted prefix sums `q_l = Σ_{k≤l} c_k·MULT^(l-k)` (three
+/// log steps, shifts and multiplications by powers of MULT) give window
+/// `l`'s hash `H·MULT^l + (q_l - c_l)·MULT^-1`, and the hash after the
+/// vector, `H·MULT^8 + q_7`: the chain from one vector to the next is one
+/// multiplication and one addition.
+///
+/// # Panics
+///
+/// Unless `outgoing`, `incoming` and `keys` have the same length.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn rabinkarp_window_keys(
+    hash: u32,
+    mult_out: u32,
+    outgoing: &[u8],
+    incoming: &[u8],
+    keys: &mut [u32],
+) -> u32 {
+    check_window_keys(outgoing.len(), incoming.len(), keys.len());
+    let set = |x: u32| _mm256_set1_epi32(x as i32);
+    let mult = set(RABINKARP_MULT);
+    let mult_2 = set(pow(RABINKARP_MULT, 2));
+    let mult_8 = set(pow(RABINKARP_MULT, 8));
+    let invm = set(RABINKARP_INVM);
+    // MULT^1..MULT^4 in the high half, for the last prefix step (the low
+    // half multiplies zeros).
+    let m = |e: u64| pow(RABINKARP_MULT, e) as i32;
+    let high_powers = _mm256_setr_epi32(0, 0, 0, 0, m(1), m(2), m(3), m(4));
+    let lane_powers = load_u32s(&RK_LANE_POWERS);
+    let mult_out_v = set(mult_out);
+    let out_adj = set(mult_out.wrapping_mul(RABINKARP_ADJ));
+    let mut hash_v = set(hash);
+    let mut groups = keys.chunks_exact_mut(WINDOWS);
+    let mut off = 0;
+    for group in &mut groups {
+        let group: &mut [u32; WINDOWS] = group.try_into().expect("8 keys");
+        let out = widen_at(outgoing, off);
+        let inp = widen_at(incoming, off);
+        let c = _mm256_sub_epi32(
+            inp,
+            _mm256_add_epi32(_mm256_mullo_epi32(out, mult_out_v), out_adj),
+        );
+        // Weighted prefix sums: within each 128-bit half, then the low
+        // half's last to the high one.
+        let q = _mm256_add_epi32(c, _mm256_mullo_epi32(_mm256_slli_si256::<4>(c), mult));
+        let q = _mm256_add_epi32(q, _mm256_mullo_epi32(_mm256_slli_si256::<8>(q), mult_2));
+        let q = _mm256_add_epi32(q, _mm256_mullo_epi32(low_last_to_high(q), high_powers));
+        let before = _mm256_mullo_epi32(_mm256_sub_epi32(q, c), invm);
+        let win = _mm256_add_epi32(_mm256_mullo_epi32(hash_v, lane_powers), before);
+        store_into(group, nozero(win));
+        hash_v = _mm256_add_epi32(_mm256_mullo_epi32(hash_v, mult_8), broadcast_last(q));
+        off += WINDOWS;
+    }
+    let hash = _mm256_cvtsi256_si32(hash_v) as u32;
+    scalar::rabinkarp_window_keys(
+        hash,
+        mult_out,
+        &outgoing[off..],
+        &incoming[off..],
+        groups.into_remainder(),
+    )
 }

@@ -1,6 +1,7 @@
-//! The crate's SIMD kernels: batched MD4, the rollsum byte loop and the
-//! RabinKarp hash loop, each with an AVX2 version and a portable scalar twin
-//! that gives exactly the same results.
+//! The crate's SIMD kernels: batched MD4, the rollsum byte loop, the
+//! RabinKarp hash loop and the window keys of both rolling sums, each with
+//! an AVX2 version and a portable scalar twin that gives exactly the same
+//! results.
 //!
 //! This is the only place outside `src/capi` allowed to use `unsafe`, and
 //! only for two things: calling `#[target_feature(enable = "avx2")]`
@@ -32,10 +33,24 @@ pub(crate) const ENV_VAR: &str = "LIBRSYNC_RS_SIMD";
 /// The multiplier of librsync's RabinKarp hash (`RABINKARP_MULT`).
 const RABINKARP_MULT: u32 = 0x0810_4225;
 
+/// `ADJ` of librsync's RabinKarp hash (`RABINKARP_MULT - 1`, times the seed
+/// 1): a window's first byte `b` counts as `b + ADJ` when it rolls out.
+const RABINKARP_ADJ: u32 = 0x0810_4224;
+
+/// The inverse of [`RABINKARP_MULT`] modulo 2^32.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+const RABINKARP_INVM: u32 = 0x98f0_09ad;
+const _: () = assert!(RABINKARP_MULT.wrapping_mul(RABINKARP_INVM) == 1);
+
 /// Inputs shorter than this go straight to the scalar rollsum and RabinKarp
 /// loops: the AVX2 versions only pay off from a few vectors on.
 #[cfg(target_arch = "x86_64")]
 const SHORT: usize = 64;
+
+/// Stretches of fewer windows than this, less than one vector's worth, go
+/// straight to the scalar window key loops.
+#[cfg(target_arch = "x86_64")]
+const SHORT_KEYS: usize = 8;
 
 /// Whether the AVX2 kernels are used: AVX2 was detected on this CPU and
 /// `LIBRSYNC_RS_SIMD` is not `scalar`. Decided once, at the first call.
@@ -115,6 +130,75 @@ pub(crate) fn rabinkarp_hash(hash: u32, data: &[u8]) -> u32 {
         return unsafe { avx2::rabinkarp_hash(hash, data) };
     }
     scalar::rabinkarp_hash(hash, data)
+}
+
+/// Panics unless `outgoing`, `incoming` and `keys` (of these lengths) have
+/// the same length: the precondition of the window key kernels.
+#[inline]
+fn check_window_keys(outgoing: usize, incoming: usize, keys: usize) {
+    assert!(
+        outgoing == keys && incoming == keys,
+        "window keys: {outgoing} outgoing and {incoming} incoming bytes for {keys} keys"
+    );
+}
+
+/// The keys of consecutive rollsum windows, and the sums after them.
+///
+/// The rollsum of a window of `count` bytes is `(s1, s2)`; for each `j` in
+/// `0..keys.len()`, `keys[j]` gets the window's key, `nozero(mix32(s2 << 16
+/// | s1 & 0xffff))`, and the window slides by one byte, `outgoing[j]` out and
+/// `incoming[j]` in: `s1 += incoming[j] - outgoing[j]`, then `s2 += s1 -
+/// count * (outgoing[j] + 31)`, all modulo 2^32. Returns the final `(s1,
+/// s2)`.
+///
+/// # Panics
+///
+/// Unless `outgoing`, `incoming` and `keys` have the same length.
+#[inline]
+pub(crate) fn rollsum_window_keys(
+    s1: u32,
+    s2: u32,
+    count: u32,
+    outgoing: &[u8],
+    incoming: &[u8],
+    keys: &mut [u32],
+) -> (u32, u32) {
+    #[cfg(target_arch = "x86_64")]
+    if keys.len() >= SHORT_KEYS && simd_enabled() {
+        // SAFETY: simd_enabled() is only true once AVX2 has been detected on
+        // the running CPU, the sole requirement of the AVX2 kernels.
+        return unsafe { avx2::rollsum_window_keys(s1, s2, count, outgoing, incoming, keys) };
+    }
+    scalar::rollsum_window_keys(s1, s2, count, outgoing, incoming, keys)
+}
+
+/// The keys of consecutive RabinKarp windows, and the hash after them.
+///
+/// The hash of a window is `hash`, and `mult_out` is `0x08104225^len` for
+/// its length `len`; for each `j` in `0..keys.len()`, `keys[j]` gets the
+/// window's key, `nozero(hash)`, and the window slides by one byte,
+/// `outgoing[j]` out and `incoming[j]` in: `hash = hash * 0x08104225 +
+/// incoming[j] - mult_out * (outgoing[j] + 0x08104224)`, all modulo 2^32.
+/// Returns the final hash.
+///
+/// # Panics
+///
+/// Unless `outgoing`, `incoming` and `keys` have the same length.
+#[inline]
+pub(crate) fn rabinkarp_window_keys(
+    hash: u32,
+    mult_out: u32,
+    outgoing: &[u8],
+    incoming: &[u8],
+    keys: &mut [u32],
+) -> u32 {
+    #[cfg(target_arch = "x86_64")]
+    if keys.len() >= SHORT_KEYS && simd_enabled() {
+        // SAFETY: simd_enabled() is only true once AVX2 has been detected on
+        // the running CPU, the sole requirement of the AVX2 kernels.
+        return unsafe { avx2::rabinkarp_window_keys(hash, mult_out, outgoing, incoming, keys) };
+    }
+    scalar::rabinkarp_window_keys(hash, mult_out, outgoing, incoming, keys)
 }
 
 /// `base^exp` modulo 2^32.

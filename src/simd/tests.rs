@@ -1,10 +1,11 @@
 //! Every kernel against its scalar twin and against plain reference loops,
-//! for every length up to 4100 bytes and every alignment within 64 bytes.
+//! for every length up to 4100 bytes and every alignment within 64 bytes
+//! (window keys: every stretch of up to 600 windows).
 //! The AVX2 kernels are called directly whenever the CPU has AVX2, so they
 //! are checked even under `LIBRSYNC_RS_SIMD=scalar`.
 
 use super::*;
-use crate::checksum::md4;
+use crate::checksum::{md4, mix32, nozero};
 
 /// SplitMix64: deterministic pseudo-random test data.
 struct Rng(u64);
@@ -65,7 +66,17 @@ struct Avx2 {
     rollsum_sums: fn(u32, u32, &[u8]) -> (u32, u32),
     /// `avx2::rabinkarp_hash`.
     rabinkarp_hash: fn(u32, &[u8]) -> u32,
+    /// `avx2::rollsum_window_keys`.
+    rollsum_window_keys: RollsumKeys,
+    /// `avx2::rabinkarp_window_keys`.
+    rabinkarp_window_keys: RabinKarpKeys,
 }
+
+/// The signature of the `rollsum_window_keys` kernels.
+type RollsumKeys = fn(u32, u32, u32, &[u8], &[u8], &mut [u32]) -> (u32, u32);
+
+/// The signature of the `rabinkarp_window_keys` kernels.
+type RabinKarpKeys = fn(u32, u32, &[u8], &[u8], &mut [u32]) -> u32;
 
 /// The AVX2 kernels, if this CPU has AVX2.
 #[cfg(target_arch = "x86_64")]
@@ -80,6 +91,14 @@ fn avx2_kernels() -> Option<Avx2> {
         rollsum_sums: |s1, s2, d| unsafe { avx2::rollsum_sums(s1, s2, d) },
         // SAFETY: AVX2 was detected on this CPU, just above.
         rabinkarp_hash: |h, d| unsafe { avx2::rabinkarp_hash(h, d) },
+        rollsum_window_keys: |s1, s2, count, o, i, k| {
+            // SAFETY: AVX2 was detected on this CPU, just above.
+            unsafe { avx2::rollsum_window_keys(s1, s2, count, o, i, k) }
+        },
+        rabinkarp_window_keys: |h, m, o, i, k| {
+            // SAFETY: AVX2 was detected on this CPU, just above.
+            unsafe { avx2::rabinkarp_window_keys(h, m, o, i, k) }
+        },
     })
 }
 
@@ -235,6 +254,326 @@ fn long_inputs_wrap_like_the_byte_loop() {
             check_rabinkarp(x, data);
         }
     }
+}
+
+/// The rollsum window keys into `keys` and the final sums, one window at
+/// a time as the delta scan did it: `nozero(mix32(digest))`, then a
+/// rotation with a table of `count·(b + 31)`.
+fn reference_rollsum_keys(
+    mut s1: u32,
+    mut s2: u32,
+    count: u32,
+    outgoing: &[u8],
+    incoming: &[u8],
+    keys: &mut [u32],
+) -> (u32, u32) {
+    let table: [u32; 256] = std::array::from_fn(|b| count.wrapping_mul(b as u32 + 31));
+    for ((key, &out), &inp) in keys.iter_mut().zip(outgoing).zip(incoming) {
+        *key = nozero(mix32((s2 << 16) | (s1 & 0xffff)));
+        s1 = s1.wrapping_add(inp as u32).wrapping_sub(out as u32);
+        s2 = s2.wrapping_add(s1).wrapping_sub(table[out as usize]);
+    }
+    (s1, s2)
+}
+
+/// The RabinKarp window keys into `keys` and the final hash, one window at
+/// a time as the delta scan did it: `nozero(hash)`, then a rotation with a
+/// table of `mult_out·(b + ADJ)`.
+fn reference_rabinkarp_keys(
+    mut hash: u32,
+    mult_out: u32,
+    outgoing: &[u8],
+    incoming: &[u8],
+    keys: &mut [u32],
+) -> u32 {
+    let table: [u32; 256] =
+        std::array::from_fn(|b| mult_out.wrapping_mul((b as u32).wrapping_add(0x0810_4224)));
+    for ((key, &out), &inp) in keys.iter_mut().zip(outgoing).zip(incoming) {
+        *key = nozero(hash);
+        hash = hash
+            .wrapping_mul(0x0810_4225)
+            .wrapping_add(inp as u32)
+            .wrapping_sub(table[out as usize]);
+    }
+    hash
+}
+
+/// Checks every `rollsum_window_keys` against the reference loop; returns
+/// the keys.
+fn check_rollsum_keys(s1: u32, s2: u32, count: u32, outgoing: &[u8], incoming: &[u8]) -> Vec<u32> {
+    let mut want = vec![0u32; outgoing.len()];
+    let want_sums = reference_rollsum_keys(s1, s2, count, outgoing, incoming, &mut want);
+    let what = || {
+        format!(
+            "{} windows of {count} bytes at {:p}, s1 {s1:#x}, s2 {s2:#x}",
+            outgoing.len(),
+            outgoing
+        )
+    };
+    let avx2 = avx2_kernels().map(|avx2| avx2.rollsum_window_keys);
+    let kernels: [(&str, Option<RollsumKeys>); 3] = [
+        ("scalar", Some(scalar::rollsum_window_keys)),
+        ("dispatched", Some(rollsum_window_keys)),
+        ("avx2", avx2),
+    ];
+    let mut keys = vec![0u32; outgoing.len()];
+    for (name, kernel) in kernels {
+        let Some(kernel) = kernel else { continue };
+        keys.fill(0);
+        let sums = kernel(s1, s2, count, outgoing, incoming, &mut keys);
+        assert!(keys == want, "{name} keys, {}", what());
+        assert_eq!(sums, want_sums, "{name} sums, {}", what());
+    }
+    want
+}
+
+/// Checks every `rabinkarp_window_keys` against the reference loop;
+/// returns the keys.
+fn check_rabinkarp_keys(hash: u32, mult_out: u32, outgoing: &[u8], incoming: &[u8]) -> Vec<u32> {
+    let mut want = vec![0u32; outgoing.len()];
+    let want_hash = reference_rabinkarp_keys(hash, mult_out, outgoing, incoming, &mut want);
+    let what = || {
+        format!(
+            "{} windows at {:p}, mult_out {mult_out:#x}, hash {hash:#x}",
+            outgoing.len(),
+            outgoing
+        )
+    };
+    let avx2 = avx2_kernels().map(|avx2| avx2.rabinkarp_window_keys);
+    let kernels: [(&str, Option<RabinKarpKeys>); 3] = [
+        ("scalar", Some(scalar::rabinkarp_window_keys)),
+        ("dispatched", Some(rabinkarp_window_keys)),
+        ("avx2", avx2),
+    ];
+    let mut keys = vec![0u32; outgoing.len()];
+    for (name, kernel) in kernels {
+        let Some(kernel) = kernel else { continue };
+        keys.fill(0);
+        let got = kernel(hash, mult_out, outgoing, incoming, &mut keys);
+        assert!(keys == want, "{name} keys, {}", what());
+        assert_eq!(got, want_hash, "{name} hash, {}", what());
+    }
+    want
+}
+
+/// The longest stretch of windows the window key sweeps try.
+const MAX_WINDOWS: usize = 600;
+
+/// Window lengths the window key sweeps try, up to one that wraps 32 bits
+/// (the rollsum takes it modulo 2^32, RabinKarp as a power of MULT).
+const WINDOW_LENS: [u64; 10] = [
+    1,
+    2,
+    7,
+    31,
+    64,
+    700,
+    2048,
+    65536,
+    3_000_000_007,
+    (1 << 32) + 5,
+];
+
+/// Calls `check(outgoing, incoming, window_len, x, y)` on every stretch
+/// length `0..=MAX_WINDOWS` for every window length of [`WINDOW_LENS`],
+/// over pseudo-random, all-0 and all-0xFF data, from zero and pseudo-random
+/// initial states `x, y`.
+fn sweep_windows(mut check: impl FnMut(&[u8], &[u8], u64, u32, u32)) {
+    let mut rng = Rng(0x6b65_7973);
+    let len = 2 * MAX_WINDOWS + 64;
+    for data in [rng.bytes(len), vec![0; len], vec![0xff; len]] {
+        for window_len in WINDOW_LENS {
+            for n in 0..=MAX_WINDOWS {
+                // Stretches at every alignment, incoming ahead of outgoing.
+                let at = n % 32;
+                let gap = 1 + (window_len % 500) as usize;
+                let outgoing = &data[at..at + n];
+                let incoming = &data[at + gap..at + gap + n];
+                check(outgoing, incoming, window_len, 0, 0);
+                check(outgoing, incoming, window_len, rng.u32(), rng.u32());
+            }
+        }
+    }
+}
+
+/// Every `rollsum_window_keys` equals the reference loop, over the whole
+/// [`sweep_windows`].
+#[test]
+fn rollsum_window_keys_match_the_loop() {
+    sweep_windows(|outgoing, incoming, window_len, s1, s2| {
+        check_rollsum_keys(s1, s2, window_len as u32, outgoing, incoming);
+    });
+}
+
+/// Every `rabinkarp_window_keys` equals the reference loop, over the whole
+/// [`sweep_windows`].
+#[test]
+fn rabinkarp_window_keys_match_the_loop() {
+    sweep_windows(|outgoing, incoming, window_len, hash, _| {
+        let mult_out = pow(RABINKARP_MULT, window_len);
+        check_rabinkarp_keys(hash, mult_out, outgoing, incoming);
+    });
+}
+
+/// Windows whose value is 0 before `nozero` get key `0xFFFFFFFF` in every
+/// kernel, wherever they fall in a stretch: the initial state is chosen so
+/// that window `p` has rollsum digest 0 (`mix32(0) = 0`) or RabinKarp hash
+/// 0.
+#[test]
+fn window_keys_map_zero_to_all_ones() {
+    let data = Rng(0x7a65_726f).bytes(1000);
+    let (outgoing, incoming) = data.split_at(500);
+    for n in [1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 256, 300] {
+        let (outgoing, incoming) = (&outgoing[..n], &incoming[..n]);
+        for p in 0..n {
+            for window_len in [7u64, 2048, 3_000_000_007] {
+                // The sums after p windows are linear in the initial ones:
+                // s1 + a and s2 + p·s1 + b from (0, 0).
+                let count = window_len as u32;
+                let (out_p, in_p) = (&outgoing[..p], &incoming[..p]);
+                let (a, b) = reference_rollsum_keys(0, 0, count, out_p, in_p, &mut [0; 300]);
+                let s1 = a.wrapping_neg();
+                let s2 = (p as u32).wrapping_mul(a).wrapping_sub(b);
+                let keys = check_rollsum_keys(s1, s2, count, outgoing, incoming);
+                assert_eq!(keys[p], u32::MAX, "rollsum, window {p} of {n}");
+                // The hash after p windows is hash·MULT^p + h from 0.
+                let mult_out = pow(RABINKARP_MULT, window_len);
+                let h = reference_rabinkarp_keys(0, mult_out, out_p, in_p, &mut [0; 300]);
+                let hash = h.wrapping_neg().wrapping_mul(pow(RABINKARP_INVM, p as u64));
+                let keys = check_rabinkarp_keys(hash, mult_out, outgoing, incoming);
+                assert_eq!(keys[p], u32::MAX, "rabinkarp, window {p} of {n}");
+            }
+        }
+    }
+    // 65536-byte windows of zeros from a zero rollsum: every digest is 0.
+    let zeros = [0u8; 300];
+    let keys = check_rollsum_keys(0, 0, 65536, &zeros, &zeros);
+    assert!(keys.iter().all(|&k| k == u32::MAX));
+}
+
+/// Over a long stretch (far longer than the delta scan's), still equal.
+#[test]
+fn long_window_stretches_match_the_loop() {
+    let mut rng = Rng(11);
+    let data = rng.bytes(1 << 18);
+    let (outgoing, incoming) = data.split_at(1 << 17);
+    check_rollsum_keys(rng.u32(), rng.u32(), 2048, outgoing, incoming);
+    check_rabinkarp_keys(rng.u32(), pow(RABINKARP_MULT, 2048), outgoing, incoming);
+}
+
+/// Every window key kernel panics (safely) unless its three slices have
+/// the same length.
+#[test]
+fn window_keys_reject_unequal_lengths() {
+    let data = [0u8; 40];
+    let mut keys = [0u32; 40];
+    let avx2 = avx2_kernels();
+    let rollsums: Vec<RollsumKeys> = [scalar::rollsum_window_keys, rollsum_window_keys]
+        .into_iter()
+        .chain(avx2.as_ref().map(|avx2| avx2.rollsum_window_keys))
+        .collect();
+    let rabinkarps: Vec<RabinKarpKeys> = [scalar::rabinkarp_window_keys, rabinkarp_window_keys]
+        .into_iter()
+        .chain(avx2.as_ref().map(|avx2| avx2.rabinkarp_window_keys))
+        .collect();
+    for (out, inp, n) in [
+        (40, 40, 39),
+        (39, 40, 40),
+        (40, 39, 40),
+        (0, 0, 1),
+        (33, 32, 32),
+    ] {
+        let (out, inp) = (&data[..out], &data[..inp]);
+        for kernel in &rollsums {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                kernel(1, 2, 3, out, inp, &mut keys[..n])
+            }));
+            assert!(result.is_err(), "rollsum {}, {}, {n}", out.len(), inp.len());
+        }
+        for kernel in &rabinkarps {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                kernel(1, 2, out, inp, &mut keys[..n])
+            }));
+            assert!(
+                result.is_err(),
+                "rabinkarp {}, {}, {n}",
+                out.len(),
+                inp.len()
+            );
+        }
+    }
+}
+
+/// The window key part of [`kernel_speed`]: keys of 2048-byte windows in
+/// stretches of `n` windows (256, as the delta scan asks, and shorter) over
+/// `data`, each kernel against the one-window-at-a-time loop it replaces
+/// (the `Rolling` default before it), in GB/s of data scanned (a window
+/// per byte).
+fn window_keys_speed(data: &[u8], avx2: Option<&Avx2>) {
+    use std::hint::black_box;
+    use std::time::Instant;
+
+    const WINDOW: usize = 2048;
+    /// G windows per second, from the fastest of 16 passes over `data`.
+    fn rate(data: &[u8], n: usize, mut f: impl FnMut(&[u8], &[u8], &mut [u32])) -> f64 {
+        let stretches = (data.len() - WINDOW) / n;
+        let mut keys = [0u32; 256];
+        let mut best = f64::INFINITY;
+        for _ in 0..16 {
+            let start = Instant::now();
+            for s in 0..stretches {
+                let pos = s * n;
+                let outgoing = &data[pos..pos + n];
+                let incoming = &data[pos + WINDOW..pos + WINDOW + n];
+                f(black_box(outgoing), black_box(incoming), &mut keys[..n]);
+                black_box(&keys);
+            }
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        (stretches * n) as f64 / best / 1e9
+    }
+
+    let count = WINDOW as u32;
+    let mult_out = pow(RABINKARP_MULT, WINDOW as u64);
+    let (mut s1, mut s2, mut hash) = (0x1234_5678u32, 0x9abc_def0u32, 1u32);
+    println!(
+        "window keys, {WINDOW}-byte windows over {} MiB, G windows/s (= GB/s scanned):",
+        data.len() >> 20
+    );
+    for n in [256, 64, 16] {
+        let roll_loop = rate(data, n, |o, i, k| {
+            (s1, s2) = reference_rollsum_keys(s1, s2, count, o, i, k);
+        });
+        let roll_scalar = rate(data, n, |o, i, k| {
+            (s1, s2) = scalar::rollsum_window_keys(s1, s2, count, o, i, k);
+        });
+        let rk_loop = rate(data, n, |o, i, k| {
+            hash = reference_rabinkarp_keys(hash, mult_out, o, i, k);
+        });
+        let rk_scalar = rate(data, n, |o, i, k| {
+            hash = scalar::rabinkarp_window_keys(hash, mult_out, o, i, k);
+        });
+        let roll_avx2 = avx2.map(|avx2| {
+            rate(data, n, |o, i, k| {
+                (s1, s2) = (avx2.rollsum_window_keys)(s1, s2, count, o, i, k);
+            })
+        });
+        let rk_avx2 = avx2.map(|avx2| {
+            rate(data, n, |o, i, k| {
+                hash = (avx2.rabinkarp_window_keys)(hash, mult_out, o, i, k);
+            })
+        });
+        let show = |v: Option<f64>| v.map_or("   -  ".to_string(), |v| format!("{v:6.2}"));
+        println!(
+            "  {n:>3} windows  rollsum:   loop {roll_loop:6.2}  scalar {roll_scalar:6.2}  avx2 {}",
+            show(roll_avx2)
+        );
+        println!(
+            "  {n:>3} windows  rabinkarp: loop {rk_loop:6.2}  scalar {rk_scalar:6.2}  avx2 {}",
+            show(rk_avx2)
+        );
+    }
+    black_box((s1, s2, hash));
 }
 
 /// Every `md4_blocks` gives `checksum::md4` of each block, for block
@@ -395,6 +734,8 @@ fn kernel_speed() {
         report("rabinkarp", rk_scalar, rk_avx2);
     }
     black_box(sink);
+
+    window_keys_speed(&data[..4 << 20], avx2.as_ref());
 
     // Whether a last group of k < 8 blocks is better hashed by the 8-lane
     // kernel (lanes duplicated) or one block at a time.
