@@ -329,21 +329,45 @@ pub(crate) struct MissFilter<'a> {
     bloom_shift: u32,
     filter_shift: u32,
     filter_mask: u32,
-    mask: u32,
 }
 
 impl MissFilter<'_> {
+    /// The filter word of a key, its walk length, and whether the filter
+    /// has the key's bit. (Both tables have a power-of-two length, so the
+    /// masks only let the compiler drop the bounds checks.)
+    #[inline(always)]
+    fn probe(&self, key: u32) -> (u16, u8, bool) {
+        let word = self.filter[(key >> self.bloom_shift) as usize & (self.filter.len() - 1)];
+        let walk = self.walks[key as usize & (self.walks.len() - 1)];
+        let bit = (word >> ((key >> self.filter_shift) & self.filter_mask)) & 1;
+        (word, walk, bit != 0)
+    }
+
     /// What [`Index::miss_cost`] answers for a key that the filter shows
     /// no block has, if its walk is short; `None` for every other key.
     #[inline(always)]
     pub fn quick_cost(&self, key: u32) -> Option<u32> {
-        let word = self.filter[(key >> self.bloom_shift) as usize];
-        let walk = self.walks[(key & self.mask) as usize];
-        let bit = (word >> ((key >> self.filter_shift) & self.filter_mask)) & 1;
-        if bit != 0 || walk == 0 {
+        let (word, walk, bit) = self.probe(key);
+        if bit || walk == 0 {
             return None;
         }
         Some(if word != 0 { walk as u32 } else { 0 })
+    }
+
+    /// [`MissFilter::quick_cost`] of each key in turn: the sum of the costs
+    /// up to the first key that has none (`keys.len()` if every key has
+    /// one), and that key's index.
+    #[inline(never)]
+    pub fn quick_costs(&self, keys: &[u32]) -> (u64, usize) {
+        let mut total = 0u64;
+        for (i, &key) in keys.iter().enumerate() {
+            let (word, walk, bit) = self.probe(key);
+            if bit || walk == 0 {
+                return (total, i);
+            }
+            total += if word != 0 { walk as u64 } else { 0 };
+        }
+        (total, keys.len())
     }
 }
 
@@ -534,7 +558,6 @@ impl Index {
             bloom_shift: self.bloom_shift,
             filter_shift: self.filter_shift,
             filter_mask: self.filter_mask,
-            mask: self.mask,
         }
     }
 
@@ -891,6 +914,22 @@ mod tests {
                     assert_eq!(want.entrycmp_count, 0, "key {key:#x} is in the table");
                     assert_eq!(cost as i64, want.hashcmp_count, "key {key:#x}");
                 }
+            }
+            // Stretches of keys: the costs up to the first key that needs
+            // the table.
+            let keys: Vec<u32> = queries.iter().map(|q| q.0).collect();
+            let filter = index.miss_filter();
+            for start in (0..keys.len()).step_by(5) {
+                let stretch = &keys[start..];
+                let (sum, stop) = filter.quick_costs(stretch);
+                let quick: Vec<Option<u32>> =
+                    stretch.iter().map(|&k| filter.quick_cost(k)).collect();
+                let want_stop = quick
+                    .iter()
+                    .position(Option::is_none)
+                    .unwrap_or(stretch.len());
+                let want_sum: u64 = quick[..want_stop].iter().map(|c| c.unwrap() as u64).sum();
+                assert_eq!((sum, stop), (want_sum, want_stop));
             }
         }
     }

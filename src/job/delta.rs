@@ -539,26 +539,31 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             let outgoing = &data[pos..pos + n];
             let incoming = &data[pos + b..pos + b + n];
             W::window_keys(&mut weak, table, outgoing, incoming, &mut keys[..n]);
-            for (i, &key) in keys[..n].iter().enumerate() {
-                let inspected = match filter.quick_cost(key) {
-                    Some(inspected) => inspected,
-                    None => match index.miss_cost_slow(key) {
-                        Some(inspected) => inspected,
-                        None => {
-                            // Back to the window of this key. Where such
-                            // keys are common (a flood), shorter stretches
-                            // waste less.
-                            weak = from;
-                            for (&out, &inp) in outgoing[..i].iter().zip(incoming) {
-                                weak.rotate(out, inp, table);
-                            }
-                            pos += i;
-                            stretch = (i + 1).next_power_of_two();
-                            break 'stretches;
+            let mut done = 0;
+            while done < n {
+                let (cost, stopped) = filter.quick_costs(&keys[done..n]);
+                hashcmp += cost;
+                done += stopped;
+                if done == n {
+                    break;
+                }
+                match index.miss_cost_slow(keys[done]) {
+                    Some(cost) => {
+                        hashcmp += cost as u64;
+                        done += 1;
+                    }
+                    None => {
+                        // Back to the window of this key. Where such keys
+                        // are common (a flood), shorter stretches waste less.
+                        weak = from;
+                        for (&out, &inp) in outgoing[..done].iter().zip(incoming) {
+                            weak.rotate(out, inp, table);
                         }
-                    },
-                };
-                hashcmp += inspected as u64;
+                        pos += done;
+                        stretch = (done + 1).next_power_of_two();
+                        break 'stretches;
+                    }
+                }
             }
             pos += n;
             stretch = (stretch * 2).min(KEY_STRETCH);
