@@ -6,12 +6,13 @@
 //! (same size, keys, triangular probing, k=1 bloom filter), so that the
 //! match statistics `rdiff -s` prints come out identical.
 //!
-//! In front of it sits a finer filter for the delta scan: 16 bits per bucket
-//! where librsync's bloom filter has one, so that only about one window in
-//! thirty (instead of four in ten) has to look at the table. For the others
-//! the scan still needs the number of buckets librsync would have inspected;
-//! that number depends only on the start bucket and is kept per bucket in
-//! [`Index::miss_walk`].
+//! For the delta scan, which looks up nearly every byte of the new file and
+//! nearly always finds nothing, each bucket also has a 16-bit word
+//! ([`Index::scan`]): 12 filter bits, set from the top bits of the keys
+//! whose probe path starts there, and the number of buckets a lookup of an
+//! absent key starting there inspects. One load then answers, for all but
+//! about one window in twenty-five, that no block matches and what librsync
+//! would have counted (its bloom filter decides whether that walk happens).
 //!
 //! librsync walks
 //! every bucket of a probe path, which is quadratic when many blocks share a
@@ -302,56 +303,53 @@ pub(crate) struct Index {
     keys: Box<[u32]>,
     /// Block number held by each occupied bucket.
     blocks: Box<[u32]>,
-    /// One word per bit of librsync's bloom filter (indexed by the top bits
-    /// of a key): bit `j` is set when some block's key continues those bits
-    /// with the [`FILTER_BITS`] bits `j`. A word is nonzero exactly when
-    /// librsync's bloom bit is set.
-    filter: Box<[u16]>,
-    /// Shift that brings a key's filter bits down to the bottom.
-    filter_shift: u32,
-    /// Mask of the filter bits (0 when the table is too large to have them).
-    filter_mask: u32,
-    /// For each start bucket, the buckets a lookup of an absent key inspects
-    /// there (1 when it is empty); 0 when that walk is [`WALK_LIMIT`] or
-    /// longer.
-    miss_walk: Box<[u8]>,
+    /// librsync's bloom filter: bit `key >> bloom_shift` is set when some
+    /// block has a key with those top bits.
+    bloom: Box<[u8]>,
+    /// Per start bucket: bit [`filter_bit`]`(key)` is set for the keys of
+    /// blocks whose probe path starts there, and the top
+    /// [`WALK_BITS`] bits hold the buckets a lookup of an absent key
+    /// starting there inspects (1 when the bucket is empty), or 0 when that
+    /// walk is longer than fits.
+    scan: Box<[u16]>,
 }
 
-/// Filter bits per bucket beyond librsync's one: `2^FILTER_BITS` in all.
-const FILTER_BITS: u32 = 4;
+/// Bits of an [`Index::scan`] word that hold the walk length.
+const WALK_BITS: u32 = 4;
+/// Filter bits of an [`Index::scan`] word.
+const FILTER_BITS: u32 = 16 - WALK_BITS;
 
-/// The index's filter and walk lengths, borrowed for the delta scan's
+/// The filter bit of a key in its [`Index::scan`] word, from its top 12
+/// bits (the start bucket comes from the bottom ones).
+#[inline(always)]
+fn filter_bit(key: u32) -> u16 {
+    1 << (((key >> 20) * FILTER_BITS) >> 12)
+}
+
+/// The index's scan words and bloom filter, borrowed for the delta scan's
 /// inner loop (where the index's fields would be reloaded on every byte).
 #[derive(Clone, Copy)]
 pub(crate) struct MissFilter<'a> {
-    filter: &'a [u16],
-    walks: &'a [u8],
+    scan: &'a [u16],
+    bloom: &'a [u8],
     bloom_shift: u32,
-    filter_shift: u32,
-    filter_mask: u32,
 }
 
 impl MissFilter<'_> {
-    /// The filter word of a key, its walk length, and whether the filter
-    /// has the key's bit. (Both tables have a power-of-two length, so the
-    /// masks only let the compiler drop the bounds checks.)
-    #[inline(always)]
-    fn probe(&self, key: u32) -> (u16, u8, bool) {
-        let word = self.filter[(key >> self.bloom_shift) as usize & (self.filter.len() - 1)];
-        let walk = self.walks[key as usize & (self.walks.len() - 1)];
-        let bit = (word >> ((key >> self.filter_shift) & self.filter_mask)) & 1;
-        (word, walk, bit != 0)
-    }
-
     /// What [`Index::miss_cost`] answers for a key that the filter shows
     /// no block has, if its walk is short; `None` for every other key.
+    /// (Both tables' lengths are powers of two: the masks only let the
+    /// compiler drop the bounds checks.)
     #[inline(always)]
     pub fn quick_cost(&self, key: u32) -> Option<u32> {
-        let (word, walk, bit) = self.probe(key);
-        if bit || walk == 0 {
+        let word = self.scan[key as usize & (self.scan.len() - 1)];
+        let walk = (word >> FILTER_BITS) as u32;
+        if word & filter_bit(key) != 0 || walk == 0 {
             return None;
         }
-        Some(if word != 0 { walk as u32 } else { 0 })
+        let b = (key >> self.bloom_shift) as usize;
+        let bloom = (self.bloom[(b >> 3) & (self.bloom.len() - 1)] >> (b & 7)) & 1;
+        Some(walk * bloom as u32)
     }
 
     /// [`MissFilter::quick_cost`] of each key in turn: the sum of the costs
@@ -361,11 +359,10 @@ impl MissFilter<'_> {
     pub fn quick_costs(&self, keys: &[u32]) -> (u64, usize) {
         let mut total = 0u64;
         for (i, &key) in keys.iter().enumerate() {
-            let (word, walk, bit) = self.probe(key);
-            if bit || walk == 0 {
-                return (total, i);
+            match self.quick_cost(key) {
+                Some(cost) => total += cost as u64,
+                None => return (total, i),
             }
-            total += if word != 0 { walk as u64 } else { 0 };
         }
         (total, keys.len())
     }
@@ -395,52 +392,45 @@ impl Index {
             return Err(Error::Mem);
         }
         let size_usize = usize::try_from(size).map_err(|_| Error::Mem)?;
-        let bloom_shift = 32 - bits;
-        let sub_bits = FILTER_BITS.min(bloom_shift);
         let mut index = Index {
             mask: (size - 1) as u32,
-            bloom_shift,
+            bloom_shift: 32 - bits,
             keys: zeroed(size_usize)?,
             blocks: zeroed(size_usize)?,
-            filter: zeroed(size_usize)?,
-            filter_shift: bloom_shift - sub_bits,
-            filter_mask: (1 << sub_bits) - 1,
-            miss_walk: Box::default(),
+            bloom: zeroed(size_usize.div_ceil(8))?,
+            scan: zeroed(size_usize)?,
         };
         let hasher = RandomState::new();
         let mut long_paths: HashMap<u32, BuildPath> = HashMap::new();
         for (block, &w) in sums.weak.iter().enumerate() {
             index.insert_unique(nozero(w), block as u32, sums, &hasher, &mut long_paths)?;
         }
-        index.miss_walk = index.miss_walks()?;
+        index.set_miss_walks();
         Ok(index)
     }
 
-    /// The filter word of a key, and the bit within it.
-    #[inline(always)]
-    fn filter_bit(&self, key: u32) -> (usize, u16) {
-        let word = (key >> self.bloom_shift) as usize;
-        (word, 1 << ((key >> self.filter_shift) & self.filter_mask))
+    #[inline]
+    fn bloom_bit(&self, key: u32) -> (usize, u8) {
+        let i = key >> self.bloom_shift;
+        ((i / 8) as usize, 1u8 << (i % 8))
     }
 
-    /// [`Index::miss_walk`] worked out for every start bucket.
-    fn miss_walks(&self) -> Result<Box<[u8]>> {
-        let mut walks: Box<[u8]> = zeroed(self.keys.len())?;
-        for (start, walk) in walks.iter_mut().enumerate() {
-            if self.keys[start] == 0 {
-                *walk = 1;
-                continue;
-            }
+    /// Puts into each [`Index::scan`] word the buckets a lookup of an absent
+    /// key starting there inspects, if that fits.
+    fn set_miss_walks(&mut self) {
+        let longest = (1 << WALK_BITS) - 1;
+        let mask = self.mask as usize;
+        for start in 0..self.scan.len() {
             let mut bucket = start;
-            for step in 1..WALK_LIMIT as usize {
-                bucket = (bucket + step) & self.mask as usize;
-                if self.keys[bucket] == 0 {
-                    *walk = step as u8 + 1;
-                    break;
-                }
+            let mut walk = 1;
+            while self.keys[bucket] != 0 && walk <= longest {
+                bucket = (bucket + walk) & mask;
+                walk += 1;
+            }
+            if walk <= longest {
+                self.scan[start] |= (walk as u16) << FILTER_BITS;
             }
         }
-        Ok(walks)
     }
 
     #[inline]
@@ -450,8 +440,9 @@ impl Index {
     }
 
     fn place(&mut self, bucket: usize, key: u32, block: u32) {
-        let (word, bit) = self.filter_bit(key);
-        self.filter[word] |= bit;
+        let (byte, bit) = self.bloom_bit(key);
+        self.bloom[byte] |= bit;
+        self.scan[(key & self.mask) as usize] |= filter_bit(key);
         self.keys[bucket] = key;
         self.blocks[bucket] = block;
     }
@@ -539,25 +530,23 @@ impl Index {
     /// that none has.
     #[inline]
     pub fn may_have_key(&self, key: u32) -> bool {
-        let (word, bit) = self.filter_bit(key);
-        self.filter[word] & bit != 0
+        self.scan[(key & self.mask) as usize] & filter_bit(key) != 0
     }
 
     /// The bloom filter test `find` starts with: false means no block has
     /// this key (and librsync counts nothing but the lookup itself).
     #[inline(always)]
     pub fn may_contain(&self, key: u32) -> bool {
-        self.filter[self.filter_bit(key).0] != 0
+        let (byte, bit) = self.bloom_bit(key);
+        self.bloom[byte] & bit != 0
     }
 
     /// The tables [`MissFilter`] reads, for the scan's inner loop.
     pub fn miss_filter(&self) -> MissFilter<'_> {
         MissFilter {
-            filter: &self.filter,
-            walks: &self.miss_walk,
+            scan: &self.scan,
+            bloom: &self.bloom,
             bloom_shift: self.bloom_shift,
-            filter_shift: self.filter_shift,
-            filter_mask: self.filter_mask,
         }
     }
 
@@ -888,17 +877,7 @@ mod tests {
         let index = Index::build(sums).unwrap();
         assert_eq!(index.keys[..], reference.keys[..]);
         assert_eq!(index.blocks[..], reference.blocks[..]);
-        for (i, &bits) in reference.bloom.iter().enumerate() {
-            for j in 0..8 {
-                let bloom = bits >> j & 1 != 0;
-                assert_eq!(
-                    index.filter[i * 8 + j] != 0,
-                    bloom,
-                    "bloom bit {}",
-                    i * 8 + j
-                );
-            }
-        }
+        assert_eq!(index.bloom[..], reference.bloom[..]);
         let mut cache = PathCache::default();
         for round in 0..2 {
             for (key, strong) in queries {
