@@ -357,8 +357,12 @@ impl MissFilter<'_> {
     /// one), and that key's index.
     #[inline(never)]
     pub fn quick_costs(&self, keys: &[u32]) -> (u64, usize) {
+        const AHEAD: usize = 16;
         let mut total = 0u64;
         for (i, &key) in keys.iter().enumerate() {
+            if let Some(&later) = keys.get(i + AHEAD) {
+                crate::simd::prefetch(self.scan, later as usize & (self.scan.len() - 1));
+            }
             match self.quick_cost(key) {
                 Some(cost) => total += cost as u64,
                 None => return (total, i),

@@ -213,3 +213,23 @@ const fn pow(mut base: u32, mut exp: u64) -> u32 {
     }
     acc
 }
+
+/// Asks the CPU to start loading the cache line that holds `data[index]`
+/// (nothing if `index` is out of bounds): a hint, with no effect on
+/// results.
+#[inline(always)]
+pub(crate) fn prefetch<T>(data: &[T], index: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(item) = data.get(index) {
+        // SAFETY: a prefetch reads nothing and writes nothing: it only warms
+        // the cache for an address, here one of a live slice. SSE, which
+        // the instruction needs, is part of every x86_64 CPU.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                (item as *const T).cast::<i8>(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (data, index);
+}
