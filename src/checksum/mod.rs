@@ -7,6 +7,9 @@ mod rollsum;
 
 pub use md4::{md4, Md4};
 pub use rabinkarp::RabinKarp;
+pub(crate) use rabinkarp::{
+    pow as rabinkarp_pow, ADJ as RABINKARP_ADJ, INVM as RABINKARP_INVM, MULT as RABINKARP_MULT,
+};
 pub use rollsum::Rollsum;
 
 /// Which rolling checksum a signature uses (librsync's `weaksum_kind_t`).

@@ -4,11 +4,16 @@
 use super::Rolling;
 
 const SEED: u32 = 1;
-const MULT: u32 = 0x0810_4225;
-const INVM: u32 = 0x98f0_09ad;
-const ADJ: u32 = 0x0810_4224;
+/// The multiplier (`RABINKARP_MULT`).
+pub(crate) const MULT: u32 = 0x0810_4225;
+/// The inverse of [`MULT`] modulo 2^32.
+pub(crate) const INVM: u32 = 0x98f0_09ad;
+/// `(MULT - 1) * SEED`: a window's first byte `b` counts as `b + ADJ` when
+/// it rolls out.
+pub(crate) const ADJ: u32 = 0x0810_4224;
 
-const fn pow(mut base: u32, mut exp: u32) -> u32 {
+/// `base^exp` modulo 2^32.
+pub(crate) const fn pow(mut base: u32, mut exp: u64) -> u32 {
     let mut acc = 1u32;
     while exp > 0 {
         if exp & 1 == 1 {
@@ -51,7 +56,7 @@ impl RabinKarp {
         self.count += data.len();
         // MULT has multiplicative order 2^30, so truncating to 32 bits is
         // harmless (C does the same).
-        self.mult = self.mult.wrapping_mul(pow(MULT, data.len() as u32));
+        self.mult = self.mult.wrapping_mul(pow(MULT, data.len() as u64));
     }
 
     /// Adds one byte at the end (`rabinkarp_rollin`).
@@ -113,7 +118,7 @@ impl Rolling for RabinKarp {
     }
 
     fn table_for_len(len: usize) -> [u32; 256] {
-        let mult = pow(MULT, len as u32);
+        let mult = pow(MULT, len as u64);
         std::array::from_fn(|b| mult.wrapping_mul((b as u32).wrapping_add(ADJ)))
     }
 
@@ -220,7 +225,7 @@ mod tests {
         let (outgoing, incoming) = data.split_at(300);
         for count in [1usize, 65536, 3_000_000_007, (1 << 32) + 5] {
             let table = <RabinKarp as Rolling>::table_for_len(count);
-            let mult = pow(MULT, count as u32);
+            let mult = pow(MULT, count as u64);
             for hash in [0, 1, 0x9abc_def0, u32::MAX] {
                 let start = RabinKarp { count, hash, mult };
                 super::super::tests::check_window_keys(start, &table, outgoing, incoming);

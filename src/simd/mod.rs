@@ -30,17 +30,9 @@ use std::sync::OnceLock;
 /// off. Any other value (or none) leaves the choice to CPU detection.
 pub(crate) const ENV_VAR: &str = "LIBRSYNC_RS_SIMD";
 
-/// The multiplier of librsync's RabinKarp hash (`RABINKARP_MULT`).
-const RABINKARP_MULT: u32 = 0x0810_4225;
-
-/// `ADJ` of librsync's RabinKarp hash (`RABINKARP_MULT - 1`, times the seed
-/// 1): a window's first byte `b` counts as `b + ADJ` when it rolls out.
-const RABINKARP_ADJ: u32 = 0x0810_4224;
-
-/// The inverse of [`RABINKARP_MULT`] modulo 2^32.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-const RABINKARP_INVM: u32 = 0x98f0_09ad;
-const _: () = assert!(RABINKARP_MULT.wrapping_mul(RABINKARP_INVM) == 1);
+// librsync's RabinKarp constants, for the kernels.
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_imports))]
+use crate::checksum::{rabinkarp_pow as pow, RABINKARP_ADJ, RABINKARP_INVM, RABINKARP_MULT};
 
 /// Inputs shorter than this go straight to the scalar rollsum and RabinKarp
 /// loops: the AVX2 versions only pay off from a few vectors on.
@@ -199,19 +191,6 @@ pub(crate) fn rabinkarp_window_keys(
         return unsafe { avx2::rabinkarp_window_keys(hash, mult_out, outgoing, incoming, keys) };
     }
     scalar::rabinkarp_window_keys(hash, mult_out, outgoing, incoming, keys)
-}
-
-/// `base^exp` modulo 2^32.
-const fn pow(mut base: u32, mut exp: u64) -> u32 {
-    let mut acc = 1u32;
-    while exp > 0 {
-        if exp & 1 == 1 {
-            acc = acc.wrapping_mul(base);
-        }
-        base = base.wrapping_mul(base);
-        exp >>= 1;
-    }
-    acc
 }
 
 /// Asks the CPU to start loading the cache line that holds `data[index]`
