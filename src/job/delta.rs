@@ -268,7 +268,6 @@ impl<'a, W: Rolling> Matcher<'a, W> {
                 // place.
                 self.direct = true;
                 self.taken = 0;
-                self.end = self.call_start;
                 self.shift_down(self.call_start);
                 self.end = bufs.avail_in();
             }
