@@ -97,8 +97,12 @@ fn generate(p: &Params, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
             Err(Short::Blocked) => return Step::Blocked,
         };
         let block = core.scoop.peek(bufs, len);
-        record[..4].copy_from_slice(&weak_sum(p.weak, block).to_be_bytes());
-        record[4..record_len].copy_from_slice(&strong_sum(p.strong, block)[..p.strong_len]);
+        write_record(
+            p,
+            block,
+            &strong_sum(p.strong, block),
+            &mut record[..record_len],
+        );
         core.scoop.consume(bufs, len);
         core.tube.write_through(bufs, &record[..record_len]);
         core.stats.sig_blocks += 1;
@@ -124,14 +128,23 @@ fn generate_batch(p: &Params, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
     let mut strong = [StrongSum::default(); STRONG_BATCH];
     strong_sums(p.strong, blocks, p.block_len, &mut strong[..count]);
     let mut records = [0u8; 36 * STRONG_BATCH];
-    for (i, (block, sum)) in blocks.chunks_exact(p.block_len).zip(&strong).enumerate() {
-        let record = &mut records[i * record_len..(i + 1) * record_len];
-        record[..4].copy_from_slice(&weak_sum(p.weak, block).to_be_bytes());
-        record[4..].copy_from_slice(&sum[..p.strong_len]);
+    for ((block, sum), record) in blocks
+        .chunks_exact(p.block_len)
+        .zip(&strong)
+        .zip(records.chunks_exact_mut(record_len))
+    {
+        write_record(p, block, sum, record);
     }
     bufs.consume(count * p.block_len);
     core.stats.sig_blocks += count as i64;
     core.tube
         .write_through(bufs, &records[..count * record_len]);
     Step::Running
+}
+
+/// One block's signature record: its weak sum, big-endian, then the first
+/// `strong_len` bytes of its strong sum `strong`.
+fn write_record(p: &Params, block: &[u8], strong: &StrongSum, record: &mut [u8]) {
+    record[..4].copy_from_slice(&weak_sum(p.weak, block).to_be_bytes());
+    record[4..].copy_from_slice(&strong[..p.strong_len]);
 }
