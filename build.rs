@@ -5,12 +5,10 @@
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
-    if std::env::var_os("CARGO_FEATURE_CAPI").is_some()
-        && matches!(
-            target_os.as_str(),
-            "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly"
-        )
-    {
+    if matches!(
+        target_os.as_str(),
+        "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly"
+    ) {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,librsync.so.2");
     }
 }

@@ -12,8 +12,8 @@ use std::fs;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use rsync::checksum::{strong_sum, weak_sum, StrongKind, WeakKind};
-use rsync::BufferSizes;
+use librsync_rs::checksum::{strong_sum, weak_sum, StrongKind, WeakKind};
+use librsync_rs::BufferSizes;
 
 fn random_bytes(n: usize, seed: &mut u64) -> Vec<u8> {
     (0..n)
@@ -60,7 +60,7 @@ fn main() {
     for n in [20_000usize, 40_000, 80_000] {
         let bytes = flood(n, 0x1234_5678, &mut seed);
         let t = Instant::now();
-        let (mut s, _) = rsync::load_signature(&bytes[..], None).unwrap();
+        let (mut s, _) = librsync_rs::load_signature(&bytes[..], None).unwrap();
         s.build_index().unwrap();
         let ours = t.elapsed();
         let c = if have_c && (all_c || n <= 20_000) {
@@ -86,10 +86,10 @@ fn main() {
     let mut base = None;
     for n in [1usize, 1000, 2000, 4000] {
         let bytes = flood(n, zero_weak, &mut seed);
-        let (s, _) = rsync::load_signature(&bytes[..], None).unwrap();
+        let (s, _) = librsync_rs::load_signature(&bytes[..], None).unwrap();
         let t = Instant::now();
         let mut out = Vec::new();
-        rsync::delta(&s, &zeros[..], &mut out, BufferSizes::default()).unwrap();
+        librsync_rs::delta(&s, &zeros[..], &mut out, BufferSizes::default()).unwrap();
         let ours = t.elapsed().as_secs_f64();
         let base = *base.get_or_insert(ours);
         let c = if have_c && (all_c || n == 1) {

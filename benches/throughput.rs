@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use rsync::{BufferSizes, SeekBasis, SigMagic, SignatureOptions};
+use librsync_rs::{BufferSizes, SeekBasis, SigMagic, SignatureOptions};
 
-#[path = "support/mod.rs"]
-mod support;
+use librsync_rs_scenarios::bench as support;
 
 use support::{env_or, sample};
 
@@ -91,7 +90,7 @@ fn main() {
                     basis_size: Some(size),
                     ..SignatureOptions::default()
                 };
-                rsync::signature(
+                librsync_rs::signature(
                     BufReader::new(File::open(&old).unwrap()),
                     BufWriter::new(File::create(&sig_r).unwrap()),
                     &opts,
@@ -112,12 +111,12 @@ fn main() {
             let c = time_rdiff(&["-f", "delta", p(&sig_c), p(new), p(&d_c)]);
             let r = time_ours(|| {
                 let sig_len = fs::metadata(&sig_c).unwrap().len();
-                let (sig, _) = rsync::load_signature(
+                let (sig, _) = librsync_rs::load_signature(
                     BufReader::new(File::open(&sig_c).unwrap()),
                     Some(sig_len),
                 )
                 .unwrap();
-                rsync::delta(
+                librsync_rs::delta(
                     &sig,
                     BufReader::new(File::open(new).unwrap()),
                     BufWriter::new(File::create(&d_r).unwrap()),
@@ -137,7 +136,7 @@ fn main() {
         let out_r = dir.join("patched.r");
         let c = time_rdiff(&["-f", "patch", p(&old), p(&d), p(&out_c)]);
         let r = time_ours(|| {
-            rsync::patch(
+            librsync_rs::patch(
                 SeekBasis::from_file(File::open(&old).unwrap()),
                 BufReader::new(File::open(&d).unwrap()),
                 BufWriter::new(File::create(&out_r).unwrap()),

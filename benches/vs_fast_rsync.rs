@@ -3,7 +3,7 @@
 //! strong length 8), loading and indexing that signature, delta of an
 //! identical, an edited and an unrelated new file, and patch.
 //!
-//! Ours runs through the streaming [`rsync::Job`] API, fed its input in
+//! Ours runs through the streaming [`librsync_rs::Job`] API, fed its input in
 //! 256 KiB pieces as `rdiff` feeds it, writing into one pre-touched output
 //! buffer; `fast_rsync` gets whole slices (`Signature::calculate`,
 //! `Signature::deserialize(..).index()`, `diff`, `apply`), writing into a
@@ -37,10 +37,9 @@ use std::time::Duration;
 use fast_rsync::{
     apply, diff, IndexedSignature, Signature as FastSignature, SignatureOptions as FastOptions,
 };
-use rsync::{Buffers, Job, SigMagic, Status};
+use librsync_rs::{Buffers, Job, SigMagic, Status};
 
-#[path = "support/mod.rs"]
-mod support;
+use librsync_rs_scenarios::bench as support;
 
 use support::{env_or, sample};
 
@@ -51,7 +50,6 @@ const PIECE: usize = 256 * 1024;
 const EDITS: usize = 1000;
 
 /// CPU time used by this thread so far.
-#[cfg(feature = "capi")]
 fn thread_cpu() -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -61,22 +59,6 @@ fn thread_cpu() -> Duration {
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-/// CPU time used by this thread so far, without `libc` (the crate's `capi`
-/// feature): the scheduler's count in nanoseconds, brought up to date by a
-/// yield.
-#[cfg(not(feature = "capi"))]
-fn thread_cpu() -> Duration {
-    std::thread::yield_now();
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat")
-        .expect("read /proc/thread-self/schedstat");
-    let ns = stat
-        .split_whitespace()
-        .next()
-        .and_then(|f| f.parse().ok())
-        .expect("parse /proc/thread-self/schedstat");
-    Duration::from_nanos(ns)
 }
 
 /// CPU time of `f`, and what it returned (dropped by the caller, untimed).
@@ -185,7 +167,7 @@ struct Data<'a> {
     /// Identical, edited and unrelated new files.
     news: [(&'static str, Vec<u8>); 3],
     sig: Vec<u8>,
-    our_sig: rsync::Signature,
+    our_sig: librsync_rs::Signature,
     fast_index: IndexedSignature<'a>,
     /// The deltas of each new file, ours and fast_rsync's.
     deltas: [[Vec<u8>; 2]; 3],
@@ -206,7 +188,7 @@ fn our_signature(base: &[u8], out: &mut [u8]) -> usize {
 }
 
 /// Our loadsig job and index build.
-fn our_load(sig: &[u8]) -> rsync::Signature {
+fn our_load(sig: &[u8]) -> librsync_rs::Signature {
     let mut job = Job::load_signature();
     job.set_signature_size(sig.len() as i64);
     drive(&mut job, sig, &mut []);
@@ -215,7 +197,7 @@ fn our_load(sig: &[u8]) -> rsync::Signature {
     sig
 }
 
-fn our_delta(sig: &rsync::Signature, new: &[u8], out: &mut [u8]) -> usize {
+fn our_delta(sig: &librsync_rs::Signature, new: &[u8], out: &mut [u8]) -> usize {
     let mut job = Job::delta(sig);
     drive(&mut job, new, out)
 }
@@ -301,8 +283,13 @@ fn run(case: Case, who: Who, d: &mut Data<'_>) -> Duration {
 /// Checks that `delta` rebuilds `new` from `base` with both patchers.
 fn check_delta(what: &str, base: &[u8], delta: &[u8], new: &[u8], scratch: &mut Vec<u8>) {
     scratch.clear();
-    rsync::patch(base, delta, &mut *scratch, rsync::BufferSizes::default())
-        .unwrap_or_else(|e| panic!("{what}: our patch failed: {e}"));
+    librsync_rs::patch(
+        base,
+        delta,
+        &mut *scratch,
+        librsync_rs::BufferSizes::default(),
+    )
+    .unwrap_or_else(|e| panic!("{what}: our patch failed: {e}"));
     assert!(
         *scratch == new,
         "{what}: our patch does not give the new file"
@@ -433,7 +420,7 @@ fn main() {
 
     println!();
     println!(
-        "ours (rsync::Job, input in 256 KiB pieces) vs fast_rsync 0.2 (whole slices), \
+        "ours (librsync_rs::Job, input in 256 KiB pieces) vs fast_rsync 0.2 (whole slices), \
          MD4 signature, block {BLOCK_LEN}, strong length {STRONG_LEN}, {mib} MiB,"
     );
     println!(

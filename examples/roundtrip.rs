@@ -10,7 +10,7 @@ use std::io::{BufReader, BufWriter};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use rsync::{BufferSizes, SeekBasis, SignatureOptions};
+use librsync_rs::{BufferSizes, SeekBasis, SignatureOptions};
 
 fn sample(len: usize, mut seed: u64) -> Vec<u8> {
     (0..len)
@@ -52,22 +52,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         basis_size: Some(old.len() as u64),
         ..SignatureOptions::default()
     };
-    let sig_stats = rsync::signature(
+    let sig_stats = librsync_rs::signature(
         BufReader::new(File::open(&old_path)?),
         BufWriter::new(File::create(&sig_path)?),
         &opts,
     )?;
-    let (sig, _) = rsync::load_signature(
+    let (sig, _) = librsync_rs::load_signature(
         BufReader::new(File::open(&sig_path)?),
         Some(fs::metadata(&sig_path)?.len()),
     )?;
-    let delta_stats = rsync::delta(
+    let delta_stats = librsync_rs::delta(
         &sig,
         BufReader::new(File::open(&new_path)?),
         BufWriter::new(File::create(&delta_path)?),
         BufferSizes::default(),
     )?;
-    let patch_stats = rsync::patch(
+    let patch_stats = librsync_rs::patch(
         SeekBasis::from_file(File::open(&old_path)?),
         BufReader::new(File::open(&delta_path)?),
         BufWriter::new(File::create(&out_path)?),

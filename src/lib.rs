@@ -1,76 +1,61 @@
-//! A faithful Rust port of [librsync](https://librsync.github.io/) 2.3: the
-//! rsync algorithm's signature, delta and patch, with output byte for byte
-//! identical to librsync 2.3.2.
+//! The C ABI of `librsync.so.2` (librsync 2.3.2): the 35 functions and 5 data
+//! objects that `librsync.h` declares, with C's names, types, layouts and
+//! behaviour, over the safe engine of the `librsync-rs` crate. Built as
+//! `librsync.so` (SONAME `librsync.so.2`, see build.rs) and `librsync.a`;
+//! `include/librsync.h` is generated from these sources by cbindgen. All the
+//! FFI `unsafe` code of the project lives here, each block with a
+//! `// SAFETY:` comment.
 //!
-//! * Whole-stream helpers: [`signature`], [`load_signature`], [`delta`],
-//!   [`patch`].
-//! * The streaming [`Job`], driven with [`Buffers`], never blocking and never
-//!   doing I/O itself (librsync's `rs_job_iter`).
-//! * With the default `capi` feature, the crate also builds a drop-in
-//!   `librsync.so.2` (see `include/librsync.h`).
-//!
-//! ```
-//! use rsync::{delta, load_signature, patch, signature, BufferSizes, SignatureOptions};
-//!
-//! let old = b"The quick brown fox jumps over the lazy dog.".repeat(100);
-//! let mut new = old.clone();
-//! new.splice(1000..1000, b"a change".iter().copied());
-//!
-//! // Knowing the basis size lets signature() pick the recommended block length.
-//! let opts = SignatureOptions { basis_size: Some(old.len() as u64), ..Default::default() };
-//! let mut sig = Vec::new();
-//! signature(&old[..], &mut sig, &opts).unwrap();
-//! let (sig, _) = load_signature(&sig[..], None).unwrap();
-//! let mut d = Vec::new();
-//! delta(&sig, &new[..], &mut d, BufferSizes::default()).unwrap();
-//! let mut rebuilt = Vec::new();
-//! patch(&old[..], &d[..], &mut rebuilt, BufferSizes::default()).unwrap();
-//! assert_eq!(rebuilt, new);
-//! assert!(d.len() < 800);
-//! ```
+//! No panic crosses the boundary: every exported function runs its body
+//! under `guard`, which turns a panic into `RS_INTERNAL_ERROR` (or NULL);
+//! a job that panicked fails every later call. C callbacks (copy, drive and
+//! trace callbacks) must not unwind or `longjmp` through the library, as
+//! in C.
 
-#![deny(unsafe_code)]
-#![warn(missing_docs)]
+#![allow(
+    non_camel_case_types,
+    non_upper_case_globals,
+    clippy::missing_safety_doc
+)]
 
-mod basis;
-mod buffers;
-#[cfg(feature = "capi")]
-pub mod capi;
-pub mod checksum;
-mod command;
-mod error;
-mod index;
+// In the order the header declares them.
+mod file;
 mod job;
-mod magic;
-mod sig_args;
-mod signature;
-mod simd;
+mod mdfour;
 mod stats;
-pub mod trace;
+mod sumset;
+mod trace;
+mod types;
+mod util;
 mod whole;
 
-pub use basis::{Basis, SeekBasis};
-pub use buffers::Buffers;
-pub use command::{int_len, Command};
-pub use error::{strerror, Error, Result, Status};
-pub use index::MatchStats;
-pub use job::Job;
-pub use magic::{
-    SigMagic, BLAKE2_SUM_LENGTH, DEFAULT_BLOCK_LEN, DEFAULT_MIN_STRONG_LEN, DELTA_MAGIC,
-    MAX_STRONG_SUM_LENGTH, MD4_SUM_LENGTH,
-};
-pub use sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
-pub use signature::Signature;
-pub use stats::{log_stats, Stats};
-pub use whole::{
-    delta, delta_buffers, load_signature, patch, run, signature, signature_buffers, BufferSizes,
-    SignatureOptions, LOADSIG_BUFFER, PATCH_BUFFER,
-};
+pub use types::*;
 
-/// The library's name and version (`rs_librsync_version`).
-pub const LIBRSYNC_VERSION: &str = "librsync 2.3.2";
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// The README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
+use librsync_rs::{Error, Status};
+
+/// Runs the body of a C entry point, with jobs on C's clock and logging to
+/// C's `stderr`; a panic
+/// becomes `default`.
+pub(crate) fn guard<T>(default: T, body: impl FnOnce() -> T) -> T {
+    job::use_c_hooks();
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(default)
+}
+
+/// The `rs_result` of a job step.
+pub(crate) fn result_code(r: &Result<Status, Error>) -> rs_result {
+    match r {
+        Ok(Status::Done) => RS_DONE,
+        Ok(Status::Blocked) => RS_BLOCKED,
+        Err(e) => e.code() as rs_result,
+    }
+}
+
+/// The `rs_result` of an operation without a blocked state.
+pub(crate) fn done_or(r: &Result<(), Error>) -> rs_result {
+    match r {
+        Ok(()) => RS_DONE,
+        Err(e) => e.code() as rs_result,
+    }
+}

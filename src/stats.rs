@@ -1,263 +1,115 @@
-//! Job statistics (`rs_stats_t`) and their text (`rs_format_stats`).
+//! Statistics: conversion to `rs_stats_t`, `rs_format_stats`, `rs_log_stats`.
 
-use std::fmt::Write as _;
-use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::ffi::{c_char, c_int, CStr};
 
-/// Counters a job keeps while it runs, field for field librsync's
-/// `rs_stats_t`. `in_bytes` and `out_bytes` are counted only by the
-/// whole-stream helpers, as in C.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// The job kind: `"signature"`, `"loadsig"`, `"delta"` or `"patch"`.
-    pub op: &'static str,
-    /// LITERAL commands emitted (delta) or executed (patch).
-    pub lit_cmds: i32,
-    /// Bytes of literal data.
-    pub lit_bytes: i64,
-    /// Bytes of LITERAL command headers.
-    pub lit_cmdbytes: i64,
-    /// COPY commands emitted or executed.
-    pub copy_cmds: i64,
-    /// Bytes copied from the basis.
-    pub copy_bytes: i64,
-    /// Bytes of COPY commands.
-    pub copy_cmdbytes: i64,
-    /// Always 0 (in-place signature commands are not used).
-    pub sig_cmds: i64,
-    /// Always 0.
-    pub sig_bytes: i64,
-    /// Always 0: a match is always checked with the strong sum.
-    pub false_matches: i32,
-    /// Signature blocks generated or loaded.
-    pub sig_blocks: i64,
-    /// Signature block length.
-    pub block_len: usize,
-    /// Bytes read by the whole-stream helpers.
-    pub in_bytes: i64,
-    /// Bytes written by the whole-stream helpers.
-    pub out_bytes: i64,
-    /// Seconds since the epoch when the job was created.
-    pub start: i64,
-    /// Seconds since the epoch when the job finished or failed.
-    pub end: i64,
-}
+use super::{guard, rs_stats_t};
+use librsync_rs::compat::{format_stats, log_stats_text};
+use librsync_rs::Stats;
 
-/// The clock job start and end times come from, if not the system's.
-static CLOCK: OnceLock<fn() -> i64> = OnceLock::new();
-
-/// Makes jobs take their start and end times from `clock`, seconds since
-/// the epoch; the first clock set stays. The C library sets C's `time()`,
-/// which costs a fraction of `SystemTime::now` and is what C reads.
-pub(crate) fn set_clock(clock: fn() -> i64) {
-    let _ = CLOCK.set(clock);
-}
-
-/// Seconds since the epoch, as C's `time(NULL)`.
-pub(crate) fn now() -> i64 {
-    match CLOCK.get() {
-        Some(clock) => clock(),
-        None => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0),
+/// The C string of an operation name.
+fn op_name(op: &str) -> *const c_char {
+    match op {
+        "signature" => c"signature".as_ptr(),
+        "loadsig" => c"loadsig".as_ptr(),
+        "delta" => c"delta".as_ptr(),
+        "patch" => c"patch".as_ptr(),
+        _ => std::ptr::null(),
     }
 }
 
-impl Stats {
-    /// Fresh statistics for a job of kind `op`, started now.
-    pub(crate) fn started(op: &'static str) -> Stats {
+impl rs_stats_t {
+    /// The C view of a job's statistics.
+    pub(crate) fn from_stats(s: &Stats) -> rs_stats_t {
+        rs_stats_t {
+            op: op_name(s.op),
+            lit_cmds: s.lit_cmds,
+            lit_bytes: s.lit_bytes,
+            lit_cmdbytes: s.lit_cmdbytes,
+            copy_cmds: s.copy_cmds,
+            copy_bytes: s.copy_bytes,
+            copy_cmdbytes: s.copy_cmdbytes,
+            sig_cmds: s.sig_cmds,
+            sig_bytes: s.sig_bytes,
+            false_matches: s.false_matches,
+            sig_blocks: s.sig_blocks,
+            block_len: s.block_len,
+            in_bytes: s.in_bytes,
+            out_bytes: s.out_bytes,
+            start: s.start as libc::time_t,
+            end: s.end as libc::time_t,
+        }
+    }
+
+    // `time_t` is 64-bit here but not everywhere.
+    #[allow(clippy::useless_conversion)]
+    fn to_stats(self) -> Stats {
         Stats {
-            op,
-            start: now(),
-            ..Stats::default()
+            op: "",
+            lit_cmds: self.lit_cmds,
+            lit_bytes: self.lit_bytes,
+            lit_cmdbytes: self.lit_cmdbytes,
+            copy_cmds: self.copy_cmds,
+            copy_bytes: self.copy_bytes,
+            copy_cmdbytes: self.copy_cmdbytes,
+            sig_cmds: self.sig_cmds,
+            sig_bytes: self.sig_bytes,
+            false_matches: self.false_matches,
+            sig_blocks: self.sig_blocks,
+            block_len: self.block_len,
+            in_bytes: self.in_bytes,
+            out_bytes: self.out_bytes,
+            start: i64::from(self.start),
+            end: i64::from(self.end),
         }
     }
-}
 
-/// Formats a double as C's `%.<prec>f` does with glibc, `nan`/`-nan`/`inf`
-/// included.
-pub(crate) fn c_fixed(x: f64, prec: usize) -> String {
-    if x.is_nan() {
-        if x.is_sign_negative() {
-            "-nan".into()
-        } else {
-            "nan".into()
-        }
-    } else if x.is_infinite() {
-        if x > 0.0 {
-            "inf".into()
-        } else {
-            "-inf".into()
-        }
-    } else {
-        format!("{x:.prec$}")
-    }
-}
-
-/// C's `a / b` on doubles, with x86's negative NaN for `0 / 0` (which glibc
-/// prints as `-nan`) made explicit rather than left to constant folding.
-pub(crate) fn c_div(a: f64, b: f64) -> f64 {
-    if b == 0.0 && a == 0.0 {
-        if cfg!(any(target_arch = "x86_64", target_arch = "x86")) {
-            -f64::NAN
-        } else {
-            f64::NAN
-        }
-    } else {
-        a / b
-    }
-}
-
-/// The text of `rs_format_stats` for counters `stats` and operation name
-/// `op` (bytes, because the C ABI passes any `char *`; `None` prints `noop`).
-pub(crate) fn format_stats(op: Option<&[u8]>, stats: &Stats) -> Vec<u8> {
-    let mut out = Vec::with_capacity(160);
-    out.extend_from_slice(op.unwrap_or(b"noop"));
-    let mut s = String::from(" statistics: ");
-    if stats.lit_cmds != 0 {
-        let _ = write!(
-            s,
-            "literal[{} cmds, {} bytes, {} cmdbytes] ",
-            stats.lit_cmds, stats.lit_bytes, stats.lit_cmdbytes
-        );
-    }
-    if stats.sig_cmds != 0 {
-        let _ = write!(
-            s,
-            "in-place-signature[{} cmds, {} bytes] ",
-            stats.sig_cmds, stats.sig_bytes
-        );
-    }
-    if stats.copy_cmds != 0 || stats.false_matches != 0 {
-        let _ = write!(
-            s,
-            "copy[{} cmds, {} bytes, {} cmdbytes, {} false]",
-            stats.copy_cmds, stats.copy_bytes, stats.copy_cmdbytes, stats.false_matches
-        );
-    }
-    if stats.sig_blocks != 0 {
-        let _ = write!(
-            s,
-            "signature[{} blocks, {} bytes per block]",
-            stats.sig_blocks, stats.block_len
-        );
-    }
-    let mut sec = stats.end.wrapping_sub(stats.start) as i32;
-    if sec == 0 {
-        sec = 1;
-    }
-    let mb_in = stats.in_bytes as f64 / 1e6;
-    let mb_out = stats.out_bytes as f64 / 1e6;
-    let _ = write!(
-        s,
-        " speed[{} MB ({} MB/s) in, {} MB ({} MB/s) out, {} sec]",
-        c_fixed(mb_in, 1),
-        c_fixed(mb_in / sec as f64, 1),
-        c_fixed(mb_out, 1),
-        c_fixed(mb_out / sec as f64, 1),
-        sec
-    );
-    out.extend_from_slice(s.as_bytes());
-    out
-}
-
-impl std::fmt::Display for Stats {
-    /// The line `rs_format_stats` would build, e.g. `delta statistics:
-    /// literal[1 cmds, 3 bytes, 1 cmdbytes] copy[...] speed[...]`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let op = if self.op.is_empty() {
+    /// The text `rs_format_stats` makes of these counters.
+    fn text(&self) -> Vec<u8> {
+        let op = if self.op.is_null() {
             None
         } else {
-            Some(self.op.as_bytes())
+            // SAFETY: a non-NULL `op` is a NUL-terminated string (librsync
+            // sets it to a static name; callers may set their own).
+            Some(unsafe { CStr::from_ptr(self.op) }.to_bytes())
         };
-        f.write_str(&String::from_utf8_lossy(&format_stats(op, self)))
+        format_stats(op, &self.to_stats())
     }
 }
 
-/// Logs the statistics line at INFO level without a function name
-/// (`rs_log_stats`). The line is cut to 998 bytes as C's buffer does.
-pub fn log_stats(stats: &Stats) {
-    let op = if stats.op.is_empty() {
-        None
-    } else {
-        Some(stats.op.as_bytes())
-    };
-    log_stats_text(&format_stats(op, stats));
-}
-
-/// Logs an already formatted statistics text as `rs_log_stats` does.
-pub(crate) fn log_stats_text(text: &[u8]) {
-    let text = &text[..text.len().min(998)];
-    crate::trace::log_bytes(
-        crate::trace::LogLevel::Info as i32 | crate::trace::NONAME,
-        "",
-        text,
-    );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signature_text() {
-        let s = Stats {
-            op: "signature",
-            sig_blocks: 3,
-            block_len: 2048,
-            start: 5,
-            end: 5,
-            ..Stats::default()
-        };
-        assert_eq!(
-            s.to_string(),
-            "signature statistics: signature[3 blocks, 2048 bytes per block] \
-             speed[0.0 MB (0.0 MB/s) in, 0.0 MB (0.0 MB/s) out, 1 sec]"
-        );
-        let empty = Stats {
-            op: "signature",
-            ..Stats::default()
-        };
-        assert!(empty
-            .to_string()
-            .starts_with("signature statistics:  speed["));
-    }
-
-    #[test]
-    fn delta_text() {
-        let s = Stats {
-            op: "delta",
-            lit_cmds: 1,
-            lit_bytes: 3,
-            lit_cmdbytes: 1,
-            copy_cmds: 1,
-            copy_bytes: 5000,
-            copy_cmdbytes: 4,
-            in_bytes: 2_500_000,
-            out_bytes: 250_000,
-            start: 10,
-            end: 12,
-            ..Stats::default()
-        };
-        assert_eq!(
-            s.to_string(),
-            "delta statistics: literal[1 cmds, 3 bytes, 1 cmdbytes] copy[1 cmds, 5000 bytes, 4 cmdbytes, 0 false] \
-             speed[2.5 MB (1.2 MB/s) in, 0.2 MB (0.1 MB/s) out, 2 sec]"
-        );
-    }
-
-    #[test]
-    fn c_float_specials() {
-        assert_eq!(
-            c_fixed(c_div(0.0, 0.0), 3),
-            if cfg!(target_arch = "x86_64") {
-                "-nan"
-            } else {
-                "nan"
+/// Writes the statistics line into `buf` (at most `size` bytes with the NUL;
+/// longer text is cut) and returns `buf`.
+#[no_mangle]
+pub unsafe extern "C" fn rs_format_stats(
+    stats: *const rs_stats_t,
+    buf: *mut c_char,
+    size: usize,
+) -> *mut c_char {
+    guard(buf, || {
+        // SAFETY: `stats` points to statistics; `buf` to `size` writable bytes.
+        unsafe {
+            let Some(stats) = stats.as_ref() else {
+                return buf;
+            };
+            if buf.is_null() || size == 0 {
+                return buf;
             }
-        );
-        assert_eq!(c_fixed(c_div(1.0, 0.0), 3), "inf");
-        assert_eq!(c_fixed(0.25, 1), "0.2");
-    }
+            let text = stats.text();
+            let n = text.len().min(size - 1);
+            std::ptr::copy_nonoverlapping(text.as_ptr(), buf as *mut u8, n);
+            *buf.add(n) = 0;
+        }
+        buf
+    })
+}
+
+/// Logs the statistics line at INFO level; returns 0.
+#[no_mangle]
+pub unsafe extern "C" fn rs_log_stats(stats: *const rs_stats_t) -> c_int {
+    guard(0, || {
+        // SAFETY: `stats` points to statistics.
+        if let Some(stats) = unsafe { stats.as_ref() } {
+            log_stats_text(&stats.text());
+        }
+        0
+    })
 }

@@ -13,7 +13,7 @@
 //!
 //! A second test compares the exported symbols with Debian's library.
 
-mod common;
+use librsync_rs_scenarios as common;
 
 use std::collections::BTreeMap;
 use std::fs;

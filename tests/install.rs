@@ -3,7 +3,7 @@
 //! (and, separately, `librsync.a`), and writes the same signature as
 //! Debian's librsync.
 
-mod common;
+use librsync_rs_scenarios as common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,162 @@
+//! The basis a patch copies from, in the spirit of librsync's `rs_copy_cb`:
+//! "give me up to `len` bytes at `pos`".
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+use crate::error::Error;
+use crate::trace::rs_error;
+
+/// Random access to the old file a delta refers to (librsync's `rs_copy_cb`).
+///
+/// `read_at` fills `buf` with bytes from position `pos` on and returns how
+/// many it wrote; fewer than asked is fine. `Ok(0)` means the basis ends
+/// before `pos` and makes the patch fail with
+/// [`Error::InputEnded`]. An `io::ErrorKind::WouldBlock` error makes the
+/// job return [`Status::Blocked`](crate::Status::Blocked) so that it can be
+/// retried later; other errors fail the job (an error made by
+/// [`Error::into_io`] keeps its code).
+pub trait Basis {
+    /// Reads up to `buf.len()` bytes at `pos` into `buf`.
+    fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+impl<B: Basis + ?Sized> Basis for &mut B {
+    fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+        (**self).read_at(pos, buf)
+    }
+}
+
+impl<B: Basis + ?Sized> Basis for Box<B> {
+    fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+        (**self).read_at(pos, buf)
+    }
+}
+
+fn read_from_slice(data: &[u8], pos: u64, buf: &mut [u8]) -> usize {
+    let Ok(start) = usize::try_from(pos) else {
+        return 0;
+    };
+    let Some(rest) = data.get(start..) else {
+        return 0;
+    };
+    let n = rest.len().min(buf.len());
+    buf[..n].copy_from_slice(&rest[..n]);
+    n
+}
+
+impl Basis for &[u8] {
+    fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+        Ok(read_from_slice(self, pos, buf))
+    }
+}
+
+impl Basis for Vec<u8> {
+    fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+        Ok(read_from_slice(self, pos, buf))
+    }
+}
+
+/// The text C's `strerror` gives for an I/O error: the standard library's
+/// message without its ` (os error N)` suffix.
+pub(crate) fn os_error_text(err: &io::Error) -> String {
+    let text = err.to_string();
+    match (err.raw_os_error(), text.rfind(" (os error ")) {
+        (Some(_), Some(at)) => text[..at].to_string(),
+        _ => text,
+    }
+}
+
+/// A basis read with `seek` and `read`, like librsync's stdio callback
+/// `rs_file_copy_cb`, including its error messages (`seek failed: ...`,
+/// `read error: ...`, `unexpected eof on fdN`).
+#[derive(Debug)]
+pub struct SeekBasis<R> {
+    inner: R,
+    fd: i32,
+}
+
+impl<R: Read + Seek> SeekBasis<R> {
+    /// Wraps a seekable reader.
+    pub fn new(inner: R) -> SeekBasis<R> {
+        SeekBasis { inner, fd: -1 }
+    }
+
+    /// Gets the reader back.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R> SeekBasis<R> {
+    /// Sets the descriptor number the end-of-file message shows
+    /// (`unexpected eof on fdN`), e.g. 0 for a basis read from stdin.
+    pub(crate) fn with_fd(mut self, fd: i32) -> SeekBasis<R> {
+        self.fd = fd;
+        self
+    }
+}
+
+impl SeekBasis<std::fs::File> {
+    /// Wraps a file; its descriptor number appears in the end-of-file
+    /// message as in C.
+    pub fn from_file(file: std::fs::File) -> SeekBasis<std::fs::File> {
+        #[cfg(unix)]
+        let fd = std::os::unix::io::AsRawFd::as_raw_fd(&file);
+        #[cfg(not(unix))]
+        let fd = -1;
+        SeekBasis { inner: file, fd }
+    }
+}
+
+impl<R: Read + Seek> Basis for SeekBasis<R> {
+    fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+        if let Err(e) = self.inner.seek(SeekFrom::Start(pos)) {
+            rs_error!("rs_file_copy_cb", "seek failed: {}", os_error_text(&e));
+            return Err(Error::Io(Some(e.into())).into_io());
+        }
+        // Like fread: fill as much as possible.
+        let mut got = 0;
+        while got < buf.len() {
+            match self.inner.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if got == 0 => {
+                    rs_error!("rs_file_copy_cb", "read error: {}", os_error_text(&e));
+                    return Err(Error::Io(Some(e.into())).into_io());
+                }
+                Err(_) => break,
+            }
+        }
+        if got == 0 && !buf.is_empty() {
+            rs_error!("rs_file_copy_cb", "unexpected eof on fd{}", self.fd);
+            return Err(Error::InputEnded.into_io());
+        }
+        Ok(got)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slices_read_short_at_the_end() {
+        let data = b"0123456789".to_vec();
+        let mut buf = [0u8; 4];
+        let mut basis = &data[..];
+        assert_eq!(basis.read_at(8, &mut buf).unwrap(), 2);
+        assert_eq!(&buf[..2], b"89");
+        assert_eq!(basis.read_at(10, &mut buf).unwrap(), 0);
+        assert_eq!(basis.read_at(u64::MAX, &mut buf).unwrap(), 0);
+    }
+
+    #[test]
+    fn seek_basis_reports_eof_as_input_ended() {
+        let mut basis = SeekBasis::new(io::Cursor::new(b"abc".to_vec()));
+        let mut buf = [0u8; 8];
+        assert_eq!(basis.read_at(1, &mut buf).unwrap(), 2);
+        let err = basis.read_at(3, &mut buf).unwrap_err();
+        assert_eq!(Error::from_io(err), Error::InputEnded);
+    }
+}

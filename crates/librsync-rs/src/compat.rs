@@ -1,0 +1,116 @@
+//! What the C library (`librsync-rs-sys`) and `rdiff` (`librsync-rs-rdiff`)
+//! need from the engine beyond the Rust API: C's buffer sizes and driving
+//! loop, the job forms and hooks behind `rs_*` functions, and librsync's log
+//! line builder. Not for Rust users: nothing here is covered by semver, and
+//! the crate's documented API does everything these items are used for.
+
+use crate::job::Job;
+use crate::signature::Signature;
+use crate::stats::Stats;
+
+pub use crate::command::{int_len, Command};
+pub use crate::job::StatsObserver;
+pub use crate::sig_args::recommended_block_len;
+pub use crate::stats::{format_stats, log_stats_text, set_clock};
+pub use crate::whole::{
+    delta_buffer_defaults, delta_buffers, run, signature_buffer_defaults, signature_buffers,
+    LOADSIG_BUFFER, PATCH_BUFFER,
+};
+
+/// Flag added to a log level to leave the function name out of the line
+/// (`RS_LOG_NONAME`).
+pub const NONAME: i32 = crate::trace::NONAME;
+
+/// Logs a message given as bytes, as librsync's `rs_log0` does: `func` is
+/// the C function name librsync would show; `flags` is a level, optionally
+/// with [`NONAME`].
+pub fn log_bytes(flags: i32, func: &str, message: &[u8]) {
+    crate::trace::log_bytes(flags, func, message)
+}
+
+/// Logs a formatted message (see [`log_bytes`]).
+pub fn log(flags: i32, func: &str, args: std::fmt::Arguments<'_>) {
+    crate::trace::log(flags, func, args)
+}
+
+/// Replaces how the standard-error log sink writes a line (the C library
+/// writes through C's `stderr` stream, as `rs_trace_stderr` does).
+pub fn set_stderr_writer(writer: fn(&[u8])) {
+    crate::trace::set_stderr_writer(writer)
+}
+
+/// A load-signature job that leaves its result in `slot`, as
+/// `rs_loadsig_begin` fills the caller's `rs_signature_t **`; `file_size`
+/// (or -1) sizes the table as `rs_build_hash_table` will.
+pub fn load_signature_into(slot: &mut Option<Signature>, file_size: i64) -> Job<'_> {
+    Job::load_signature_into(slot, file_size)
+}
+
+/// Calls `observer` with the job's statistics before the job calls out to
+/// its caller's code in the middle of a step (C's `rs_job_statistics`
+/// pointer stays current).
+pub fn set_stats_observer(job: &mut Job<'_>, observer: StatsObserver) {
+    job.set_stats_observer(observer)
+}
+
+/// Sets the descriptor number a [`SeekBasis`](crate::SeekBasis) shows in
+/// its end-of-file message (`unexpected eof on fdN`), e.g. 0 for a basis
+/// read from stdin.
+pub fn seek_basis_fd<R>(basis: crate::SeekBasis<R>, fd: i32) -> crate::SeekBasis<R> {
+    basis.with_fd(fd)
+}
+
+/// The statistics type, for observers.
+pub type JobStats = Stats;
+
+/// The sizes a whole-stream run uses given an operation's defaults (C `int`
+/// expressions that may have wrapped: a negative default is a failed
+/// allocation in C, [`Error::Mem`](crate::Error::Mem)).
+pub fn resolve_buffer_sizes(
+    sizes: crate::BufferSizes,
+    input_default: i32,
+    output_default: i32,
+) -> crate::Result<(usize, usize)> {
+    sizes.resolve(input_default, output_default)
+}
+
+/// The state of an MD4 computation, field by field as `rs_mdfour_t` keeps
+/// it, so that the C library can store it in the caller's struct.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Md4State {
+    /// Chaining values A, B, C, D.
+    pub abcd: [u32; 4],
+    /// Total bytes fed, padding included.
+    pub total_n: u64,
+    /// Bytes waiting in `tail` (0..64).
+    pub tail_len: usize,
+    /// Bytes of an incomplete 64-byte block.
+    pub tail: [u8; 64],
+}
+
+impl From<&crate::checksum::Md4> for Md4State {
+    fn from(m: &crate::checksum::Md4) -> Md4State {
+        Md4State {
+            abcd: [m.a, m.b, m.c, m.d],
+            total_n: m.total_n,
+            tail_len: m.tail_len,
+            tail: m.tail,
+        }
+    }
+}
+
+impl From<Md4State> for crate::checksum::Md4 {
+    /// A `tail_len` over 63 (a corrupted C struct) is read as 63.
+    fn from(s: Md4State) -> crate::checksum::Md4 {
+        let [a, b, c, d] = s.abcd;
+        crate::checksum::Md4 {
+            a,
+            b,
+            c,
+            d,
+            total_n: s.total_n,
+            tail_len: s.tail_len.min(63),
+            tail: s.tail,
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The streaming job (`rs_job_t`): a state machine that moves data from the
+//! caller's input to the caller's output as far as it can on each call, and
+//! never blocks or does I/O itself.
+
+mod delta;
+mod loadsig;
+mod patch;
+pub(crate) mod scoop;
+mod sig;
+pub(crate) mod tube;
+
+use crate::basis::Basis;
+use crate::buffers::Buffers;
+use crate::error::{strerror, Error, Result, Status};
+use crate::magic::SigMagic;
+use crate::signature::Signature;
+use crate::stats::{now, Stats};
+use crate::trace::rs_error;
+
+use scoop::Scoop;
+use tube::Tube;
+
+/// What one state function call achieved.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Progress was made; call again (after the tube is flushed).
+    Running,
+    /// Needs more input or output space.
+    Blocked,
+    /// This state machine has finished.
+    Done,
+    /// The job failed.
+    Failed(Error),
+}
+
+impl From<Error> for Step {
+    fn from(e: Error) -> Step {
+        Step::Failed(e)
+    }
+}
+
+/// Called with the statistics before the job calls out to its caller's code
+/// in the middle of a step (a basis read), so that the caller sees them
+/// current, as C's `rs_job_statistics` pointer does.
+///
+/// A function and a context word rather than a closure, so that setting one
+/// allocates nothing (the C library sets one on every job).
+#[derive(Clone, Copy)]
+pub struct StatsObserver {
+    /// Called with `context` and the statistics.
+    pub show: fn(usize, &Stats),
+    /// Whatever `show` needs to find where to put them.
+    pub context: usize,
+}
+
+/// State shared by all job kinds: statistics, readahead and output queue.
+pub(crate) struct Core {
+    pub stats: Stats,
+    pub scoop: Scoop,
+    pub tube: Tube,
+    observer: Option<StatsObserver>,
+}
+
+impl Core {
+    /// Shows the current statistics to the observer, if there is one.
+    pub fn publish_stats(&mut self) {
+        if let Some(observer) = self.observer {
+            (observer.show)(observer.context, &self.stats);
+        }
+    }
+}
+
+/// Where a loadsig job puts the signature it reads.
+pub(crate) enum SigSlot<'a> {
+    /// Boxed: a signature is large, and jobs are moved around.
+    Owned(Box<Option<Signature>>),
+    Borrowed(&'a mut Option<Signature>),
+}
+
+impl SigSlot<'_> {
+    fn get(&mut self) -> &mut Option<Signature> {
+        match self {
+            SigSlot::Owned(s) => s,
+            SigSlot::Borrowed(s) => s,
+        }
+    }
+}
+
+enum Kind<'a> {
+    Sig(sig::SigGen),
+    LoadSig(loadsig::LoadSig<'a>),
+    Delta(delta::Delta<'a>),
+    Patch(patch::Patch<'a>),
+}
+
+/// A signature, loadsig, delta or patch job (librsync's `rs_job_t`).
+///
+/// Create one with [`Job::signature`], [`Job::load_signature`],
+/// [`Job::delta`] or [`Job::patch`], then call [`Job::iter`] with
+/// [`Buffers`] until it returns [`Status::Done`] or an error. The job keeps
+/// all its state, so the caller may stop after any call and continue later
+/// with new buffers.
+///
+/// ```
+/// use librsync_rs::{Buffers, Job, SigMagic, Status};
+/// let mut job = Job::signature(2048, 8, SigMagic::RkBlake2);
+/// let mut out = vec![0u8; 1024];
+/// let mut bufs = Buffers::new(b"hello world", &mut out).with_eof(true);
+/// assert_eq!(job.iter(&mut bufs).unwrap(), Status::Done);
+/// let n = bufs.output_produced();
+/// assert_eq!(&out[..12], &[0x72, 0x73, 0x01, 0x47, 0, 0, 8, 0, 0, 0, 0, 8]);
+/// assert_eq!(n, 12 + 4 + 8);
+/// ```
+pub struct Job<'a> {
+    kind: Kind<'a>,
+    core: Core,
+    /// The state machine has finished (C's `statefn == NULL`).
+    finished: bool,
+    final_result: Option<Result<()>>,
+}
+
+impl std::fmt::Debug for Job<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("op", &self.core.stats.op)
+            .field("finished", &self.finished)
+            .finish()
+    }
+}
+
+impl<'a> Job<'a> {
+    #[inline(always)]
+    fn new(op: &'static str, kind: Kind<'a>) -> Job<'a> {
+        Job {
+            kind,
+            core: Core {
+                stats: Stats::started(op),
+                scoop: Scoop::default(),
+                tube: Tube::default(),
+                observer: None,
+            },
+            finished: false,
+            final_result: None,
+        }
+    }
+
+    /// A job that reads a basis file and writes its signature
+    /// (`rs_sig_begin`). `block_len` 0 means 2048 and `strong_len` 0 the full
+    /// hash length; [`STRONG_LEN_MIN`](crate::STRONG_LEN_MIN) means 12 bytes.
+    /// Invalid parameters are reported by the first [`Job::iter`], as in C.
+    pub fn signature(block_len: usize, strong_len: usize, magic: SigMagic) -> Job<'static> {
+        Job::signature_raw(block_len, strong_len, magic as u32)
+    }
+
+    /// [`Job::signature`] with a magic number that may be 0 (the default) or
+    /// invalid (reported as [`Error::BadMagic`] by the first call).
+    pub fn signature_raw(block_len: usize, strong_len: usize, magic: u32) -> Job<'static> {
+        Job::new(
+            "signature",
+            Kind::Sig(sig::SigGen::new(block_len, strong_len, magic)),
+        )
+    }
+
+    /// A job that reads a signature stream (`rs_loadsig_begin`); take the
+    /// result with [`Job::take_signature`] once it is done.
+    pub fn load_signature() -> Job<'static> {
+        Job::new(
+            "loadsig",
+            Kind::LoadSig(loadsig::LoadSig::new(SigSlot::Owned(Box::new(None)), -1)),
+        )
+    }
+
+    /// A loadsig job that puts the signature in `slot` as soon as its header
+    /// is read (the C ABI's shape, where the caller holds the signature).
+    pub(crate) fn load_signature_into(slot: &'a mut Option<Signature>, file_size: i64) -> Job<'a> {
+        Job::new(
+            "loadsig",
+            Kind::LoadSig(loadsig::LoadSig::new(SigSlot::Borrowed(slot), file_size)),
+        )
+    }
+
+    /// Sets the signature stream's size, if known, so that storage can be
+    /// sized to it (`rs_loadsig_file` does this). Memory is still only taken
+    /// as blocks arrive.
+    pub fn set_signature_size(&mut self, bytes: i64) {
+        if let Kind::LoadSig(l) = &mut self.kind {
+            l.set_file_size(bytes);
+        }
+    }
+
+    /// The signature read by a finished loadsig job.
+    pub fn take_signature(&mut self) -> Option<Signature> {
+        match &mut self.kind {
+            Kind::LoadSig(l) => l.take(),
+            _ => None,
+        }
+    }
+
+    /// A job that reads a new file and writes a delta against `sig`
+    /// (`rs_delta_begin`). The signature's index is built here if the caller
+    /// has not built it. A signature without blocks gives a literal-only
+    /// ("slack") delta.
+    pub fn delta(sig: &'a Signature) -> Job<'a> {
+        Job::new("delta", Kind::Delta(delta::Delta::new(Some(sig))))
+    }
+
+    /// A delta job without a signature: the delta holds the whole new file as
+    /// literal data (`rs_delta_begin(NULL)`).
+    pub fn delta_slack() -> Job<'static> {
+        Job::new("delta", Kind::Delta(delta::Delta::new(None)))
+    }
+
+    /// A job that reads a delta and writes the new file, copying from `basis`
+    /// (`rs_patch_begin`).
+    #[inline]
+    pub fn patch<B: Basis + 'a>(basis: B) -> Job<'a> {
+        Job::new(
+            "patch",
+            Kind::Patch(patch::Patch::new(Box::new(basis), None)),
+        )
+    }
+
+    /// Like [`Job::patch`], but fails with [`Error::Corrupt`] rather than
+    /// write more than `limit` bytes: a small delta can ask for the basis
+    /// again and again.
+    pub fn patch_with_limit<B: Basis + 'a>(basis: B, limit: u64) -> Job<'a> {
+        Job::new(
+            "patch",
+            Kind::Patch(patch::Patch::new(Box::new(basis), Some(limit))),
+        )
+    }
+
+    /// The job's statistics (`rs_job_statistics`).
+    pub fn stats(&self) -> &Stats {
+        &self.core.stats
+    }
+
+    pub(crate) fn stats_mut(&mut self) -> &mut Stats {
+        &mut self.core.stats
+    }
+
+    /// Sets a function to be shown the statistics whenever the job calls out
+    /// to other code in the middle of a step.
+    pub(crate) fn set_stats_observer(&mut self, observer: StatsObserver) {
+        self.core.observer = Some(observer);
+    }
+
+    /// How the job ended, once it has (`Ok(())` for done).
+    pub fn result(&self) -> Option<&Result<()>> {
+        self.final_result.as_ref()
+    }
+
+    /// Runs the job as far as the buffers allow (`rs_job_iter`).
+    ///
+    /// Returns [`Status::Blocked`] when it needs more input (or the
+    /// end-of-input flag) or more output space, and [`Status::Done`] when the
+    /// job is complete and all output has been written. As in librsync, a
+    /// call that has both input and output space but uses neither fails with
+    /// [`Error::Internal`]; calling again after `Done` with data on both
+    /// sides is such a call.
+    pub fn iter(&mut self, bufs: &mut Buffers<'_>) -> Result<Status> {
+        let orig_in = bufs.avail_in();
+        let orig_out = bufs.avail_out();
+        let result = self.work(bufs);
+        if result.is_ok()
+            && orig_in == bufs.avail_in()
+            && orig_out == bufs.avail_out()
+            && orig_in != 0
+            && orig_out != 0
+        {
+            rs_error!(
+                "rs_job_iter",
+                "internal error: job made no progress [orig_in={orig_in}, orig_out={orig_out}, final_in={}, \
+                 final_out={}]",
+                bufs.avail_in(),
+                bufs.avail_out()
+            );
+            return Err(Error::Internal);
+        }
+        result
+    }
+
+    fn step(&mut self, bufs: &mut Buffers<'_>) -> Step {
+        let core = &mut self.core;
+        match &mut self.kind {
+            Kind::Sig(s) => s.step(core, bufs),
+            Kind::LoadSig(l) => l.step(core, bufs),
+            Kind::Delta(d) => d.step(core, bufs),
+            Kind::Patch(p) => p.step(core, bufs),
+        }
+    }
+
+    fn work(&mut self, bufs: &mut Buffers<'_>) -> Result<Status> {
+        if let Some(Err(e)) = &self.final_result {
+            // A failed job stays failed (C would run the failing state again).
+            let e = e.clone();
+            return self.complete(Err(e));
+        }
+        let result = loop {
+            let mut step = self.core.tube.catchup(bufs, &mut self.core.scoop);
+            if step == Step::Done && !self.finished {
+                step = self.step(bufs);
+                if step == Step::Done {
+                    self.finished = true;
+                    continue;
+                }
+            }
+            match step {
+                Step::Running => continue,
+                Step::Blocked => break Ok(Status::Blocked),
+                Step::Done => break self.complete(Ok(())),
+                Step::Failed(e) => break self.complete(Err(e)),
+            }
+        };
+        if let Kind::Delta(d) = &mut self.kind {
+            d.publish_match_stats();
+        }
+        result
+    }
+
+    /// `rs_job_complete`: records the result and the end time, and logs a
+    /// failure.
+    fn complete(&mut self, result: Result<()>) -> Result<Status> {
+        self.core.stats.end = now();
+        if self.finished && result.is_ok() {
+            self.core.scoop.free();
+        }
+        self.final_result = Some(result.clone());
+        match result {
+            Ok(()) => Ok(Status::Done),
+            Err(e) => {
+                rs_error!(
+                    "rs_job_complete",
+                    "{} job failed: {}",
+                    self.core.stats.op,
+                    strerror(e.code())
+                );
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iter_all(job: &mut Job<'_>, input: &[u8], out: &mut [u8]) -> Result<Status> {
+        let mut bufs = Buffers::new(input, out).with_eof(true);
+        job.iter(&mut bufs)
+    }
+
+    #[test]
+    fn a_failed_job_stays_failed() {
+        let _guard = crate::trace::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        crate::trace::set_sink(crate::trace::Sink::Silent);
+        let mut job = Job::patch(&b"basis"[..]);
+        let mut out = [0u8; 16];
+        // A reserved opcode, then what would be a valid END.
+        let delta = [0x72, 0x73, 0x02, 0x36, 0x55, 0x00];
+        assert_eq!(iter_all(&mut job, &delta, &mut out), Err(Error::Corrupt));
+        assert_eq!(
+            iter_all(&mut job, &delta[5..], &mut out),
+            Err(Error::Corrupt)
+        );
+        assert_eq!(job.result(), Some(&Err(Error::Corrupt)));
+        crate::trace::set_sink(crate::trace::Sink::Stderr);
+    }
+
+    #[test]
+    fn done_then_called_again() {
+        let mut job = Job::patch(&b"basis"[..]);
+        let mut out = [0u8; 16];
+        let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 5, 0];
+        assert_eq!(iter_all(&mut job, &delta, &mut out), Ok(Status::Done));
+        // No input: still done. Input and output both available: no progress.
+        assert_eq!(iter_all(&mut job, &[], &mut out), Ok(Status::Done));
+        let _guard = crate::trace::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        crate::trace::set_sink(crate::trace::Sink::Silent);
+        assert_eq!(iter_all(&mut job, b"x", &mut out), Err(Error::Internal));
+        crate::trace::set_sink(crate::trace::Sink::Stderr);
+    }
+}

@@ -1,0 +1,75 @@
+//! A faithful Rust port of [librsync](https://librsync.github.io/) 2.3: the
+//! rsync algorithm's signature, delta and patch, with output byte for byte
+//! identical to librsync 2.3.2.
+//!
+//! * Whole-stream helpers: [`signature`], [`load_signature`], [`delta`],
+//!   [`patch`].
+//! * The streaming [`Job`], driven with [`Buffers`], never blocking and never
+//!   doing I/O itself (librsync's `rs_job_iter`).
+//!
+//! This crate is safe Rust (the one exception is a small module of SIMD
+//! kernels, each with a scalar twin chosen at run time) and has no C
+//! symbols. The drop-in `librsync.so.2` is built by the `librsync-rs-sys`
+//! crate over this one, and `rdiff` by `librsync-rs-rdiff`.
+//!
+//! ```
+//! use librsync_rs::{delta, load_signature, patch, signature, BufferSizes, SignatureOptions};
+//!
+//! let old = b"The quick brown fox jumps over the lazy dog.".repeat(100);
+//! let mut new = old.clone();
+//! new.splice(1000..1000, b"a change".iter().copied());
+//!
+//! // Knowing the basis size lets signature() pick the recommended block length.
+//! let opts = SignatureOptions { basis_size: Some(old.len() as u64), ..Default::default() };
+//! let mut sig = Vec::new();
+//! signature(&old[..], &mut sig, &opts).unwrap();
+//! let (sig, _) = load_signature(&sig[..], None).unwrap();
+//! let mut d = Vec::new();
+//! delta(&sig, &new[..], &mut d, BufferSizes::default()).unwrap();
+//! let mut rebuilt = Vec::new();
+//! patch(&old[..], &d[..], &mut rebuilt, BufferSizes::default()).unwrap();
+//! assert_eq!(rebuilt, new);
+//! assert!(d.len() < 800);
+//! ```
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+mod basis;
+mod buffers;
+pub mod checksum;
+mod command;
+#[doc(hidden)]
+pub mod compat;
+mod error;
+mod index;
+mod job;
+mod magic;
+mod sig_args;
+mod signature;
+mod simd;
+mod stats;
+pub mod trace;
+mod whole;
+
+pub use basis::{Basis, SeekBasis};
+pub use buffers::Buffers;
+pub use error::{strerror, Error, Result, Status};
+pub use index::MatchStats;
+pub use job::Job;
+pub use magic::{
+    SigMagic, BLAKE2_SUM_LENGTH, DEFAULT_BLOCK_LEN, DEFAULT_MIN_STRONG_LEN, DELTA_MAGIC,
+    MAX_STRONG_SUM_LENGTH, MD4_SUM_LENGTH,
+};
+pub use sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
+pub use signature::Signature;
+pub use stats::{log_stats, Stats};
+pub use whole::{delta, load_signature, patch, signature, BufferSizes, SignatureOptions};
+
+/// The library's name and version (`rs_librsync_version`).
+pub const LIBRSYNC_VERSION: &str = "librsync 2.3.2";
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

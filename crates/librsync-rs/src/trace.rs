@@ -1,0 +1,260 @@
+//! Logging, as librsync's `trace.c`: a global level and a global sink that
+//! receives whole lines such as `librsync: ERROR: (rs_job_complete) patch job
+//! failed: stream corrupt\n`. The default sink writes to standard error, as C
+//! does; [`set_sink`] replaces or silences it.
+
+use std::fmt;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, RwLock};
+
+/// Log levels, the same numbers as syslog's (`rs_loglevel`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(i32)]
+pub enum LogLevel {
+    /// `RS_LOG_EMERG`
+    Emerg = 0,
+    /// `RS_LOG_ALERT`
+    Alert = 1,
+    /// `RS_LOG_CRIT`
+    Crit = 2,
+    /// `RS_LOG_ERR`
+    Err = 3,
+    /// `RS_LOG_WARNING`
+    Warning = 4,
+    /// `RS_LOG_NOTICE`
+    Notice = 5,
+    /// `RS_LOG_INFO`, the default level.
+    Info = 6,
+    /// `RS_LOG_DEBUG`
+    Debug = 7,
+}
+
+/// Flag added to a level to leave the function name out of the line
+/// (`RS_LOG_NONAME`).
+pub(crate) const NONAME: i32 = 8;
+
+/// A custom log sink: gets the level and the whole line.
+pub type SinkFn = dyn Fn(i32, &[u8]) + Send + Sync;
+
+/// Where log lines go.
+#[derive(Clone, Default)]
+pub enum Sink {
+    /// Standard error, like `rs_trace_stderr` (the default).
+    #[default]
+    Stderr,
+    /// Nowhere (`rs_trace_to(NULL)`).
+    Silent,
+    /// A function given the message level and the whole line, newline
+    /// included. Lines are bytes because librsync copies file names into them
+    /// as they are.
+    Custom(Arc<SinkFn>),
+}
+
+static LEVEL: AtomicI32 = AtomicI32::new(LogLevel::Info as i32);
+static SINK: RwLock<Sink> = RwLock::new(Sink::Stderr);
+
+/// Sets the most verbose level that is still logged (`rs_trace_set_level`).
+/// Any integer is accepted, as in C.
+pub fn set_level(level: i32) {
+    LEVEL.store(level, Ordering::Relaxed);
+}
+
+/// The current level.
+pub fn level() -> i32 {
+    LEVEL.load(Ordering::Relaxed)
+}
+
+/// Replaces the sink (`rs_trace_to`).
+pub fn set_sink(sink: Sink) {
+    match SINK.write() {
+        Ok(mut guard) => *guard = sink,
+        Err(poisoned) => *poisoned.into_inner() = sink,
+    }
+}
+
+/// Whether this build can log debug traces (`rs_supports_trace`): it cannot,
+/// like Debian's librsync.
+pub fn supports_trace() -> bool {
+    false
+}
+
+/// Writes a line to standard error as `rs_trace_stderr` does: to file
+/// descriptor 2, or through the writer [`set_stderr_writer`] installed (the C
+/// library installs one that writes to C's `stderr` stream, so that a C
+/// program's redirection or buffering of it applies).
+pub(crate) fn write_stderr(line: &[u8]) {
+    let writer = match STDERR_WRITER.read() {
+        Ok(guard) => *guard,
+        Err(poisoned) => *poisoned.into_inner(),
+    };
+    writer(line)
+}
+
+fn std_stderr(line: &[u8]) {
+    let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line);
+}
+
+static STDERR_WRITER: RwLock<fn(&[u8])> = RwLock::new(std_stderr);
+
+/// Replaces how [`Sink::Stderr`] writes a line (the C library's hook for
+/// C's `stderr` stream).
+pub(crate) fn set_stderr_writer(writer: fn(&[u8])) {
+    match STDERR_WRITER.write() {
+        Ok(mut guard) => *guard = writer,
+        Err(poisoned) => *poisoned.into_inner() = writer,
+    }
+}
+
+const MESSAGE_MAX: usize = 999;
+const LINE_MAX: usize = 1039;
+
+fn severity(level: i32) -> &'static str {
+    match level {
+        0 => "EMERGENCY! ",
+        1 => "ALERT! ",
+        2 => "CRITICAL! ",
+        3 => "ERROR: ",
+        4 => "Warning: ",
+        _ => "",
+    }
+}
+
+fn enabled(level: i32) -> bool {
+    level <= LEVEL.load(Ordering::Relaxed)
+}
+
+/// Logs a message given as bytes, as librsync's `rs_log0` does; `func` is
+/// the C function name librsync would show. `flags` is a level, optionally
+/// with [`NONAME`].
+pub(crate) fn log_bytes(flags: i32, func: &str, message: &[u8]) {
+    let level = flags & 7;
+    if !enabled(level) {
+        return;
+    }
+    let sink = match SINK.read() {
+        Ok(guard) => guard.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    if matches!(sink, Sink::Silent) {
+        return;
+    }
+    let message = &message[..message.len().min(MESSAGE_MAX)];
+    let mut line = Vec::with_capacity(message.len() + func.len() + 32);
+    line.extend_from_slice(b"librsync: ");
+    line.extend_from_slice(severity(level).as_bytes());
+    if flags & NONAME == 0 && !func.is_empty() {
+        line.push(b'(');
+        line.extend_from_slice(func.as_bytes());
+        line.extend_from_slice(b") ");
+    }
+    line.extend_from_slice(message);
+    line.push(b'\n');
+    line.truncate(LINE_MAX);
+    match sink {
+        Sink::Stderr => write_stderr(&line),
+        Sink::Silent => {}
+        Sink::Custom(f) => f(level, &line),
+    }
+}
+
+/// Logs a formatted message (see [`log_bytes`]).
+pub(crate) fn log(flags: i32, func: &str, args: fmt::Arguments<'_>) {
+    if enabled(flags & 7) {
+        log_bytes(flags, func, args.to_string().as_bytes());
+    }
+}
+
+/// `rs_error`: logs at ERROR level with the C function name.
+macro_rules! rs_error {
+    ($func:expr, $($arg:tt)*) => {
+        $crate::trace::log($crate::trace::LogLevel::Err as i32, $func, format_args!($($arg)*))
+    };
+}
+
+/// `rs_warn`: logs at WARNING level with the C function name.
+macro_rules! rs_warn {
+    ($func:expr, $($arg:tt)*) => {
+        $crate::trace::log($crate::trace::LogLevel::Warning as i32, $func, format_args!($($arg)*))
+    };
+}
+
+pub(crate) use {rs_error, rs_warn};
+
+/// Serialises tests that change the global level or sink.
+#[cfg(test)]
+pub(crate) static TEST_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn capture<F: FnOnce()>(f: F) -> Vec<(i32, Vec<u8>)> {
+        let _guard = TEST_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        type Lines = Arc<Mutex<Vec<(i32, Vec<u8>)>>>;
+        let lines: Lines = Arc::default();
+        let sink_lines = lines.clone();
+        set_sink(Sink::Custom(Arc::new(move |level, line| {
+            sink_lines.lock().unwrap().push((level, line.to_vec()))
+        })));
+        f();
+        set_sink(Sink::Stderr);
+        set_level(LogLevel::Info as i32);
+        let out = lines.lock().unwrap().clone();
+        out
+    }
+
+    #[test]
+    fn line_format_matches_c() {
+        let lines = capture(|| {
+            rs_error!(
+                "rs_job_complete",
+                "{} job failed: {}",
+                "patch",
+                "stream corrupt"
+            );
+            rs_warn!("rs_sig_args", "w");
+            log(LogLevel::Info as i32 | NONAME, "x", format_args!("stats"));
+            log(LogLevel::Info as i32, "", format_args!("nofunc"));
+            log(LogLevel::Debug as i32, "f", format_args!("hidden"));
+        });
+        let text: Vec<String> = lines
+            .iter()
+            .map(|(_, l)| String::from_utf8(l.clone()).unwrap())
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "librsync: ERROR: (rs_job_complete) patch job failed: stream corrupt\n",
+                "librsync: Warning: (rs_sig_args) w\n",
+                "librsync: stats\n",
+                "librsync: nofunc\n",
+            ]
+        );
+        assert_eq!(lines[0].0, 3);
+    }
+
+    #[test]
+    fn long_messages_are_truncated_like_c() {
+        let lines = capture(|| {
+            set_level(7);
+            log(3, "f", format_args!("{}", "x".repeat(5000)));
+        });
+        let line = &lines[0].1;
+        // "librsync: ERROR: (f) " + 999 bytes + "\n" = 1021 bytes.
+        assert_eq!(line.len(), 21 + 999 + 1);
+    }
+
+    #[test]
+    fn level_filters() {
+        let lines = capture(|| {
+            set_level(2);
+            log(3, "f", format_args!("error hidden"));
+            log(2, "f", format_args!("crit shown"));
+        });
+        assert_eq!(lines.len(), 1);
+        assert!(lines[0]
+            .1
+            .starts_with(b"librsync: CRITICAL! (f) crit shown"));
+    }
+}
