@@ -114,3 +114,70 @@ impl From<Md4State> for crate::checksum::Md4 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::process::Command;
+
+    /// The `rs_*` names `nm` lists as defined in `file`, or `None` without
+    /// `nm`.
+    fn c_names(file: &Path) -> Option<Vec<String>> {
+        let nm = Command::new("nm")
+            .arg("--defined-only")
+            .arg(file)
+            .output()
+            .ok()?;
+        assert!(nm.status.success(), "nm failed on {}", file.display());
+        let symbols = String::from_utf8_lossy(&nm.stdout);
+        assert!(
+            symbols.lines().count() > 100,
+            "nm listed too little in {}",
+            file.display()
+        );
+        Some(
+            symbols
+                .lines()
+                .filter_map(|line| line.split_whitespace().nth(2))
+                .filter(|name| name.starts_with("rs_"))
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+
+    /// A Rust program built on this crate alone (this test binary is one)
+    /// contains none of the C library's `rs_*` symbols, and neither does
+    /// the crate's compiled library, so a Rust program can live in a
+    /// process beside a system librsync.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_core_has_no_c_symbols() {
+        let exe = std::env::current_exe().expect("test executable path");
+        let Some(in_exe) = c_names(&exe) else {
+            eprintln!("nm not found: skipping the symbol check");
+            return;
+        };
+        assert!(
+            in_exe.is_empty(),
+            "C symbols in a core-only program: {in_exe:?}"
+        );
+        // The rlib holds every object file of the crate, used or not.
+        let deps = exe.parent().expect("target/<profile>/deps");
+        let rlibs: Vec<_> = std::fs::read_dir(deps)
+            .expect("read deps")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                let name = p.file_name().unwrap_or_default().to_string_lossy();
+                name.starts_with("liblibrsync_rs-") && name.ends_with(".rlib")
+            })
+            .collect();
+        for rlib in &rlibs {
+            let names = c_names(rlib).unwrap_or_default();
+            assert!(
+                names.is_empty(),
+                "C symbols in {}: {names:?}",
+                rlib.display()
+            );
+        }
+    }
+}
