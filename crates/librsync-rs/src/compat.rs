@@ -180,4 +180,44 @@ mod tests {
             );
         }
     }
+
+    /// The crate denies `unsafe_code` and only `src/simd` (the SIMD kernels
+    /// and their CPU detection) may allow it: no other source file has an
+    /// `unsafe` block, function, impl or extern, or allows `unsafe_code`.
+    #[test]
+    fn unsafe_code_only_in_the_simd_kernels() {
+        // Built from pieces so that this file does not match itself.
+        let kw = "unsafe";
+        let patterns = [
+            format!("{kw} {{"),
+            format!("{kw} fn"),
+            format!("{kw} impl"),
+            format!("{kw} extern"),
+            format!("allow({kw}_code)"),
+        ];
+        fn visit(dir: &Path, patterns: &[String], found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("read src") {
+                let path = entry.expect("dir entry").path();
+                if path.is_dir() {
+                    if path.file_name().is_some_and(|n| n != "simd") {
+                        visit(&path, patterns, found);
+                    }
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("read source");
+                    for (n, line) in text.lines().enumerate() {
+                        let code = line.split("//").next().unwrap_or("");
+                        if patterns.iter().any(|p| code.contains(p.as_str())) {
+                            found.push(format!("{}:{}: {line}", path.display(), n + 1));
+                        }
+                    }
+                }
+            }
+        }
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut found = Vec::new();
+        visit(&src, &patterns, &mut found);
+        assert!(found.is_empty(), "unsafe outside src/simd: {found:#?}");
+        let lib = std::fs::read_to_string(src.join("lib.rs")).expect("read lib.rs");
+        assert!(lib.contains("#![deny(unsafe_code)]"));
+    }
 }
