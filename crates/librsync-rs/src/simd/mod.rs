@@ -3,7 +3,7 @@
 //! an AVX2 version and a portable scalar twin that gives exactly the same
 //! results.
 //!
-//! This is the only place outside `src/capi` allowed to use `unsafe`, and
+//! This is the only module of the engine crate allowed to use `unsafe`, and
 //! only for two things: calling `#[target_feature(enable = "avx2")]`
 //! functions once AVX2 has been detected at run time, and unaligned vector
 //! loads and stores through pointers taken from references of the right
