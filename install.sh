@@ -13,7 +13,8 @@
 #
 # The installed library and rdiff are stripped as a system library is:
 # debug information is dropped from the installed copies (not from
-# target/), the .so and rdiff keep only what dynamic linking needs.
+# target/), the .so and rdiff keep only what dynamic linking needs, and the
+# .a loses the LLVM bitcode that only rustc's LTO reads.
 # STRIP names the strip program (default `strip`); STRIP=: installs the
 # files as built.
 set -euo pipefail
@@ -59,7 +60,10 @@ ln -sf "librsync.so.$version" "$dest$libdir/librsync.so.$major"
 ln -sf "librsync.so.$major" "$dest$libdir/librsync.so"
 
 install -m 644 "$BUILD_DIR/librsync.a" "$dest$libdir/librsync.a"
-"$strip" --strip-debug "$dest$libdir/librsync.a"
+# Rust's standard library objects carry LLVM bitcode (.llvmbc, .llvmcmd) for
+# cross-crate LTO, which a C linker never reads: two thirds of the archive.
+"$strip" --strip-debug --remove-section=.llvmbc --remove-section=.llvmcmd \
+    "$dest$libdir/librsync.a"
 
 install -m 644 include/librsync.h include/librsync_export.h "$dest$includedir/"
 

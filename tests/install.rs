@@ -117,14 +117,14 @@ fn check_man_pages(prefix: &Path) {
 }
 
 /// `readelf -S` of `file` (all members of an archive) lists no `.debug_*`
-/// section. `.debug_gdb_scripts` is not debug information but a loaded
+/// section (nor LLVM bitcode, `.llvmbc`). `.debug_gdb_scripts` is not debug information but a loaded
 /// section naming rustc's pretty-printers for gdb (34 bytes); `strip` keeps
 /// it, as it does in Debian's packages of Rust programs.
 fn assert_no_debug_info(file: &Path) {
     let sections = run(Command::new("readelf").arg("-S").arg("-W").arg(file));
     let debug: Vec<&str> = sections
         .lines()
-        .filter(|l| l.contains(".debug_") || l.contains(".zdebug_"))
+        .filter(|l| l.contains(".debug_") || l.contains(".zdebug_") || l.contains(".llvmbc"))
         .filter(|l| !l.contains(".debug_gdb_scripts"))
         .collect();
     assert!(
