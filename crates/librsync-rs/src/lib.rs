@@ -66,8 +66,9 @@ pub use signature::Signature;
 pub use stats::{log_stats, Stats};
 pub use whole::{delta, load_signature, patch, signature, BufferSizes, SignatureOptions};
 
-/// The library's name and version (`rs_librsync_version`).
-pub const LIBRSYNC_VERSION: &str = "librsync 2.3.2";
+/// The library's name and version (`rs_librsync_version`), `"librsync "`
+/// and the workspace version: `"librsync 2.3.2"`.
+pub const LIBRSYNC_VERSION: &str = concat!("librsync ", env!("CARGO_PKG_VERSION"));
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]
