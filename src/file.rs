@@ -72,7 +72,7 @@ pub unsafe extern "C" fn rs_file_open(
             // SAFETY: closing the stream we opened; then exiting as C does.
             unsafe {
                 libc::fclose(existing);
-                libc::exit(100);
+                libc::exit(RS_IO_ERROR as c_int);
             }
         }
     }
@@ -97,8 +97,8 @@ pub unsafe extern "C" fn rs_file_open(
                 &reason,
             ],
         );
-        // SAFETY: exiting as librsync does.
-        unsafe { libc::exit(100) };
+        // SAFETY: exiting as librsync does, with `RS_IO_ERROR` as the status.
+        unsafe { libc::exit(RS_IO_ERROR as c_int) };
     }
     f
 }
