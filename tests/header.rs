@@ -118,6 +118,7 @@ fn header_matches_the_rust_sources() {
     assert!(
         committed == generated,
         "include/librsync.h differs from what cbindgen generates from src/; \
-         run `LIBRSYNC_RS_UPDATE_HEADER=1 cargo test -p librsync-rs-sys --test header` and commit the result"
+         run `LIBRSYNC_RS_UPDATE_HEADER=1 cargo test -p librsync-rs-sys --test header` \
+         and commit the result"
     );
 }

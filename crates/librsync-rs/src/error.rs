@@ -43,7 +43,12 @@ const fn c_str(bytes: &'static [u8]) -> &'static CStr {
 /// as `rs_strerror` says for codes it does not know).
 macro_rules! result_codes {
     (@row $name:ident $code:literal) => {
-        ResultCode { code: $code, name: stringify!($name), message: UNEXPLAINED, c_message: C_UNEXPLAINED }
+        ResultCode {
+            code: $code,
+            name: stringify!($name),
+            message: UNEXPLAINED,
+            c_message: C_UNEXPLAINED,
+        }
     };
     (@row $name:ident $code:literal $message:literal) => {
         ResultCode {
