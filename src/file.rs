@@ -7,7 +7,10 @@ use std::io;
 
 use libc::FILE;
 
-use super::{guard, rs_long_t, rs_result, RS_DONE, RS_INTERNAL_ERROR, RS_PARAM_ERROR};
+use super::{
+    guard, rs_long_t, rs_result, RS_DONE, RS_INPUT_ENDED, RS_INTERNAL_ERROR, RS_IO_ERROR,
+    RS_PARAM_ERROR,
+};
 use librsync_rs::compat::log_bytes;
 use librsync_rs::trace::LogLevel;
 
@@ -69,7 +72,7 @@ pub unsafe extern "C" fn rs_file_open(
             // SAFETY: closing the stream we opened; then exiting as C does.
             unsafe {
                 libc::fclose(existing);
-                libc::exit(100);
+                libc::exit(RS_IO_ERROR as c_int);
             }
         }
     }
@@ -94,8 +97,8 @@ pub unsafe extern "C" fn rs_file_open(
                 &reason,
             ],
         );
-        // SAFETY: exiting as librsync does.
-        unsafe { libc::exit(100) };
+        // SAFETY: exiting as librsync does, with `RS_IO_ERROR` as the status.
+        unsafe { libc::exit(RS_IO_ERROR as c_int) };
     }
     f
 }
@@ -155,18 +158,18 @@ pub unsafe extern "C" fn rs_file_copy_cb(
         unsafe {
             if libc::fseeko(f, pos as libc::off_t, libc::SEEK_SET) != 0 {
                 log_error("rs_file_copy_cb", &[b"seek failed: ", &errno_text()]);
-                return super::RS_IO_ERROR;
+                return RS_IO_ERROR;
             }
             *len = libc::fread(*buf, 1, *len, f);
             if *len > 0 {
                 RS_DONE
             } else if libc::ferror(f) != 0 {
                 log_error("rs_file_copy_cb", &[b"read error: ", &errno_text()]);
-                super::RS_IO_ERROR
+                RS_IO_ERROR
             } else {
                 let fd = libc::fileno(f).to_string();
                 log_error("rs_file_copy_cb", &[b"unexpected eof on fd", fd.as_bytes()]);
-                103
+                RS_INPUT_ENDED
             }
         }
     })

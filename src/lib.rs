@@ -46,8 +46,7 @@ pub(crate) fn guard<T>(default: T, body: impl FnOnce() -> T) -> T {
 /// The `rs_result` of a job step.
 pub(crate) fn result_code(r: &Result<Status, Error>) -> rs_result {
     match r {
-        Ok(Status::Done) => RS_DONE,
-        Ok(Status::Blocked) => RS_BLOCKED,
+        Ok(s) => s.code() as rs_result,
         Err(e) => e.code() as rs_result,
     }
 }

@@ -6,6 +6,7 @@ use std::ffi::{c_int, c_void};
 use super::{guard, rs_mdfour_t};
 use librsync_rs::checksum::{md4, Md4};
 use librsync_rs::compat::Md4State;
+use librsync_rs::MD4_SUM_LENGTH;
 
 impl rs_mdfour_t {
     fn load(&self) -> Md4 {
@@ -13,7 +14,7 @@ impl rs_mdfour_t {
         Md4::from(Md4State {
             abcd: [self.a, self.b, self.c, self.d],
             total_n: self.total_n,
-            tail_len: (self.tail_len.max(0) as usize).min(63),
+            tail_len: (self.tail_len.max(0) as usize).min(self.tail.len() - 1),
             tail: self.tail,
         })
     }
@@ -41,7 +42,7 @@ pub unsafe extern "C" fn rs_mdfour(out: *mut u8, input: *const c_void, n: usize)
             } else {
                 std::slice::from_raw_parts(input as *const u8, n)
             };
-            std::ptr::copy_nonoverlapping(md4(data).as_ptr(), out, 16);
+            std::ptr::copy_nonoverlapping(md4(data).as_ptr(), out, MD4_SUM_LENGTH);
         }
     })
 }
@@ -92,7 +93,7 @@ pub unsafe extern "C" fn rs_mdfour_result(md: *mut rs_mdfour_t, out: *mut u8) {
             let digest = state.result();
             md.store(&state);
             if !out.is_null() {
-                std::ptr::copy_nonoverlapping(digest.as_ptr(), out, 16);
+                std::ptr::copy_nonoverlapping(digest.as_ptr(), out, MD4_SUM_LENGTH);
             }
         }
     })

@@ -3,18 +3,15 @@
 use std::ffi::{c_char, c_int, CStr};
 
 use super::{guard, rs_stats_t};
-use librsync_rs::compat::{format_stats, log_stats_text};
+use librsync_rs::compat::{format_stats, log_stats_text, OP_NAMES};
 use librsync_rs::Stats;
 
-/// The C string of an operation name.
+/// The C string of an operation name (NULL for an empty or unknown one).
 fn op_name(op: &str) -> *const c_char {
-    match op {
-        "signature" => c"signature".as_ptr(),
-        "loadsig" => c"loadsig".as_ptr(),
-        "delta" => c"delta".as_ptr(),
-        "patch" => c"patch".as_ptr(),
-        _ => std::ptr::null(),
-    }
+    OP_NAMES
+        .iter()
+        .find(|name| name.to_bytes() == op.as_bytes())
+        .map_or(std::ptr::null(), |name| name.as_ptr())
 }
 
 impl rs_stats_t {

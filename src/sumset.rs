@@ -42,7 +42,7 @@ pub unsafe extern "C" fn rs_sig_args(
             Err(librsync_rs::Error::Param) => {
                 // C has already stored the defaulted magic and block length.
                 *magic = if *magic == 0 {
-                    SigMagic::RkBlake2 as rs_magic_number
+                    SigMagic::default() as rs_magic_number
                 } else {
                     *magic
                 };

@@ -8,8 +8,10 @@
 
 use std::ffi::{c_char, c_int, c_uint, c_void};
 
+use librsync_rs::compat::codes;
 use librsync_rs::Job;
 use librsync_rs::Signature;
+use librsync_rs::{Error, Status};
 
 /// `rs_result`: a result code (`enum rs_result` in the header).
 pub type rs_result = c_uint;
@@ -20,13 +22,28 @@ pub type rs_loglevel = c_uint;
 /// `rs_long_t`: file offsets and sizes (`intmax_t` in the header).
 pub type rs_long_t = i64;
 
-pub(crate) const RS_DONE: rs_result = 0;
-pub(crate) const RS_BLOCKED: rs_result = 1;
-pub(crate) const RS_RUNNING: rs_result = 2;
-pub(crate) const RS_IO_ERROR: rs_result = 100;
-pub(crate) const RS_MEM_ERROR: rs_result = 102;
-pub(crate) const RS_INTERNAL_ERROR: rs_result = 107;
-pub(crate) const RS_PARAM_ERROR: rs_result = 108;
+// The result codes this library returns, from the core's table (the header
+// declares the whole `enum rs_result`; tests/header.rs checks it against the
+// same table).
+pub(crate) const RS_DONE: rs_result = codes::RS_DONE as rs_result;
+pub(crate) const RS_BLOCKED: rs_result = codes::RS_BLOCKED as rs_result;
+pub(crate) const RS_RUNNING: rs_result = codes::RS_RUNNING as rs_result;
+pub(crate) const RS_IO_ERROR: rs_result = codes::RS_IO_ERROR as rs_result;
+pub(crate) const RS_MEM_ERROR: rs_result = codes::RS_MEM_ERROR as rs_result;
+pub(crate) const RS_INPUT_ENDED: rs_result = codes::RS_INPUT_ENDED as rs_result;
+pub(crate) const RS_INTERNAL_ERROR: rs_result = codes::RS_INTERNAL_ERROR as rs_result;
+pub(crate) const RS_PARAM_ERROR: rs_result = codes::RS_PARAM_ERROR as rs_result;
+
+// What the library returns for a job step and for each error.
+const _: () = assert!(Status::Done.code() as rs_result == RS_DONE);
+const _: () = assert!(Status::Blocked.code() as rs_result == RS_BLOCKED);
+const _: () = assert!(Error::Mem.code() as rs_result == RS_MEM_ERROR);
+const _: () = assert!(Error::InputEnded.code() as rs_result == RS_INPUT_ENDED);
+const _: () = assert!(Error::Internal.code() as rs_result == RS_INTERNAL_ERROR);
+const _: () = assert!(Error::Param.code() as rs_result == RS_PARAM_ERROR);
+
+// The header's constants are literals (cbindgen copies them as they are
+// written); these assertions tie each to the core's.
 
 /// Signature block length used when the file size is unknown.
 pub const RS_DEFAULT_BLOCK_LEN: usize = 2048;
@@ -34,6 +51,10 @@ pub const RS_DEFAULT_BLOCK_LEN: usize = 2048;
 pub const RS_DEFAULT_MIN_STRONG_LEN: usize = 12;
 /// Longest strong sum a signature holds.
 pub const RS_MAX_STRONG_SUM_LENGTH: usize = 32;
+
+const _: () = assert!(RS_DEFAULT_BLOCK_LEN == librsync_rs::DEFAULT_BLOCK_LEN);
+const _: () = assert!(RS_DEFAULT_MIN_STRONG_LEN == librsync_rs::DEFAULT_MIN_STRONG_LEN);
+const _: () = assert!(RS_MAX_STRONG_SUM_LENGTH == librsync_rs::MAX_STRONG_SUM_LENGTH);
 
 /// Counters of a job (`rs_stats_t`, 128 bytes). `in_bytes` and `out_bytes`
 /// are counted by the whole-file functions only.

@@ -1,54 +1,49 @@
 //! Data objects and small helpers: version string, sum lengths,
 //! `rs_strerror`, `rs_hexify`, `rs_base64`, `rs_unbase64`.
 
-use std::ffi::{c_char, c_int, c_void, CStr};
+use std::ffi::{c_char, c_int, c_void};
 
 use super::{guard, rs_result};
+use librsync_rs::compat::c_strerror;
+use librsync_rs::{BLAKE2_SUM_LENGTH, LIBRSYNC_VERSION, MD4_SUM_LENGTH};
 
-/// The library's name and version, `"librsync 2.3.2"` (15 bytes with the NUL;
-/// programs hold copy relocations of this exact size).
-#[no_mangle]
-pub static rs_librsync_version: [c_char; 15] = {
-    let text = *b"librsync 2.3.2\0";
-    let mut out = [0 as c_char; 15];
+/// `LIBRSYNC_VERSION` and its NUL as C bytes, copied at compile time.
+const fn c_version() -> [c_char; VERSION_SIZE] {
+    let text = LIBRSYNC_VERSION.as_bytes();
+    let mut out = [0 as c_char; VERSION_SIZE];
     let mut i = 0;
-    while i < 15 {
+    while i < text.len() {
         out[i] = text[i] as c_char;
         i += 1;
     }
     out
-};
+}
+
+/// Bytes of `rs_librsync_version`, the NUL included: the length of the
+/// version string plus one, checked here. The static's type must spell it
+/// as a literal: cbindgen leaves out a static whose array length is an
+/// expression, and writes a constant's name where the header needs `15`.
+const VERSION_SIZE: usize = 15;
+const _: () = assert!(VERSION_SIZE == LIBRSYNC_VERSION.len() + 1);
+
+/// The library's name and version, `"librsync 2.3.2"` (15 bytes with the NUL;
+/// programs hold copy relocations of this exact size).
+#[no_mangle]
+pub static rs_librsync_version: [c_char; 15] = c_version();
 
 /// Length of an MD4 strong sum: 16.
 #[no_mangle]
-pub static RS_MD4_SUM_LENGTH: c_int = 16;
+pub static RS_MD4_SUM_LENGTH: c_int = MD4_SUM_LENGTH as c_int;
 
 /// Length of a BLAKE2 strong sum: 32.
 #[no_mangle]
-pub static RS_BLAKE2_SUM_LENGTH: c_int = 32;
-
-fn strerror_c(code: rs_result) -> &'static CStr {
-    match code {
-        0 => c"OK",
-        1 => c"blocked waiting for input or output buffers",
-        2 => c"still running",
-        100 => c"IO error",
-        101 => c"bad command line syntax",
-        102 => c"out of memory",
-        103 => c"unexpected end of input",
-        104 => c"bad magic number at start of stream",
-        105 => c"unimplemented case",
-        106 => c"stream corrupt",
-        107 => c"library internal error",
-        _ => c"unexplained problem",
-    }
-}
+pub static RS_BLAKE2_SUM_LENGTH: c_int = BLAKE2_SUM_LENGTH as c_int;
 
 /// Text for a result code (`RS_PARAM_ERROR` has none of its own: it is an
 /// "unexplained problem", as in librsync).
 #[no_mangle]
 pub extern "C" fn rs_strerror(r: rs_result) -> *const c_char {
-    strerror_c(r).as_ptr()
+    c_strerror(r as c_int).as_ptr()
 }
 
 /// Writes `from_len` bytes as lowercase hex, then a NUL, to `to_buf`
@@ -157,4 +152,31 @@ pub unsafe extern "C" fn rs_unbase64(s: *mut c_char) -> usize {
         }
         n
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    /// The data objects keep C's bytes: the version string and its NUL.
+    #[test]
+    fn version_bytes() {
+        let bytes: Vec<u8> = rs_librsync_version.iter().map(|&c| c as u8).collect();
+        assert_eq!(bytes, b"librsync 2.3.2\0");
+        assert_eq!((RS_MD4_SUM_LENGTH, RS_BLAKE2_SUM_LENGTH), (16, 32));
+    }
+
+    /// `rs_strerror` returns C's texts, the fallback included.
+    #[test]
+    fn strerror_bytes() {
+        // SAFETY: `rs_strerror` returns a static NUL-terminated string.
+        let text = |r| unsafe { CStr::from_ptr(rs_strerror(r)) }.to_bytes();
+        assert_eq!(text(0), b"OK");
+        assert_eq!(text(103), b"unexpected end of input");
+        assert_eq!(text(107), b"library internal error");
+        assert_eq!(text(108), b"unexplained problem");
+        assert_eq!(text(77), b"unexplained problem");
+        assert_eq!(text(u32::MAX), b"unexplained problem");
+    }
 }

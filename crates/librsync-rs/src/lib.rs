@@ -54,20 +54,19 @@ mod whole;
 
 pub use basis::{Basis, SeekBasis};
 pub use buffers::Buffers;
+pub use checksum::{BLAKE2_SUM_LENGTH, MAX_STRONG_SUM_LENGTH, MD4_SUM_LENGTH};
 pub use error::{strerror, Error, Result, Status};
 pub use index::MatchStats;
 pub use job::Job;
-pub use magic::{
-    SigMagic, BLAKE2_SUM_LENGTH, DEFAULT_BLOCK_LEN, DEFAULT_MIN_STRONG_LEN, DELTA_MAGIC,
-    MAX_STRONG_SUM_LENGTH, MD4_SUM_LENGTH,
-};
+pub use magic::{SigMagic, DEFAULT_BLOCK_LEN, DEFAULT_MIN_STRONG_LEN, DELTA_MAGIC};
 pub use sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
 pub use signature::Signature;
 pub use stats::{log_stats, Stats};
 pub use whole::{delta, load_signature, patch, signature, BufferSizes, SignatureOptions};
 
-/// The library's name and version (`rs_librsync_version`).
-pub const LIBRSYNC_VERSION: &str = "librsync 2.3.2";
+/// The library's name and version (`rs_librsync_version`), `"librsync "`
+/// and the workspace version: `"librsync 2.3.2"`.
+pub const LIBRSYNC_VERSION: &str = concat!("librsync ", env!("CARGO_PKG_VERSION"));
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

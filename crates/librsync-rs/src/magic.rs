@@ -1,18 +1,12 @@
-//! Magic numbers that start every signature and delta stream (`rs_magic_number`).
+//! Magic numbers that start every signature and delta stream (`rs_magic_number`),
+//! and the signature parameters librsync defaults to. The checksums and
+//! their lengths belong to [`checksum`](crate::checksum), which this module
+//! builds on.
 
 use crate::checksum::{StrongKind, WeakKind};
 
 /// Magic number of a delta stream: `"rs\x026"` (`RS_DELTA_MAGIC`).
 pub const DELTA_MAGIC: u32 = 0x7273_0236;
-
-/// Largest strong sum a signature can hold (`RS_MAX_STRONG_SUM_LENGTH`).
-pub const MAX_STRONG_SUM_LENGTH: usize = 32;
-
-/// Length of an MD4 strong sum (`RS_MD4_SUM_LENGTH`).
-pub const MD4_SUM_LENGTH: usize = 16;
-
-/// Length of a BLAKE2b-256 strong sum (`RS_BLAKE2_SUM_LENGTH`).
-pub const BLAKE2_SUM_LENGTH: usize = 32;
 
 /// Default signature block length when the file size is unknown
 /// (`RS_DEFAULT_BLOCK_LEN`).
@@ -39,17 +33,19 @@ pub enum SigMagic {
 }
 
 impl SigMagic {
+    /// The four formats, in the order of their numbers.
+    pub const ALL: [SigMagic; 4] = [
+        SigMagic::Md4,
+        SigMagic::Blake2,
+        SigMagic::RkMd4,
+        SigMagic::RkBlake2,
+    ];
+
     /// The signature magic for a number, or `None` if it names no signature
     /// format. Zero is *not* mapped to the default here; see
     /// [`sig_args`](crate::sig_args).
     pub fn from_u32(value: u32) -> Option<SigMagic> {
-        match value {
-            0x7273_0136 => Some(SigMagic::Md4),
-            0x7273_0137 => Some(SigMagic::Blake2),
-            0x7273_0146 => Some(SigMagic::RkMd4),
-            0x7273_0147 => Some(SigMagic::RkBlake2),
-            _ => None,
-        }
+        SigMagic::ALL.into_iter().find(|m| m.as_u32() == value)
     }
 
     /// The magic for a pair of algorithms.
@@ -63,7 +59,7 @@ impl SigMagic {
     }
 
     /// The number written at the start of the signature.
-    pub fn as_u32(self) -> u32 {
+    pub const fn as_u32(self) -> u32 {
         self as u32
     }
 
@@ -110,12 +106,7 @@ mod tests {
         assert_eq!(SigMagic::RkBlake2.strong_kind(), StrongKind::Blake2);
         assert_eq!(SigMagic::Blake2.max_strong_len(), 32);
         assert_eq!(SigMagic::RkMd4.max_strong_len(), 16);
-        for m in [
-            SigMagic::Md4,
-            SigMagic::Blake2,
-            SigMagic::RkMd4,
-            SigMagic::RkBlake2,
-        ] {
+        for m in SigMagic::ALL {
             assert_eq!(SigMagic::from_u32(m.as_u32()), Some(m));
             assert_eq!(SigMagic::new(m.weak_kind(), m.strong_kind()), m);
         }

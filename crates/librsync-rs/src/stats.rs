@@ -1,8 +1,13 @@
 //! Job statistics (`rs_stats_t`) and their text (`rs_format_stats`).
 
+use std::ffi::CStr;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The job kinds [`Stats::op`] names, NUL-terminated as C's `rs_stats_t.op`
+/// points to them.
+pub const OP_NAMES: [&CStr; 4] = [c"signature", c"loadsig", c"delta", c"patch"];
 
 /// Counters a job keeps while it runs, field for field librsync's
 /// `rs_stats_t`. `in_bytes` and `out_bytes` are counted only by the

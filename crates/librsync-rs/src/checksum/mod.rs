@@ -1,5 +1,7 @@
 //! Checksums: the two rolling weak sums (rollsum and RabinKarp), the two
-//! strong sums (MD4 and BLAKE2b-256), and the `mix32` finaliser.
+//! strong sums (MD4 and BLAKE2b-256) and their lengths, and the `mix32`
+//! finaliser. Signature magics ([`SigMagic`](crate::SigMagic)) name pairs of
+//! these; this module does not depend on them.
 
 mod md4;
 mod rabinkarp;
@@ -11,6 +13,18 @@ pub(crate) use rabinkarp::{
     pow as rabinkarp_pow, ADJ as RABINKARP_ADJ, INVM as RABINKARP_INVM, MULT as RABINKARP_MULT,
 };
 pub use rollsum::Rollsum;
+
+/// Length of an MD4 strong sum (`RS_MD4_SUM_LENGTH`).
+pub const MD4_SUM_LENGTH: usize = 16;
+
+/// Length of a BLAKE2b-256 strong sum (`RS_BLAKE2_SUM_LENGTH`).
+pub const BLAKE2_SUM_LENGTH: usize = 32;
+
+/// Largest strong sum a signature can hold (`RS_MAX_STRONG_SUM_LENGTH`).
+pub const MAX_STRONG_SUM_LENGTH: usize = 32;
+
+const _: () = assert!(MD4_SUM_LENGTH <= MAX_STRONG_SUM_LENGTH);
+const _: () = assert!(BLAKE2_SUM_LENGTH <= MAX_STRONG_SUM_LENGTH);
 
 /// Which rolling checksum a signature uses (librsync's `weaksum_kind_t`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,14 +48,14 @@ impl StrongKind {
     /// Full digest length of this hash.
     pub fn digest_len(self) -> usize {
         match self {
-            StrongKind::Md4 => crate::magic::MD4_SUM_LENGTH,
-            StrongKind::Blake2 => crate::magic::BLAKE2_SUM_LENGTH,
+            StrongKind::Md4 => MD4_SUM_LENGTH,
+            StrongKind::Blake2 => BLAKE2_SUM_LENGTH,
         }
     }
 }
 
-/// A strong sum, padded with zeros to [`MAX_STRONG_SUM_LENGTH`](crate::MAX_STRONG_SUM_LENGTH) bytes.
-pub type StrongSum = [u8; 32];
+/// A strong sum, padded with zeros to [`MAX_STRONG_SUM_LENGTH`] bytes.
+pub type StrongSum = [u8; MAX_STRONG_SUM_LENGTH];
 
 /// The MurmurHash3 finaliser librsync applies to rollsums before matching.
 #[inline]
@@ -85,16 +99,16 @@ pub fn weak_sum(kind: WeakKind, data: &[u8]) -> u32 {
 /// BLAKE2b with librsync's parameters: a 32-byte digest, no key.
 fn blake2_params() -> blake2b_simd::Params {
     let mut params = blake2b_simd::Params::new();
-    params.hash_length(crate::magic::BLAKE2_SUM_LENGTH);
+    params.hash_length(BLAKE2_SUM_LENGTH);
     params
 }
 
 /// The full strong sum of a block (`rs_calc_strong_sum`); MD4 fills the first
 /// 16 bytes and leaves the rest zero.
 pub fn strong_sum(kind: StrongKind, data: &[u8]) -> StrongSum {
-    let mut out = [0u8; 32];
+    let mut out: StrongSum = [0; MAX_STRONG_SUM_LENGTH];
     match kind {
-        StrongKind::Md4 => out[..16].copy_from_slice(&md4(data)),
+        StrongKind::Md4 => out[..MD4_SUM_LENGTH].copy_from_slice(&md4(data)),
         StrongKind::Blake2 => out.copy_from_slice(blake2_params().hash(data).as_bytes()),
     }
     out
@@ -111,7 +125,7 @@ pub(crate) fn strong_sums(kind: StrongKind, data: &[u8], block_len: usize, out: 
     assert!(block_len > 0 && data.len() == out.len() * block_len);
     match kind {
         StrongKind::Md4 => {
-            let mut digests = [[0u8; 16]; STRONG_BATCH];
+            let mut digests = [[0u8; MD4_SUM_LENGTH]; STRONG_BATCH];
             for (blocks, sums) in data
                 .chunks(STRONG_BATCH * block_len)
                 .zip(out.chunks_mut(STRONG_BATCH))
@@ -119,8 +133,8 @@ pub(crate) fn strong_sums(kind: StrongKind, data: &[u8], block_len: usize, out: 
                 let digests = &mut digests[..sums.len()];
                 crate::simd::md4_blocks(blocks, block_len, digests);
                 for (sum, digest) in sums.iter_mut().zip(digests.iter()) {
-                    *sum = [0; 32];
-                    sum[..16].copy_from_slice(digest);
+                    *sum = [0; MAX_STRONG_SUM_LENGTH];
+                    sum[..MD4_SUM_LENGTH].copy_from_slice(digest);
                 }
             }
         }

@@ -4,8 +4,8 @@
 use super::scoop::Short;
 use super::{Core, SigSlot, Step};
 use crate::buffers::Buffers;
+use crate::checksum::MAX_STRONG_SUM_LENGTH;
 use crate::error::Error;
-use crate::magic::MAX_STRONG_SUM_LENGTH;
 use crate::signature::Signature;
 use crate::trace::rs_error;
 

@@ -345,6 +345,20 @@ impl<'a> Job<'a> {
 mod tests {
     use super::*;
 
+    /// Every job kind names itself with one of `OP_NAMES`, the names the C
+    /// library hands out, in their order.
+    #[test]
+    fn ops_are_the_c_names() {
+        let ops = [
+            Job::signature(2048, 8, SigMagic::default()).stats().op,
+            Job::load_signature().stats().op,
+            Job::delta_slack().stats().op,
+            Job::patch(&b""[..]).stats().op,
+        ];
+        let names = crate::stats::OP_NAMES.map(|name| name.to_str().unwrap());
+        assert_eq!(ops, names);
+    }
+
     fn iter_all(job: &mut Job<'_>, input: &[u8], out: &mut [u8]) -> Result<Status> {
         let mut bufs = Buffers::new(input, out).with_eof(true);
         job.iter(&mut bufs)
