@@ -304,7 +304,7 @@ pub fn signature_buffers(args: &SigArgs, sizes: BufferSizes) -> Result<(usize, u
 
 /// `rs_sig_file`'s default buffer sizes, from the C `int` expressions they
 /// are (four blocks in; the header and four block sums out), raised to
-/// [`BATCH_INPUT`] (rounded up to whole blocks) and [`BATCH_OUTPUT`].
+/// `BATCH_INPUT` (rounded up to whole blocks) and `BATCH_OUTPUT`.
 pub fn signature_buffer_defaults(block_len: usize, strong_len: usize) -> (i32, i32) {
     let (block_len, strong_len) = (block_len as i32, strong_len as i32);
     let input = block_len.wrapping_mul(4);
@@ -325,7 +325,7 @@ pub fn signature_buffer_defaults(block_len: usize, strong_len: usize) -> (i32, i
 /// `rs_delta_file`'s default buffer sizes for a signature of `block_count`
 /// blocks of `block_len` bytes: one block in, a literal command and four
 /// blocks out (C `int` expressions). With blocks, the input size is raised
-/// to [`BATCH_INPUT`]; without, the delta holds one literal command per
+/// to `BATCH_INPUT`; without, the delta holds one literal command per
 /// input buffer, so C's size is kept.
 pub fn delta_buffer_defaults(block_len: usize, block_count: usize) -> (i32, i32) {
     let block_len = block_len as i32;
