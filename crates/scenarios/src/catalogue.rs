@@ -1,0 +1,687 @@
+//! The bad-input catalogue, as data: every hand-made signature (S1–S16)
+//! and delta (P1–P21) of docs `bad-inputs.md` §5.1/§5.2, with the result
+//! code librsync 2.3.2 gives for it, plus the valid controls and the other
+//! corruptions (cuts, flipped sums) they are run with.
+//!
+//! Every subject runs the whole list: the library (through the whole-stream
+//! API and through `Job::iter` with 1-byte buffers), our `rdiff` against
+//! Debian's, and Debian's `rdiff` on our `librsync.so.2` against Debian's
+//! own (see [`crate::shell::bad_signatures`] and [`crate::shell::bad_deltas`]).
+//! Signatures are loaded by `delta SIG NEW`, deltas applied by
+//! `patch BASIS DELTA` to [`basis`].
+
+use crate::bytes::*;
+use crate::Rng;
+
+/// One row of the catalogue.
+#[derive(Clone, Debug)]
+pub struct BadInput {
+    /// The row of bad-inputs.md (`"S7"`, `"P12"`), or `"X"` for controls and
+    /// other corruptions that are not a row of the table.
+    pub id: &'static str,
+    /// What this instance of the row is.
+    pub case: String,
+    pub bytes: Vec<u8>,
+    /// The `rs_result` of loading the signature (or of `rdiff delta`), or
+    /// of applying the delta to [`basis`] (or of `rdiff patch`).
+    pub code: i32,
+    /// `rdiff`'s exit code when it is not `code` (`None`: not fixed; P19
+    /// depends on whether the basis file can seek that far).
+    pub rdiff_code: Option<i32>,
+    /// Deltas: the output of the patch when streamed with 1-byte buffers.
+    pub streamed: Option<Vec<u8>>,
+    /// Deltas: the output of the whole-stream patch.
+    pub whole: Option<Vec<u8>>,
+    /// Deltas: the input bytes a 1-byte streaming run consumes.
+    pub consumed: Option<usize>,
+}
+
+impl BadInput {
+    fn new(id: &'static str, case: impl Into<String>, bytes: Vec<u8>, code: i32) -> BadInput {
+        BadInput {
+            id,
+            case: case.into(),
+            bytes,
+            code,
+            rdiff_code: Some(code),
+            streamed: None,
+            whole: None,
+            consumed: None,
+        }
+    }
+
+    fn streamed(mut self, out: &[u8]) -> BadInput {
+        self.streamed = Some(out.to_vec());
+        self
+    }
+
+    fn whole(mut self, out: &[u8]) -> BadInput {
+        self.whole = Some(out.to_vec());
+        self
+    }
+
+    /// `ID case`, for messages and test names.
+    pub fn name(&self) -> String {
+        format!("{} {}", self.id, self.case)
+    }
+}
+
+/// The 1000-byte basis every delta of the catalogue is applied to, and
+/// whose signatures the signature rows cut and garble.
+pub fn basis() -> Vec<u8> {
+    Rng::new(1000).bytes(1000)
+}
+
+/// The new file the signature rows are diffed against by `rdiff delta`.
+pub fn new_file() -> Vec<u8> {
+    let b = basis();
+    Rng::new(1001).mutate(&b, 3)
+}
+
+/// Makes a real signature: `sign(data, magic, block_len, strong_len)`.
+pub type Signer<'a> = &'a dyn Fn(&[u8], u32, u32, u32) -> Vec<u8>;
+
+/// The signature rows. `sign` makes the real signatures they start from
+/// (the library in the core's tests; any subject gives the same bytes).
+pub fn bad_signatures(sign: Signer) -> Vec<BadInput> {
+    let b = basis();
+    // 16 blocks of 64 bytes, 36-byte records (BLAKE2, 32-byte sums).
+    let real = sign(&b, RK_BLAKE2_MAGIC, 64, 32);
+    assert_eq!(real.len(), 12 + 16 * 36);
+    let blocks = &real[12..];
+    let block = &real[12..12 + 36];
+    let real_md4 = sign(&b, MD4_MAGIC, 64, 16);
+    let rk512 = sign(&b, RK_BLAKE2_MAGIC, 512, 8);
+    let md4_512 = sign(&b, MD4_MAGIC, 512, 8);
+    assert_eq!((rk512.len(), md4_512.len()), (36, 36));
+    let mut v = vec![BadInput::new("S1", "empty", vec![], INPUT_ENDED)];
+
+    // S2 truncated header.
+    for magic in [RK_BLAKE2_MAGIC, MD4_MAGIC] {
+        let header = sig_header(magic, 2048, 8);
+        for n in 1..12 {
+            v.push(BadInput::new(
+                "S2",
+                format!("{magic:08x} {n} bytes"),
+                header[..n].to_vec(),
+                INPUT_ENDED,
+            ));
+        }
+    }
+    for n in [1, 4, 6, 11] {
+        v.push(BadInput::new(
+            "S2",
+            format!("real {n} bytes"),
+            real[..n].to_vec(),
+            INPUT_ENDED,
+        ));
+    }
+
+    // S3 unknown magic, S4 unknown magic in a short header, S5 delta magic.
+    let mut s3 = sig_header(0xdead_beef, 0x800, 0x20);
+    v.push(BadInput::new("S3", "header", s3.clone(), BAD_MAGIC));
+    push_block(&mut s3, 1, 32, 1);
+    v.push(BadInput::new("S3", "with a block", s3, BAD_MAGIC));
+    let s4 = sig_header(0xdead_beef, 0x800, 0x20);
+    for n in 4..12 {
+        v.push(BadInput::new(
+            "S4",
+            format!("{n} bytes"),
+            s4[..n].to_vec(),
+            INPUT_ENDED,
+        ));
+    }
+    v.push(BadInput::new(
+        "S5",
+        "delta magic",
+        sig_header(DELTA_MAGIC, 0x800, 0x20),
+        BAD_MAGIC,
+    ));
+
+    // S6 magic 0 is RabinKarp + BLAKE2.
+    let s6 = sig_header(0, 2048, 32);
+    v.push(BadInput::new("S6", "header", s6.clone(), DONE));
+    let mut s6b = s6;
+    push_block(&mut s6b, 0x1234_5678, 32, 6);
+    v.push(BadInput::new("S6", "one block", s6b, DONE));
+    v.push(BadInput::new(
+        "S6",
+        "block 64, a real block",
+        [sig_header(0, 64, 32), block.to_vec()].concat(),
+        DONE,
+    ));
+    v.push(BadInput::new(
+        "S6",
+        "block 64, real blocks",
+        [sig_header(0, 64, 32), blocks.to_vec()].concat(),
+        DONE,
+    ));
+
+    // S7 block_len 0 or negative.
+    for block_len in [0, 0x8000_0000, 0x8000_0001, 0xffff_ffff] {
+        let mut sig = sig_header(RK_BLAKE2_MAGIC, block_len, 32);
+        v.push(BadInput::new(
+            "S7",
+            format!("{block_len:08x}"),
+            sig.clone(),
+            CORRUPT,
+        ));
+        push_block(&mut sig, 7, 32, 7);
+        v.push(BadInput::new(
+            "S7",
+            format!("{block_len:08x} with a block"),
+            sig,
+            CORRUPT,
+        ));
+    }
+    v.push(BadInput::new(
+        "S7",
+        "bad magic too",
+        sig_header(0xdead_beef, 0, 32),
+        CORRUPT,
+    ));
+
+    // S8 block_len i32::MAX, and large ones whose delta buffers C sizes as
+    // 10 + 4 * block_len (an int).
+    let s8 = sig_header(RK_BLAKE2_MAGIC, 0x7fff_ffff, 32);
+    v.push(BadInput::new("S8", "header", s8.clone(), DONE));
+    let mut s8b = s8;
+    push_block(&mut s8b, 8, 32, 8);
+    v.push(BadInput::new("S8", "one block", s8b, DONE));
+    for block_len in [0x3fff_fffe, 0x4000_0000] {
+        v.push(BadInput::new(
+            "S8",
+            format!("block_len {block_len:#x}"),
+            sig_header(RK_BLAKE2_MAGIC, block_len, 32),
+            DONE,
+        ));
+    }
+
+    // S9 strong_len 0 means the maximum.
+    for (magic, full) in [
+        (RK_BLAKE2_MAGIC, 32),
+        (BLAKE2_MAGIC, 32),
+        (MD4_MAGIC, 16),
+        (RK_MD4_MAGIC, 16),
+    ] {
+        let mut sig = sig_header(magic, 512, 0);
+        push_block(&mut sig, 1, full, 1);
+        push_block(&mut sig, 2, full, 2);
+        v.push(BadInput::new("S9", format!("{magic:08x}"), sig, DONE));
+    }
+    v.push(BadInput::new(
+        "S9",
+        "real blocks",
+        [sig_header(RK_BLAKE2_MAGIC, 64, 0), blocks.to_vec()].concat(),
+        DONE,
+    ));
+    v.push(BadInput::new(
+        "S9",
+        "real md4 blocks",
+        [sig_header(MD4_MAGIC, 64, 0), real_md4[12..].to_vec()].concat(),
+        DONE,
+    ));
+
+    // S10 strong_len too long or negative.
+    for magic in [RK_BLAKE2_MAGIC, MD4_MAGIC, 0xdead_beef] {
+        for strong_len in [33, 0x100, 0x8000_0000, 0xffff_ffff] {
+            v.push(BadInput::new(
+                "S10",
+                format!("{magic:08x} strong {strong_len:#x}"),
+                sig_header(magic, 2048, strong_len),
+                CORRUPT,
+            ));
+        }
+    }
+    v.push(BadInput::new(
+        "S10",
+        "block 64 strong 33",
+        sig_header(RK_BLAKE2_MAGIC, 64, 33),
+        CORRUPT,
+    ));
+
+    // S11 MD4 with a strong_len over 16.
+    for magic in [MD4_MAGIC, RK_MD4_MAGIC] {
+        for strong_len in [17, 24, 32] {
+            v.push(BadInput::new(
+                "S11",
+                format!("{magic:08x} strong {strong_len}"),
+                sig_header(magic, 2048, strong_len),
+                PARAM_ERROR,
+            ));
+        }
+        v.push(BadInput::new(
+            "S11",
+            format!("{magic:08x} strong 16"),
+            sig_header(magic, 2048, 16),
+            DONE,
+        ));
+    }
+
+    // S12 header only.
+    v.push(BadInput::new(
+        "S12",
+        "block 256",
+        sig_header(RK_BLAKE2_MAGIC, 256, 32),
+        DONE,
+    ));
+    v.push(BadInput::new(
+        "S12",
+        "real header",
+        real[..12].to_vec(),
+        DONE,
+    ));
+
+    // S13 one to three stray bytes after the last block.
+    let header512 = sig_header(RK_BLAKE2_MAGIC, 512, 8);
+    for (base, what) in [
+        (&header512, "0 blocks"),
+        (&rk512, "2 blocks"),
+        (&real, "16 blocks"),
+    ] {
+        for stray in 1..=3 {
+            let sig = [base.clone(), vec![0xa5; stray]].concat();
+            v.push(BadInput::new(
+                "S13",
+                format!("{what} {stray} stray"),
+                sig,
+                DONE,
+            ));
+        }
+    }
+    for cut in [13, 15] {
+        v.push(BadInput::new(
+            "S13",
+            format!("real header and {} bytes", cut - 12),
+            real[..cut].to_vec(),
+            DONE,
+        ));
+    }
+
+    // S14 an incomplete block.
+    for len in [16, 17, 23, 28, 31, 35] {
+        v.push(BadInput::new(
+            "S14",
+            format!("md4 cut at {len}"),
+            md4_512[..len].to_vec(),
+            INPUT_ENDED,
+        ));
+    }
+    for cut in [16, 17, 40, 12 + 36 + 4, real.len() - 5, real.len() - 1] {
+        v.push(BadInput::new(
+            "S14",
+            format!("real cut at {cut}"),
+            real[..cut].to_vec(),
+            INPUT_ENDED,
+        ));
+    }
+    for n in [4, 5, 20, 35] {
+        v.push(BadInput::new(
+            "S14",
+            format!("real and {n} bytes of a block"),
+            [real.clone(), blocks[..n].to_vec()].concat(),
+            INPUT_ENDED,
+        ));
+    }
+
+    // S15 many identical blocks.
+    v.push(BadInput::new(
+        "S15",
+        "64 x 256 bytes",
+        sign(&b[..256].repeat(64), RK_BLAKE2_MAGIC, 256, 16),
+        DONE,
+    ));
+    let mut s15 = sig_header(RK_BLAKE2_MAGIC, 64, 32);
+    for _ in 0..200 {
+        s15.extend_from_slice(block);
+    }
+    v.push(BadInput::new(
+        "S15",
+        "200 copies of a real block",
+        s15,
+        DONE,
+    ));
+    v.push(BadInput::new(
+        "S15",
+        "real blocks thrice",
+        [real.clone(), blocks.to_vec(), blocks.to_vec()].concat(),
+        DONE,
+    ));
+
+    // S16 many blocks with the same weak sum.
+    let mut s16 = sig_header(RK_BLAKE2_MAGIC, 64, 8);
+    for i in 0..2000u64 {
+        s16.extend_from_slice(&0x1234_5678u32.to_be_bytes());
+        s16.extend_from_slice(&i.to_be_bytes());
+    }
+    v.push(BadInput::new("S16", "2000 blocks, strong 8", s16, DONE));
+    let mut s16 = sig_header(RK_BLAKE2_MAGIC, 64, 32);
+    for i in 0..2000u32 {
+        s16.extend_from_slice(&block[..4]);
+        s16.extend((0..32).map(|j| (i.wrapping_mul(31).wrapping_add(j)) as u8));
+    }
+    v.push(BadInput::new(
+        "S16",
+        "2000 blocks of a real weak sum",
+        s16,
+        DONE,
+    ));
+    let mut s16 = sig_header(RK_BLAKE2_MAGIC, 256, 8);
+    for i in 0..3000u32 {
+        s16.extend_from_slice(&block[..4]);
+        s16.extend_from_slice(&[0; 4]);
+        s16.extend_from_slice(&i.to_be_bytes());
+    }
+    v.push(BadInput::new("S16", "3000 blocks of 256", s16, DONE));
+
+    // Controls and other corruptions.
+    v.push(BadInput::new("X", "real", real.clone(), DONE));
+    v.push(BadInput::new("X", "real md4", real_md4.clone(), DONE));
+    for magic in [MD4_MAGIC, RK_MD4_MAGIC] {
+        v.push(BadInput::new(
+            "X",
+            format!("{magic:08x} strong 8, a real block"),
+            [sig_header(magic, 64, 8), block[..12].to_vec()].concat(),
+            DONE,
+        ));
+    }
+    let mut weak = real.clone();
+    weak[12 + 36 * 3] ^= 1;
+    v.push(BadInput::new("X", "flipped weak sum", weak, DONE));
+    let mut strong = real.clone();
+    strong[12 + 36 * 5 + 10] ^= 0x80;
+    v.push(BadInput::new("X", "flipped strong sum", strong, DONE));
+    v
+}
+
+/// A real delta against [`basis`] (literals and copies, every length
+/// width), for the cuts and the corruption of [`bad_deltas`].
+pub fn real_delta() -> (Vec<u8>, Vec<u8>) {
+    let b = basis();
+    let fresh = Rng::new(1002).bytes(500);
+    let new = [
+        b"head".to_vec(),
+        b[..300].to_vec(),
+        fresh.clone(),
+        b[200..900].to_vec(),
+    ]
+    .concat();
+    let d = delta(&[
+        literal(0, b"head"),
+        copy(0, 300),
+        literal(2, &fresh),
+        copy(200, 700),
+    ]);
+    (d, new)
+}
+
+/// The delta rows, applied to [`basis`].
+pub fn bad_deltas() -> Vec<BadInput> {
+    let b = basis();
+    let magic = DELTA_MAGIC.to_be_bytes();
+    let mut v = vec![BadInput::new("P1", "empty", vec![], INPUT_ENDED).streamed(b"")];
+    for n in 1..4 {
+        v.push(BadInput::new(
+            "P2",
+            format!("{n} bytes of magic"),
+            magic[..n].to_vec(),
+            INPUT_ENDED,
+        ));
+    }
+    for m in [
+        RK_BLAKE2_MAGIC,
+        BLAKE2_MAGIC,
+        MD4_MAGIC,
+        RK_MD4_MAGIC,
+        0xdead_beef,
+        0,
+    ] {
+        let d = [m.to_be_bytes().to_vec(), vec![0]].concat();
+        v.push(BadInput::new("P3", format!("magic {m:08x}"), d, BAD_MAGIC).streamed(b""));
+    }
+    v.push(BadInput::new(
+        "P4",
+        "magic only",
+        delta_of(&[]),
+        INPUT_ENDED,
+    ));
+    let mut p5 = BadInput::new("P5", "END only", delta_hex("00"), DONE)
+        .streamed(b"")
+        .whole(b"");
+    p5.consumed = Some(5);
+    v.push(p5);
+    let mut p6 = BadInput::new("P6", "bytes after END", delta_hex("00 41 09 09"), DONE)
+        .streamed(b"")
+        .whole(b"");
+    p6.consumed = Some(5);
+    v.push(p6);
+    v.push(
+        BadInput::new(
+            "P7",
+            "literal cut short",
+            delta_hex("05 68656c"),
+            INPUT_ENDED,
+        )
+        .streamed(b"hel")
+        .whole(b""),
+    );
+    let hello_copy = [b"hello".to_vec(), b[..10].to_vec()].concat();
+    v.push(
+        BadInput::new(
+            "P8",
+            "literal and copy, no END",
+            delta_hex("05 68656c6c6f 4a 0000 000a"),
+            INPUT_ENDED,
+        )
+        .streamed(&hello_copy),
+    );
+    v.push(
+        BadInput::new(
+            "P8",
+            "literal only, no END",
+            delta_hex("05 68656c6c6f"),
+            INPUT_ENDED,
+        )
+        .streamed(b"hello"),
+    );
+    v.push(BadInput::new(
+        "P8",
+        "copy and literal, no END",
+        delta_hex("45 00 0a 03 616263"),
+        INPUT_ENDED,
+    ));
+    v.push(BadInput::new(
+        "P8",
+        "literal and a 2-byte copy, no END",
+        delta_hex("05 68656c6c6f 4a 0000 0010"),
+        INPUT_ENDED,
+    ));
+    for cmd in ["41 00", "42 0000", "43 00000000", "44 0000000000000000"] {
+        v.push(BadInput::new(
+            "P9",
+            format!("{cmd} abc"),
+            delta_hex(&format!("{cmd} 616263 00")),
+            CORRUPT,
+        ));
+        v.push(BadInput::new(
+            "P9",
+            format!("{cmd} alone"),
+            delta_hex(cmd),
+            CORRUPT,
+        ));
+    }
+    for len in ["8000000000000000", "ffffffffffffffff", "8000000000000005"] {
+        v.push(BadInput::new(
+            "P10",
+            format!("{len} abc"),
+            delta_hex(&format!("44 {len} 616263 00")),
+            CORRUPT,
+        ));
+    }
+    v.push(BadInput::new(
+        "P10",
+        "8000000000000000 alone",
+        delta_hex("44 8000000000000000"),
+        CORRUPT,
+    ));
+    for len in ["7fffffffffffffff", "0000000100000001"] {
+        v.push(
+            BadInput::new(
+                "P11",
+                format!("{len} abc"),
+                delta_hex(&format!("44 {len} 616263")),
+                INPUT_ENDED,
+            )
+            .streamed(b"abc"),
+        );
+    }
+    v.push(BadInput::new(
+        "P11",
+        "0000000100000001 alone",
+        delta_hex("44 0000000100000001"),
+        INPUT_ENDED,
+    ));
+    for cmd in [
+        "41",
+        "42 00",
+        "43 0001",
+        "44 00000000000000",
+        "45",
+        "45 00",
+        "4f 00000000",
+        "54 000000000000000000000000000000",
+    ] {
+        v.push(
+            BadInput::new("P12", format!("{cmd} cut"), delta_hex(cmd), INPUT_ENDED).streamed(b""),
+        );
+    }
+    v.push(BadInput::new(
+        "P13",
+        "COPY(0, 0)",
+        delta_hex("45 00 00 00"),
+        CORRUPT,
+    ));
+    v.push(BadInput::new(
+        "P13",
+        "COPY(0, 0) 8-byte",
+        delta_of(&[copy8(0, 0), vec![0]].concat()),
+        CORRUPT,
+    ));
+    v.push(BadInput::new(
+        "P13",
+        "COPY(0, 0) no END",
+        delta_hex("45 00 00"),
+        CORRUPT,
+    ));
+    for (what, cmd) in [
+        ("pos -1", "51 ffffffffffffffff 0a"),
+        ("len -1", "48 00 ffffffffffffffff"),
+        ("pos i64::MIN", "51 8000000000000000 0a"),
+    ] {
+        v.push(BadInput::new(
+            "P14",
+            what,
+            delta_hex(&format!("{cmd} 00")),
+            CORRUPT,
+        ));
+        v.push(BadInput::new(
+            "P14",
+            format!("{what} no END"),
+            delta_hex(cmd),
+            CORRUPT,
+        ));
+    }
+    for (id, what, cmd, out) in [
+        ("P15", "COPY(5000, 10)", "49 1388 0a", &b""[..]),
+        ("P16", "COPY(1000, 1)", "49 03e8 01", b""),
+        ("P17", "COPY(990, 100)", "4a 03de 0064", &b[990..]),
+        ("P18", "COPY(0, 1e6)", "4f 00000000 000f4240", &b[..]),
+    ] {
+        v.push(BadInput::new(id, what, delta_hex(&format!("{cmd} 00")), INPUT_ENDED).streamed(out));
+        v.push(BadInput::new(
+            id,
+            format!("{what} no END"),
+            delta_hex(cmd),
+            INPUT_ENDED,
+        ));
+    }
+    for end in ["00", ""] {
+        let mut p19 = BadInput::new(
+            "P19",
+            format!("COPY(2^62, 2^62 + 5) {end}"),
+            delta_hex(&format!("54 4000000000000000 4000000000000005 {end}")),
+            INPUT_ENDED,
+        );
+        // rdiff: 100 where fseeko fails, 103 where it succeeds.
+        p19.rdiff_code = None;
+        v.push(p19);
+    }
+    for cmd in [
+        "55 00", "56 00", "80 00", "c3 00", "fe 00", "ff 00", "55", "80", "ff",
+    ] {
+        v.push(BadInput::new(
+            "P20",
+            format!("opcode {cmd}"),
+            delta_hex(cmd),
+            CORRUPT,
+        ));
+    }
+    for copies in [20, 100] {
+        let bomb = delta(&vec![copy(0, 1000); copies]);
+        let out = b.repeat(copies);
+        v.push(
+            BadInput::new("P21", format!("{copies} x COPY(0, 1000)"), bomb, DONE)
+                .streamed(&out)
+                .whole(&out),
+        );
+    }
+
+    // Controls and other corruptions.
+    let lc = [b"abc".to_vec(), b[16..272].to_vec()].concat();
+    v.push(
+        BadInput::new(
+            "X",
+            "literal and copy",
+            delta_hex("03 616263 4a 0010 0100 00"),
+            DONE,
+        )
+        .streamed(&lc)
+        .whole(&lc),
+    );
+    let mut long = delta_of(&[]);
+    let mut rng = Rng::new(1003);
+    for _ in 0..40 {
+        long.extend(hex("43 00001000"));
+        long.extend(rng.bytes(0x1000));
+    }
+    long.extend(hex("4a 0005 0020 05 6865"));
+    v.push(BadInput::new(
+        "X",
+        "long literal run, then cut",
+        long,
+        INPUT_ENDED,
+    ));
+    let (real, new) = real_delta();
+    v.push(
+        BadInput::new("X", "real", real.clone(), DONE)
+            .streamed(&new)
+            .whole(&new),
+    );
+    for cut in [5, 6, 9, 10, 14, 100, 300, 508, 509, 513, real.len() - 1] {
+        v.push(BadInput::new(
+            "X",
+            format!("real cut at {cut}"),
+            real[..cut].to_vec(),
+            INPUT_ENDED,
+        ));
+    }
+    let mut corrupt = real;
+    corrupt[10] = 0xff; // a COPY position far beyond the basis
+    v.push(BadInput::new(
+        "X",
+        "real with a COPY beyond the basis",
+        corrupt,
+        INPUT_ENDED,
+    ));
+    v
+}
