@@ -622,6 +622,7 @@ pub fn bad_signatures(pair: &mut Pair) {
             row,
             &[
                 vec!["-f", "delta", sig, new, "out"],
+                vec!["delta", sig, new, "out"],
                 vec!["-s", "delta", sig, new],
                 vec!["-I1", "-O1", "delta", sig, new],
                 vec!["-f", "-s", "-I1", "-O7", "delta", sig, new, "out"],
@@ -646,6 +647,7 @@ pub fn bad_deltas(pair: &mut Pair) {
             row,
             &[
                 vec!["-f", "patch", b, d, "out"],
+                vec!["patch", b, d, "out"],
                 vec!["-s", "patch", b, d],
                 vec!["-I1", "-O1", "patch", b, d, "out"],
                 vec!["-I7", "-O3", "patch", b, d],
