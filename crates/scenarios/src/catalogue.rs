@@ -81,272 +81,243 @@ pub fn new_file() -> Vec<u8> {
 /// Makes a real signature: `sign(data, magic, block_len, strong_len)`.
 pub type Signer<'a> = &'a dyn Fn(&[u8], u32, u32, u32) -> Vec<u8>;
 
-/// The signature rows. `sign` makes the real signatures they start from
-/// (the library in the core's tests; any subject gives the same bytes).
+/// The signature rows that are fixed bytes: (row, case, hex, result code).
+pub const SIGNATURE_ROWS: &[(&str, &str, &str, i32)] = &[
+    ("S1", "empty", "", INPUT_ENDED),
+    ("S3", "header", "deadbeef 00000800 00000020", BAD_MAGIC),
+    ("S5", "delta magic", "72730236 00000800 00000020", BAD_MAGIC),
+    ("S6", "header", "00000000 00000800 00000020", DONE),
+    ("S7", "bad magic too", "deadbeef 00000000 00000020", CORRUPT),
+    ("S8", "header", "72730147 7fffffff 00000020", DONE),
+    // C sizes its delta buffers as 10 + 4 * block_len (an int).
+    (
+        "S8",
+        "block_len 0x3ffffffe",
+        "72730147 3ffffffe 00000020",
+        DONE,
+    ),
+    (
+        "S8",
+        "block_len 0x40000000",
+        "72730147 40000000 00000020",
+        DONE,
+    ),
+    (
+        "S10",
+        "block 64 strong 33",
+        "72730147 00000040 00000021",
+        CORRUPT,
+    ),
+    ("S12", "block 256", "72730147 00000100 00000020", DONE),
+];
+
+/// The signature rows: [`SIGNATURE_ROWS`], then the families built from
+/// headers, made-up blocks and real signatures of [`basis`], which `sign`
+/// makes (the library in the core's tests, the reference rdiff in the
+/// others: the same bytes). Within a row, the fixed cases come first.
 pub fn bad_signatures(sign: Signer) -> Vec<BadInput> {
     let b = basis();
     // 16 blocks of 64 bytes, 36-byte records (BLAKE2, 32-byte sums).
     let real = sign(&b, RK_BLAKE2_MAGIC, 64, 32);
     assert_eq!(real.len(), 12 + 16 * 36);
-    let blocks = &real[12..];
-    let block = &real[12..12 + 36];
+    let (blocks, block) = (&real[12..], &real[12..12 + 36]);
     let real_md4 = sign(&b, MD4_MAGIC, 64, 16);
     let rk512 = sign(&b, RK_BLAKE2_MAGIC, 512, 8);
     let md4_512 = sign(&b, MD4_MAGIC, 512, 8);
     assert_eq!((rk512.len(), md4_512.len()), (36, 36));
-    let mut v = vec![BadInput::new("S1", "empty", vec![], INPUT_ENDED)];
+    let mut v: Vec<BadInput> = SIGNATURE_ROWS
+        .iter()
+        .map(|&(id, case, bytes, code)| BadInput::new(id, case, hex(bytes), code))
+        .collect();
+    let mut add = |id, case: String, bytes, code| v.push(BadInput::new(id, case, bytes, code));
+    let with = |mut sig: Vec<u8>, weak, strong_len, seed| {
+        push_block(&mut sig, weak, strong_len, seed);
+        sig
+    };
+    let deadbeef = sig_header(0xdead_beef, 0x800, 0x20);
 
-    // S2 truncated header.
+    // S2 a truncated header; S3 an unknown magic; S4 the same, truncated.
     for magic in [RK_BLAKE2_MAGIC, MD4_MAGIC] {
         let header = sig_header(magic, 2048, 8);
         for n in 1..12 {
-            v.push(BadInput::new(
+            add(
                 "S2",
                 format!("{magic:08x} {n} bytes"),
                 header[..n].to_vec(),
                 INPUT_ENDED,
-            ));
+            );
         }
     }
     for n in [1, 4, 6, 11] {
-        v.push(BadInput::new(
+        add(
             "S2",
             format!("real {n} bytes"),
             real[..n].to_vec(),
             INPUT_ENDED,
-        ));
+        );
     }
-
-    // S3 unknown magic, S4 unknown magic in a short header, S5 delta magic.
-    let mut s3 = sig_header(0xdead_beef, 0x800, 0x20);
-    v.push(BadInput::new("S3", "header", s3.clone(), BAD_MAGIC));
-    push_block(&mut s3, 1, 32, 1);
-    v.push(BadInput::new("S3", "with a block", s3, BAD_MAGIC));
-    let s4 = sig_header(0xdead_beef, 0x800, 0x20);
+    add(
+        "S3",
+        "with a block".into(),
+        with(deadbeef.clone(), 1, 32, 1),
+        BAD_MAGIC,
+    );
     for n in 4..12 {
-        v.push(BadInput::new(
+        add(
             "S4",
             format!("{n} bytes"),
-            s4[..n].to_vec(),
+            deadbeef[..n].to_vec(),
             INPUT_ENDED,
-        ));
+        );
     }
-    v.push(BadInput::new(
-        "S5",
-        "delta magic",
-        sig_header(DELTA_MAGIC, 0x800, 0x20),
-        BAD_MAGIC,
-    ));
 
     // S6 magic 0 is RabinKarp + BLAKE2.
-    let s6 = sig_header(0, 2048, 32);
-    v.push(BadInput::new("S6", "header", s6.clone(), DONE));
-    let mut s6b = s6;
-    push_block(&mut s6b, 0x1234_5678, 32, 6);
-    v.push(BadInput::new("S6", "one block", s6b, DONE));
-    v.push(BadInput::new(
+    add(
         "S6",
-        "block 64, a real block",
-        [sig_header(0, 64, 32), block.to_vec()].concat(),
+        "one block".into(),
+        with(sig_header(0, 2048, 32), 0x1234_5678, 32, 6),
         DONE,
-    ));
-    v.push(BadInput::new(
+    );
+    let h64 = sig_header(0, 64, 32);
+    add(
         "S6",
-        "block 64, real blocks",
-        [sig_header(0, 64, 32), blocks.to_vec()].concat(),
+        "block 64, a real block".into(),
+        [&h64, block].concat(),
         DONE,
-    ));
+    );
+    add(
+        "S6",
+        "block 64, real blocks".into(),
+        [&h64, blocks].concat(),
+        DONE,
+    );
 
-    // S7 block_len 0 or negative.
-    for block_len in [0, 0x8000_0000, 0x8000_0001, 0xffff_ffff] {
-        let mut sig = sig_header(RK_BLAKE2_MAGIC, block_len, 32);
-        v.push(BadInput::new(
+    // S7 block_len 0 or negative; S8 block_len i32::MAX.
+    for len in [0, 0x8000_0000, 0x8000_0001, 0xffff_ffff] {
+        let sig = sig_header(RK_BLAKE2_MAGIC, len, 32);
+        add("S7", format!("{len:08x}"), sig.clone(), CORRUPT);
+        add(
             "S7",
-            format!("{block_len:08x}"),
-            sig.clone(),
+            format!("{len:08x} with a block"),
+            with(sig, 7, 32, 7),
             CORRUPT,
-        ));
-        push_block(&mut sig, 7, 32, 7);
-        v.push(BadInput::new(
-            "S7",
-            format!("{block_len:08x} with a block"),
-            sig,
-            CORRUPT,
-        ));
+        );
     }
-    v.push(BadInput::new(
-        "S7",
-        "bad magic too",
-        sig_header(0xdead_beef, 0, 32),
-        CORRUPT,
-    ));
-
-    // S8 block_len i32::MAX, and large ones whose delta buffers C sizes as
-    // 10 + 4 * block_len (an int).
     let s8 = sig_header(RK_BLAKE2_MAGIC, 0x7fff_ffff, 32);
-    v.push(BadInput::new("S8", "header", s8.clone(), DONE));
-    let mut s8b = s8;
-    push_block(&mut s8b, 8, 32, 8);
-    v.push(BadInput::new("S8", "one block", s8b, DONE));
-    for block_len in [0x3fff_fffe, 0x4000_0000] {
-        v.push(BadInput::new(
-            "S8",
-            format!("block_len {block_len:#x}"),
-            sig_header(RK_BLAKE2_MAGIC, block_len, 32),
-            DONE,
-        ));
-    }
+    add("S8", "one block".into(), with(s8, 8, 32, 8), DONE);
 
-    // S9 strong_len 0 means the maximum.
+    // S9 strong_len 0 means the maximum (blocks are read at that length).
     for (magic, full) in [
         (RK_BLAKE2_MAGIC, 32),
         (BLAKE2_MAGIC, 32),
         (MD4_MAGIC, 16),
         (RK_MD4_MAGIC, 16),
     ] {
-        let mut sig = sig_header(magic, 512, 0);
-        push_block(&mut sig, 1, full, 1);
-        push_block(&mut sig, 2, full, 2);
-        v.push(BadInput::new("S9", format!("{magic:08x}"), sig, DONE));
+        let sig = with(with(sig_header(magic, 512, 0), 1, full, 1), 2, full, 2);
+        add("S9", format!("{magic:08x}"), sig, DONE);
     }
-    v.push(BadInput::new(
+    let h = sig_header(RK_BLAKE2_MAGIC, 64, 0);
+    add("S9", "real blocks".into(), [&h, blocks].concat(), DONE);
+    let h = sig_header(MD4_MAGIC, 64, 0);
+    add(
         "S9",
-        "real blocks",
-        [sig_header(RK_BLAKE2_MAGIC, 64, 0), blocks.to_vec()].concat(),
+        "real md4 blocks".into(),
+        [&h, &real_md4[12..]].concat(),
         DONE,
-    ));
-    v.push(BadInput::new(
-        "S9",
-        "real md4 blocks",
-        [sig_header(MD4_MAGIC, 64, 0), real_md4[12..].to_vec()].concat(),
-        DONE,
-    ));
+    );
 
-    // S10 strong_len too long or negative.
+    // S10 strong_len too long or negative; S11 MD4 over 16 (16 is fine).
     for magic in [RK_BLAKE2_MAGIC, MD4_MAGIC, 0xdead_beef] {
-        for strong_len in [33, 0x100, 0x8000_0000, 0xffff_ffff] {
-            v.push(BadInput::new(
+        for len in [33, 0x100, 0x8000_0000, 0xffff_ffff] {
+            add(
                 "S10",
-                format!("{magic:08x} strong {strong_len:#x}"),
-                sig_header(magic, 2048, strong_len),
+                format!("{magic:08x} strong {len:#x}"),
+                sig_header(magic, 2048, len),
                 CORRUPT,
-            ));
+            );
         }
     }
-    v.push(BadInput::new(
-        "S10",
-        "block 64 strong 33",
-        sig_header(RK_BLAKE2_MAGIC, 64, 33),
-        CORRUPT,
-    ));
-
-    // S11 MD4 with a strong_len over 16.
     for magic in [MD4_MAGIC, RK_MD4_MAGIC] {
-        for strong_len in [17, 24, 32] {
-            v.push(BadInput::new(
+        for len in [17, 24, 32] {
+            add(
                 "S11",
-                format!("{magic:08x} strong {strong_len}"),
-                sig_header(magic, 2048, strong_len),
+                format!("{magic:08x} strong {len}"),
+                sig_header(magic, 2048, len),
                 PARAM_ERROR,
-            ));
+            );
         }
-        v.push(BadInput::new(
+        add(
             "S11",
             format!("{magic:08x} strong 16"),
             sig_header(magic, 2048, 16),
             DONE,
-        ));
+        );
     }
 
-    // S12 header only.
-    v.push(BadInput::new(
-        "S12",
-        "block 256",
-        sig_header(RK_BLAKE2_MAGIC, 256, 32),
-        DONE,
-    ));
-    v.push(BadInput::new(
-        "S12",
-        "real header",
-        real[..12].to_vec(),
-        DONE,
-    ));
-
-    // S13 one to three stray bytes after the last block.
+    // S12 header only; S13 one to three stray bytes after the last block.
+    add("S12", "real header".into(), real[..12].to_vec(), DONE);
     let header512 = sig_header(RK_BLAKE2_MAGIC, 512, 8);
     for (base, what) in [
         (&header512, "0 blocks"),
         (&rk512, "2 blocks"),
         (&real, "16 blocks"),
     ] {
-        for stray in 1..=3 {
-            let sig = [base.clone(), vec![0xa5; stray]].concat();
-            v.push(BadInput::new(
+        for n in 1..=3 {
+            add(
                 "S13",
-                format!("{what} {stray} stray"),
-                sig,
+                format!("{what} {n} stray"),
+                [&base[..], &[0xa5; 3][..n]].concat(),
                 DONE,
-            ));
+            );
         }
     }
     for cut in [13, 15] {
-        v.push(BadInput::new(
+        add(
             "S13",
             format!("real header and {} bytes", cut - 12),
             real[..cut].to_vec(),
             DONE,
-        ));
+        );
     }
 
     // S14 an incomplete block.
     for len in [16, 17, 23, 28, 31, 35] {
-        v.push(BadInput::new(
+        add(
             "S14",
             format!("md4 cut at {len}"),
             md4_512[..len].to_vec(),
             INPUT_ENDED,
-        ));
+        );
     }
     for cut in [16, 17, 40, 12 + 36 + 4, real.len() - 5, real.len() - 1] {
-        v.push(BadInput::new(
+        add(
             "S14",
             format!("real cut at {cut}"),
             real[..cut].to_vec(),
             INPUT_ENDED,
-        ));
+        );
     }
     for n in [4, 5, 20, 35] {
-        v.push(BadInput::new(
+        let sig = [&real[..], &blocks[..n]].concat();
+        add(
             "S14",
             format!("real and {n} bytes of a block"),
-            [real.clone(), blocks[..n].to_vec()].concat(),
+            sig,
             INPUT_ENDED,
-        ));
+        );
     }
 
     // S15 many identical blocks.
-    v.push(BadInput::new(
+    let same = sign(&b[..256].repeat(64), RK_BLAKE2_MAGIC, 256, 16);
+    add("S15", "64 x 256 bytes".into(), same, DONE);
+    let copies = [sig_header(RK_BLAKE2_MAGIC, 64, 32), block.repeat(200)].concat();
+    add("S15", "200 copies of a real block".into(), copies, DONE);
+    add(
         "S15",
-        "64 x 256 bytes",
-        sign(&b[..256].repeat(64), RK_BLAKE2_MAGIC, 256, 16),
+        "real blocks thrice".into(),
+        [&real[..], blocks, blocks].concat(),
         DONE,
-    ));
-    let mut s15 = sig_header(RK_BLAKE2_MAGIC, 64, 32);
-    for _ in 0..200 {
-        s15.extend_from_slice(block);
-    }
-    v.push(BadInput::new(
-        "S15",
-        "200 copies of a real block",
-        s15,
-        DONE,
-    ));
-    v.push(BadInput::new(
-        "S15",
-        "real blocks thrice",
-        [real.clone(), blocks.to_vec(), blocks.to_vec()].concat(),
-        DONE,
-    ));
+    );
 
     // S16 many blocks with the same weak sum.
     let mut s16 = sig_header(RK_BLAKE2_MAGIC, 64, 8);
@@ -354,43 +325,42 @@ pub fn bad_signatures(sign: Signer) -> Vec<BadInput> {
         s16.extend_from_slice(&0x1234_5678u32.to_be_bytes());
         s16.extend_from_slice(&i.to_be_bytes());
     }
-    v.push(BadInput::new("S16", "2000 blocks, strong 8", s16, DONE));
+    add("S16", "2000 blocks, strong 8".into(), s16, DONE);
     let mut s16 = sig_header(RK_BLAKE2_MAGIC, 64, 32);
     for i in 0..2000u32 {
         s16.extend_from_slice(&block[..4]);
         s16.extend((0..32).map(|j| (i.wrapping_mul(31).wrapping_add(j)) as u8));
     }
-    v.push(BadInput::new(
-        "S16",
-        "2000 blocks of a real weak sum",
-        s16,
-        DONE,
-    ));
+    add("S16", "2000 blocks of a real weak sum".into(), s16, DONE);
     let mut s16 = sig_header(RK_BLAKE2_MAGIC, 256, 8);
     for i in 0..3000u32 {
         s16.extend_from_slice(&block[..4]);
         s16.extend_from_slice(&[0; 4]);
         s16.extend_from_slice(&i.to_be_bytes());
     }
-    v.push(BadInput::new("S16", "3000 blocks of 256", s16, DONE));
+    add("S16", "3000 blocks of 256".into(), s16, DONE);
 
     // Controls and other corruptions.
-    v.push(BadInput::new("X", "real", real.clone(), DONE));
-    v.push(BadInput::new("X", "real md4", real_md4.clone(), DONE));
+    add("X", "real".into(), real.clone(), DONE);
+    add("X", "real md4".into(), real_md4.clone(), DONE);
     for magic in [MD4_MAGIC, RK_MD4_MAGIC] {
-        v.push(BadInput::new(
+        let sig = [&sig_header(magic, 64, 8)[..], &block[..12]].concat();
+        add(
             "X",
             format!("{magic:08x} strong 8, a real block"),
-            [sig_header(magic, 64, 8), block[..12].to_vec()].concat(),
+            sig,
             DONE,
-        ));
+        );
     }
     let mut weak = real.clone();
     weak[12 + 36 * 3] ^= 1;
-    v.push(BadInput::new("X", "flipped weak sum", weak, DONE));
-    let mut strong = real.clone();
+    add("X", "flipped weak sum".into(), weak, DONE);
+    let mut strong = real;
     strong[12 + 36 * 5 + 10] ^= 0x80;
-    v.push(BadInput::new("X", "flipped strong sum", strong, DONE));
+    add("X", "flipped strong sum".into(), strong, DONE);
+    // Rows in table order, the fixed cases of a row first.
+    let order = |id: &str| (id.starts_with('X'), id[1..].parse::<u32>().unwrap_or(0));
+    v.sort_by_key(|r| order(r.id));
     v
 }
 
