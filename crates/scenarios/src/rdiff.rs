@@ -187,6 +187,7 @@ pub fn os_args<S: AsRef<OsStr>>(args: &[S]) -> Vec<OsString> {
 /// A test's pair of rdiff commands and their working directories
 /// (`BASE/a`, `BASE/b`) over shared inputs in `BASE/in`.
 pub struct Pair {
+    name: &'static str,
     pub sides: [Rdiff; 2],
     pub base: PathBuf,
     /// Side-by-side runs: identical or not.
@@ -207,6 +208,7 @@ impl Pair {
         }
         let name: &'static str = Box::leak(name.to_string().into_boxed_str());
         Pair {
+            name,
             sides: [subject, reference],
             base,
             tally: Tally::new(name),
@@ -344,12 +346,8 @@ impl Pair {
         if self.tally.failures.is_empty() && self.checks.failures.is_empty() {
             let _ = fs::remove_dir_all(&self.base);
         }
-        println!("exit codes seen ({}): {:?}", self.tally_name(), self.codes);
+        println!("[{}] the subject's exit codes: {:?}", self.name, self.codes);
         self.checks.finish();
         self.tally.finish();
-    }
-
-    fn tally_name(&self) -> String {
-        self.sides[SUBJECT].program.display().to_string()
     }
 }
