@@ -354,8 +354,18 @@ fn delta_test() {
 }
 
 #[test]
-fn triple_test() {
-    scenario("abi triple.test", shell::triple);
+fn triple_test_md4() {
+    scenario("abi triple.test md4", |p| shell::triple(p, "-Hmd4"));
+}
+
+#[test]
+fn triple_test_blake2() {
+    scenario("abi triple.test blake2", |p| shell::triple(p, "-Hblake2"));
+}
+
+#[test]
+fn triple_test_io_sizes() {
+    scenario("abi triple.test -I x -O", shell::triple_io_sizes);
 }
 
 #[test]
@@ -365,7 +375,7 @@ fn changes_test() {
 
 #[test]
 fn mutate_test() {
-    scenario("abi mutate.test", shell::mutate);
+    scenario("abi mutate.test", |p| shell::mutate(p, 50));
 }
 
 #[test]
@@ -388,12 +398,16 @@ fn file_and_parameter_errors() {
 
 #[test]
 fn bad_signatures_s1_to_s16() {
-    scenario("abi bad signatures (S1-S16)", shell::bad_signatures);
+    scenario("abi bad signatures (S1-S16)", |p| {
+        shell::bad_signatures(p, &shell::LIBRARY_RUNS)
+    });
 }
 
 #[test]
 fn bad_deltas_p1_to_p21() {
-    scenario("abi bad deltas (P1-P21)", shell::bad_deltas);
+    scenario("abi bad deltas (P1-P21)", |p| {
+        shell::bad_deltas(p, &shell::LIBRARY_RUNS)
+    });
 }
 
 /// Where DEVIATIONS.md says C aborts (exit 134), ours fails with a result

@@ -188,6 +188,7 @@ pub fn os_args<S: AsRef<OsStr>>(args: &[S]) -> Vec<OsString> {
 /// (`BASE/a`, `BASE/b`) over shared inputs in `BASE/in`.
 pub struct Pair {
     name: &'static str,
+    started: std::time::Instant,
     pub sides: [Rdiff; 2],
     pub base: PathBuf,
     /// Side-by-side runs: identical or not.
@@ -209,6 +210,7 @@ impl Pair {
         let name: &'static str = Box::leak(name.to_string().into_boxed_str());
         Pair {
             name,
+            started: std::time::Instant::now(),
             sides: [subject, reference],
             base,
             tally: Tally::new(name),
@@ -346,7 +348,12 @@ impl Pair {
         if self.tally.failures.is_empty() && self.checks.failures.is_empty() {
             let _ = fs::remove_dir_all(&self.base);
         }
-        println!("[{}] the subject's exit codes: {:?}", self.name, self.codes);
+        println!(
+            "[{}] the subject's exit codes: {:?} ({:.1?})",
+            self.name,
+            self.codes,
+            self.started.elapsed()
+        );
         self.checks.finish();
         self.tally.finish();
     }

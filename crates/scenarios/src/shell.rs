@@ -202,30 +202,42 @@ pub fn triple_pipes(
     });
 }
 
-/// triple.test: every old × new of four files, md4 and blake2, every buffer
-/// size (`-I` and `-O` alike), in files and through pipes; then every `-I`
-/// with every `-O` for one pair.
-pub fn triple(pair: &mut Pair) {
+/// The four files of triple.test, as shared inputs: (name, data).
+fn triple_files_of(pair: &Pair) -> Vec<(String, Vec<u8>)> {
     let (copying, half) = copying_and_half();
-    let files: [(&str, Vec<u8>); 4] = [
-        ("copying.in", copying.clone()),
-        ("half.in", half.clone()),
+    [
+        ("copying.in", copying),
+        ("half.in", half),
         ("hello.in", b"hello!\n".to_vec()),
         ("zero.in", vec![]),
-    ];
-    let names: Vec<String> = files.iter().map(|(n, d)| pair.input(n, d)).collect();
+    ]
+    .into_iter()
+    .map(|(n, d)| (pair.input(n, &d), d))
+    .collect()
+}
+
+/// triple.test with `hash` (`-Hmd4` or `-Hblake2`): every old × new of
+/// four files, every buffer size (`-I` and `-O` alike), in files and
+/// through pipes.
+pub fn triple(pair: &mut Pair, hash: &str) {
+    let files = triple_files_of(pair);
     for buf in BUFSIZES {
         let (i, o) = (format!("-I{buf}"), format!("-O{buf}"));
-        for (old, (_, old_data)) in names.iter().zip(&files) {
-            for (new, (_, new_data)) in names.iter().zip(&files) {
-                for hash in ["-Hmd4", "-Hblake2"] {
-                    let opts = [hash, i.as_str(), o.as_str()];
-                    triple_files(pair, &opts, old, new, new_data);
-                    triple_pipes(pair, &opts, old_data, old, new, new_data);
-                }
+        let opts = [hash, i.as_str(), o.as_str()];
+        for (old, old_data) in &files {
+            for (new, new_data) in &files {
+                triple_files(pair, &opts, old, new, new_data);
+                triple_pipes(pair, &opts, old_data, old, new, new_data);
             }
         }
     }
+}
+
+/// triple.test's round trip of half.in to copying.in with every `-I` and
+/// every `-O`, independently, md4 and blake2 in turn, with `-s`.
+pub fn triple_io_sizes(pair: &mut Pair) {
+    let files = triple_files_of(pair);
+    let ((copying_name, copying), (half_name, half)) = (&files[0], &files[1]);
     for (n, inbuf) in BUFSIZES.iter().enumerate() {
         for (m, outbuf) in BUFSIZES.iter().enumerate() {
             let (i, o) = (format!("-I{inbuf}"), format!("-O{outbuf}"));
@@ -235,8 +247,8 @@ pub fn triple(pair: &mut Pair) {
                 "-Hblake2"
             };
             let opts = [hash, "-s", i.as_str(), o.as_str()];
-            triple_files(pair, &opts, &names[1], &names[0], &copying);
-            triple_pipes(pair, &opts, &half, &names[1], &names[0], &copying);
+            triple_files(pair, &opts, half_name, copying_name, copying);
+            triple_pipes(pair, &opts, half, half_name, copying_name, copying);
         }
     }
 }
@@ -296,14 +308,14 @@ pub fn changes(pair: &mut Pair) {
     }
 }
 
-/// mutate.test: rounds of mutate.pl edits (at most 5 each) of a source-like
-/// text, default options and each hash. `RDIFF_MUTATE_ROUNDS` changes the
-/// number of rounds (100).
-pub fn mutate(pair: &mut Pair) {
+/// mutate.test: `rounds` rounds of mutate.pl edits (at most 5 each) of a
+/// source-like text, default options and each hash. `RDIFF_MUTATE_ROUNDS`
+/// overrides the number of rounds.
+pub fn mutate(pair: &mut Pair, rounds: usize) {
     let mut rng = Rng::new(9);
     let old_data = rng.text(120_000);
     let old = pair.input("old", &old_data);
-    let rounds = crate::bench::env_or("RDIFF_MUTATE_ROUNDS", 100);
+    let rounds = crate::bench::env_or("RDIFF_MUTATE_ROUNDS", rounds);
     for round in 0..rounds {
         let new_data = mutate_pl(&mut rng, &old_data, 5);
         let new = pair.input("new", &new_data);
@@ -538,39 +550,83 @@ pub fn file_and_parameter_errors(pair: &mut Pair) {
     }
 }
 
-/// Runs one catalogue row through both sides with every set of options,
-/// counting the identical runs; checks the reference's exit code against
-/// the row's and that an existing output is left alone.
+/// How a subject runs each row of the catalogue, besides plainly (`delta
+/// SIG NEW out` or `patch BASIS DELTA out`, where the reference's exit
+/// code must be the row's) and onto an existing output (which must be left
+/// alone).
+pub struct RowRuns {
+    /// Signature rows: options before `delta SIG NEW`, and whether the
+    /// delta goes to a file (`out`) rather than to stdout.
+    pub sig: &'static [(&'static [&'static str], bool)],
+    /// Delta rows: the same before `patch BASIS DELTA`.
+    pub delta: &'static [(&'static [&'static str], bool)],
+    /// Delta rows with the delta on stdin: options before `patch BASIS`.
+    pub piped: &'static [&'static [&'static str]],
+}
+
+/// For our rdiff: its statistics and tiny buffers, to stdout and to files.
+pub const CLI_RUNS: RowRuns = RowRuns {
+    sig: &[(&["-s"], false), (&["-I1", "-O1"], false)],
+    delta: &[
+        (&["-s"], false),
+        (&["-I1", "-O1"], true),
+        (&["-I7", "-O3"], false),
+    ],
+    piped: &[],
+};
+
+/// For Debian's rdiff on our library: the library's buffer handling and
+/// statistics, and deltas read from a pipe.
+pub const LIBRARY_RUNS: RowRuns = RowRuns {
+    sig: &[(&["-f", "-s", "-I1", "-O7"], true)],
+    delta: &[
+        (&["-f", "-s", "-I1", "-O1"], true),
+        (&["-f", "-I7", "-O100"], true),
+    ],
+    piped: &[
+        &["-f"],
+        &["-f", "-s", "-I1", "-O1"],
+        &["-f", "-I7", "-O100"],
+    ],
+};
+
+/// Runs one catalogue row through both sides: plainly with `words` (the
+/// reference's exit code must be the row's), with each of `runs` (options
+/// before `words`, `out` added for a file), with each of `piped` (options
+/// before `piped_words`, the row's bytes on stdin), and onto an existing
+/// output, which must be left alone.
 fn run_row(
     pair: &mut Pair,
     row: &BadInput,
-    runs: &[Vec<&str>],
-    piped: &[Vec<&str>],
-    keep: &[&str],
+    words: &[&str],
+    runs: &[(&[&str], bool)],
+    piped: (&[&[&str]], &[&str]),
 ) {
     let before = pair.tally.failures.len();
-    for (i, args) in runs.iter().enumerate() {
-        pair.clear();
-        let [_, reference] = pair.run(args, None);
-        if i == 0 {
-            if let Some(code) = row.rdiff_code {
-                pair.check(reference.code == Some(code), || {
-                    format!(
-                        "{}: Debian's rdiff {args:?} exit {:?}, catalogue says {code}",
-                        row.name(),
-                        reference.code
-                    )
-                });
-            }
-        }
+    pair.clear();
+    let plain = [words, &["out"]].concat();
+    let [_, reference] = pair.run(&plain, None);
+    if let Some(code) = row.rdiff_code {
+        pair.check(reference.code == Some(code), || {
+            format!(
+                "{}: Debian's rdiff {plain:?} exit {:?}, catalogue says {code}",
+                row.name(),
+                reference.code
+            )
+        });
     }
-    for args in piped {
+    for (opts, to_file) in runs {
         pair.clear();
-        pair.run(args, Some(&row.bytes));
+        let out: &[&str] = if *to_file { &["out"] } else { &[] };
+        pair.run(&[opts, words, out].concat(), None);
+    }
+    for opts in piped.0 {
+        pair.clear();
+        pair.run(&[opts, piped.1].concat(), Some(&row.bytes));
     }
     pair.clear();
     pair.place("out", b"keep");
-    let [a, _] = pair.run(keep, None);
+    let [a, _] = pair.run(&plain, None);
     pair.check(a.file("out") == Some(&b"keep"[..]), || {
         format!("{}: output touched", row.name())
     });
@@ -606,60 +662,32 @@ fn reference_sign(
     out.stdout
 }
 
-/// The catalogue's signatures, loaded by `rdiff delta` with several
-/// buffer sizes, with and without `-f` and `-s`. The real signatures the
-/// rows start from are made by the reference.
-pub fn bad_signatures(pair: &mut Pair) {
+/// The catalogue's signatures, loaded by `rdiff delta` as `how` says. The
+/// real signatures the rows start from are made by the reference.
+pub fn bad_signatures(pair: &mut Pair, how: &RowRuns) {
     let rows = catalogue::bad_signatures(&|data, magic, block_len, strong_len| {
         reference_sign(pair, data, magic, block_len, strong_len)
     });
     let new = pair.input("new", &catalogue::new_file());
     for (i, row) in rows.iter().enumerate() {
         let sig = pair.input(&format!("s{i}.sig"), &row.bytes);
-        let (sig, new) = (sig.as_str(), new.as_str());
-        run_row(
-            pair,
-            row,
-            &[
-                vec!["-f", "delta", sig, new, "out"],
-                vec!["delta", sig, new, "out"],
-                vec!["-s", "delta", sig, new],
-                vec!["-I1", "-O1", "delta", sig, new],
-                vec!["-f", "-s", "-I1", "-O7", "delta", sig, new, "out"],
-            ],
-            &[],
-            &["delta", sig, new, "out"],
-        );
+        run_row(pair, row, &["delta", &sig, &new], how.sig, (&[], &[]));
     }
 }
 
-/// The catalogue's deltas, applied by `rdiff patch` from a file and from a
-/// pipe with several buffer sizes; then a basis on a pipe and /dev/null as
-/// a basis.
-pub fn bad_deltas(pair: &mut Pair) {
+/// The catalogue's deltas, applied by `rdiff patch` as `how` says; then a
+/// basis on a pipe and /dev/null as a basis.
+pub fn bad_deltas(pair: &mut Pair, how: &RowRuns) {
     let basis = pair.input("basis", &catalogue::basis());
-    let b = basis.as_str();
     for (i, row) in catalogue::bad_deltas().iter().enumerate() {
         let d = pair.input(&format!("p{i}.delta"), &row.bytes);
-        let d = d.as_str();
+        let piped: &[&str] = &["patch", &basis];
         run_row(
             pair,
             row,
-            &[
-                vec!["-f", "patch", b, d, "out"],
-                vec!["patch", b, d, "out"],
-                vec!["-s", "patch", b, d],
-                vec!["-I1", "-O1", "patch", b, d, "out"],
-                vec!["-I7", "-O3", "patch", b, d],
-                vec!["-f", "-s", "-I1", "-O1", "patch", b, d, "out"],
-                vec!["-f", "-I7", "-O100", "patch", b, d, "out"],
-            ],
-            &[
-                vec!["-f", "patch", b],
-                vec!["-f", "-s", "-I1", "-O1", "patch", b],
-                vec!["-f", "-I7", "-O100", "patch", b],
-            ],
-            &["patch", b, d, "out"],
+            &["patch", &basis, &d],
+            how.delta,
+            (how.piped, piped),
         );
     }
     // A basis on a pipe: fine until a COPY needs to seek.

@@ -63,8 +63,18 @@ fn delta_test() {
 }
 
 #[test]
-fn triple_test() {
-    scenario("rdiff triple.test", shell::triple);
+fn triple_test_md4() {
+    scenario("rdiff triple.test md4", |p| shell::triple(p, "-Hmd4"));
+}
+
+#[test]
+fn triple_test_blake2() {
+    scenario("rdiff triple.test blake2", |p| shell::triple(p, "-Hblake2"));
+}
+
+#[test]
+fn triple_test_io_sizes() {
+    scenario("rdiff triple.test -I x -O", shell::triple_io_sizes);
 }
 
 #[test]
@@ -74,7 +84,7 @@ fn changes_test() {
 
 #[test]
 fn mutate_test() {
-    scenario("rdiff mutate.test", shell::mutate);
+    scenario("rdiff mutate.test", |p| shell::mutate(p, 100));
 }
 
 #[test]
@@ -97,12 +107,16 @@ fn file_and_parameter_errors() {
 
 #[test]
 fn bad_signatures_s1_to_s16() {
-    scenario("rdiff bad signatures (S1-S16)", shell::bad_signatures);
+    scenario("rdiff bad signatures (S1-S16)", |p| {
+        shell::bad_signatures(p, &shell::CLI_RUNS)
+    });
 }
 
 #[test]
 fn bad_deltas_p1_to_p21() {
-    scenario("rdiff bad deltas (P1-P21)", shell::bad_deltas);
+    scenario("rdiff bad deltas (P1-P21)", |p| {
+        shell::bad_deltas(p, &shell::CLI_RUNS)
+    });
 }
 
 /// Where Debian's rdiff aborts (exit 134), ours fails with a result code
