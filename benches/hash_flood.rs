@@ -14,23 +14,13 @@ use std::time::{Duration, Instant};
 
 use librsync_rs::checksum::{strong_sum, weak_sum, StrongKind, WeakKind};
 use librsync_rs::BufferSizes;
+use librsync_rs_scenarios::Rng;
 
-fn random_bytes(n: usize, seed: &mut u64) -> Vec<u8> {
-    (0..n)
-        .map(|_| {
-            *seed ^= *seed << 13;
-            *seed ^= *seed >> 7;
-            *seed ^= *seed << 17;
-            (*seed >> 24) as u8
-        })
-        .collect()
-}
-
-fn flood(n: usize, weak: u32, seed: &mut u64) -> Vec<u8> {
+fn flood(n: usize, weak: u32, rng: &mut Rng) -> Vec<u8> {
     let mut sig = vec![0x72, 0x73, 0x01, 0x47, 0, 0, 8, 0, 0, 0, 0, 32];
     for _ in 0..n {
         sig.extend_from_slice(&weak.to_be_bytes());
-        sig.extend(random_bytes(32, seed));
+        sig.extend(rng.bytes(32));
     }
     sig
 }
@@ -54,11 +44,11 @@ fn main() {
     let sig = sig_path.to_str().unwrap();
     let empty = dir.join("empty");
     fs::write(&empty, b"").unwrap();
-    let mut seed = 12345u64;
+    let mut rng = Rng::new(12345);
 
     println!("R4: load + index build of N blocks sharing one weak sum (seconds)");
     for n in [20_000usize, 40_000, 80_000] {
-        let bytes = flood(n, 0x1234_5678, &mut seed);
+        let bytes = flood(n, 0x1234_5678, &mut rng);
         let t = Instant::now();
         let (mut s, _) = librsync_rs::load_signature(&bytes[..], None).unwrap();
         s.build_index().unwrap();
@@ -85,7 +75,7 @@ fn main() {
     let _ = strong_sum(StrongKind::Blake2, &zeros[..2048]);
     let mut base = None;
     for n in [1usize, 1000, 2000, 4000] {
-        let bytes = flood(n, zero_weak, &mut seed);
+        let bytes = flood(n, zero_weak, &mut rng);
         let (s, _) = librsync_rs::load_signature(&bytes[..], None).unwrap();
         let t = Instant::now();
         let mut out = Vec::new();

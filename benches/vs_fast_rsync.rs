@@ -107,13 +107,8 @@ fn touched_vec(len: usize) -> Vec<u8> {
 /// `base` with `EDITS` edits, one at a random place in each thousandth of
 /// it: an insert, a delete or an overwrite of 3 to 300 bytes.
 fn edited_copy(base: &[u8]) -> Vec<u8> {
-    let mut seed = 3u64;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed as usize
-    };
+    let mut rng = librsync_rs_scenarios::Rng::new(3);
+    let mut next = move || rng.next_u64() as usize;
     let seg = base.len() / EDITS;
     let mut out = Vec::with_capacity(base.len() + EDITS * 300);
     for i in 0..EDITS {

@@ -1,7 +1,19 @@
 //! Shared support for the tests and benchmarks of every crate: a deterministic corpus, scratch
-//! directories, and access to Debian's reference `rdiff`.
+//! directories, access to Debian's reference `rdiff`, and the one scenario catalogue:
+//!
+//! * [`bytes`]: the builders of hand-made signatures and deltas;
+//! * [`catalogue`]: the bad signatures (S1–S16) and deltas (P1–P21) as data,
+//!   with their expected result codes and outputs;
+//! * [`rdiff`]: a pair of `rdiff` commands run side by side (ours against
+//!   Debian's, or Debian's on our library against Debian's on its own);
+//! * [`shell`]: librsync's shell tests (help, bad option, signature, delta,
+//!   triple, changes, mutate) and the catalogue's runs, for such a pair.
 
 pub mod bench;
+pub mod bytes;
+pub mod catalogue;
+pub mod rdiff;
+pub mod shell;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -143,6 +155,18 @@ pub fn run_rdiff(rdiff: &Path, args: &[&str]) -> Output {
     Command::new(rdiff).args(args).output().expect("run rdiff")
 }
 
+/// Prints a loud message about a missing tool, or fails under CI.
+pub fn missing(what: &str) {
+    let msg = format!(
+        "\n\n!!!!!!!! {what}: TESTS THAT NEED IT ARE SKIPPED. \
+         Install it with `apt-get install rdiff librsync-dev binutils`. !!!!!!!!\n\n"
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{msg}");
+    }
+    eprintln!("{msg}");
+}
+
 /// Runs the reference rdiff and asserts success; returns stderr.
 pub fn rdiff_ok(rdiff: &Path, args: &[&str]) -> String {
     let out = run_rdiff(rdiff, args);
@@ -154,12 +178,74 @@ pub fn rdiff_ok(rdiff: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// The part of a statistics line before its ` speed[` figures.
-pub fn without_speed(line: &str) -> &str {
-    match line.find(" speed[") {
-        Some(at) => &line[..at],
-        None => line,
+/// Replaces every number inside `speed[...]` with `#`: the timings of
+/// statistics lines differ from run to run, the rest must not.
+pub fn mask_speed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("speed[") {
+        let (head, tail) = rest.split_at(at + "speed[".len());
+        out.push_str(head);
+        let end = tail.find(']').unwrap_or(tail.len());
+        let mut in_number = false;
+        for c in tail[..end].chars() {
+            if c.is_ascii_digit() || (in_number && c == '.') {
+                if !in_number {
+                    out.push('#');
+                }
+                in_number = true;
+            } else {
+                in_number = false;
+                out.push(c);
+            }
+        }
+        rest = &tail[end..];
     }
+    out.push_str(rest);
+    out
+}
+
+/// A uniform double in [0, 1), like Perl's `rand`.
+fn unit(rng: &mut Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// librsync's `tests/mutate.pl SEED MAX`: 1 to `max` edits, each a
+/// copy-and-overwrite, a copy-and-insert or a delete of random ranges
+/// (lengths `rand(1) * rand(1) * length`, skewed short), with `substr`'s
+/// clamping at the end of the data. Perl's `rand` is a uniform double, and
+/// so is the number used here.
+pub fn mutate_pl(rng: &mut Rng, data: &[u8], max: usize) -> Vec<u8> {
+    let mut corpus = data.to_vec();
+    let n = 1 + (unit(rng) * max as f64) as usize;
+    for _ in 0..n {
+        let len = corpus.len() as f64;
+        let from_off = (unit(rng) * len) as usize;
+        let from_len = (unit(rng) * unit(rng) * len) as usize;
+        let to_off = (unit(rng) * len) as usize;
+        let to_len = (unit(rng) * unit(rng) * len) as usize;
+        let substr = |c: &[u8], off: usize, len: usize| -> (usize, usize) {
+            let start = off.min(c.len());
+            (start, (start + len).min(c.len()))
+        };
+        let (fs, fe) = substr(&corpus, from_off, from_len);
+        let piece = corpus[fs..fe].to_vec();
+        match (unit(rng) * 3.0) as usize {
+            0 => {
+                let (ts, te) = substr(&corpus, to_off, to_len);
+                corpus.splice(ts..te, piece);
+            }
+            1 => {
+                let (ts, _) = substr(&corpus, to_off, 0);
+                corpus.splice(ts..ts, piece);
+            }
+            _ => {
+                let (ts, te) = substr(&corpus, to_off, to_len);
+                corpus.drain(ts..te);
+            }
+        }
+    }
+    corpus
 }
 
 /// Keeps counts of identical and total comparisons and prints them.
@@ -334,4 +420,26 @@ pub fn corpus() -> Vec<CorpusFile> {
     let big_edited = rng.mutate(&big, 40);
     out.push(old("big3m", big, vec![("edited", big_edited)]));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_speed_masks_only_numbers_in_speed() {
+        assert_eq!(
+            mask_speed("librsync: signature statistics: signature[391 blocks, 256 bytes per block] speed[0.1 MB (0.1 MB/s) in, 0.0 MB (12.5 MB/s) out, 1 sec]\nx 7\n"),
+            "librsync: signature statistics: signature[391 blocks, 256 bytes per block] speed[# MB (# MB/s) in, # MB (# MB/s) out, # sec]\nx 7\n"
+        );
+    }
+
+    #[test]
+    fn mutate_pl_edits_and_is_deterministic() {
+        let data = Rng::new(1).text(10_000);
+        let a = mutate_pl(&mut Rng::new(9), &data, 5);
+        let b = mutate_pl(&mut Rng::new(9), &data, 5);
+        assert_eq!(a, b);
+        assert_ne!(a, data);
+    }
 }

@@ -19,7 +19,7 @@
 //! are skipped with a loud message, unless `CI` is set, which makes them
 //! fail.
 
-use librsync_rs_scenarios as common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;

@@ -4,10 +4,9 @@
 //! sizes. Every run must end in a result — no panic, no hang — and both
 //! ways of running a job must agree.
 
-use librsync_rs_scenarios as common;
-
-use common::Rng;
-use librsync_rs::{BufferSizes, Buffers, Error, Job, SigMagic, SignatureOptions, Status};
+use crate::common::Rng;
+use crate::{Eof, Feed};
+use librsync_rs::{BufferSizes, Error, Job, SigMagic, SignatureOptions};
 
 fn corrupt(rng: &mut Rng, data: &[u8]) -> Vec<u8> {
     let mut out = data.to_vec();
@@ -45,28 +44,16 @@ fn corrupt(rng: &mut Rng, data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Drives a job with random input and output chunk sizes; the iteration
-/// cap turns a hang into a failure.
+/// Drives a job with random input and output chunk sizes of 1 to 5000.
 fn drive(rng: &mut Rng, job: &mut Job<'_>, input: &[u8]) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for _ in 0..2_000_000 {
-        let end = (start + 1 + rng.below(5000)).min(input.len());
-        let out_len = 1 + rng.below(5000);
-        let mut outbuf = vec![0u8; out_len];
-        let mut bufs = Buffers::new(&input[start..end], &mut outbuf).with_eof(end == input.len());
-        let status = job.iter(&mut bufs)?;
-        start += bufs.input_consumed();
-        let n = bufs.output_produced();
-        out.extend_from_slice(&outbuf[..n]);
-        if out.len() > 50 << 20 {
-            panic!("unbounded output");
-        }
-        if status == Status::Done {
-            return Ok(out);
-        }
-    }
-    panic!("job did not finish");
+    crate::drive(
+        job,
+        input,
+        || (1 + rng.below(5000), 1 + rng.below(5000)),
+        Feed::Sliding,
+        Eof::WithLastByte,
+    )
+    .into_result()
 }
 
 #[test]

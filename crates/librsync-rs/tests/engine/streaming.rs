@@ -3,54 +3,28 @@
 //! call. Slack deltas (no signature blocks) are the exception librsync has:
 //! one literal command per input buffer.
 
-use librsync_rs_scenarios as common;
-
-use common::Rng;
-use librsync_rs::{Buffers, Error, Job, SigMagic, Signature, Status};
+use crate::common::Rng;
+use crate::{drive, Feed};
+use librsync_rs::{Buffers, Job, SigMagic, Signature, Status};
 
 const SIZES: [usize; 8] = [1, 2, 3, 7, 15, 100, 10000, 200000];
 
-/// How the caller presents input.
-#[derive(Clone, Copy, Debug)]
-enum Feed {
-    /// Up to `chunk` bytes from the first unconsumed byte on each call
-    /// (leftovers are presented again, as rdiff-backup does).
-    Sliding,
-    /// A new buffer of up to `chunk` bytes only once the last one is used
-    /// up (as librsync's own file buffers do).
-    Refill,
-}
-
-fn drive(
+/// Drives `job` with fixed input and output chunk sizes.
+fn chunked(
     job: &mut Job<'_>,
     input: &[u8],
     in_chunk: usize,
     out_chunk: usize,
     feed: Feed,
-) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    let mut outbuf = vec![0u8; out_chunk];
-    let (mut start, mut end) = (0usize, 0usize);
-    for _ in 0..100_000_000 {
-        match feed {
-            Feed::Sliding => end = (start + in_chunk).min(input.len()),
-            Feed::Refill => {
-                if start == end {
-                    end = (start + in_chunk).min(input.len());
-                }
-            }
-        }
-        let eof = end == input.len();
-        let mut bufs = Buffers::new(&input[start..end], &mut outbuf).with_eof(eof);
-        let status = job.iter(&mut bufs)?;
-        start += bufs.input_consumed();
-        let n = bufs.output_produced();
-        out.extend_from_slice(&outbuf[..n]);
-        if status == Status::Done {
-            return Ok(out);
-        }
-    }
-    panic!("job did not finish");
+) -> librsync_rs::Result<Vec<u8>> {
+    drive(
+        job,
+        input,
+        || (in_chunk, out_chunk),
+        feed,
+        crate::Eof::WithLastByte,
+    )
+    .into_result()
 }
 
 fn all_chunkings(mut check: impl FnMut(usize, usize, Feed)) {
@@ -74,7 +48,7 @@ fn files() -> (Vec<u8>, Vec<u8>) {
 
 fn make_signature(old: &[u8], magic: SigMagic, block_len: usize) -> Vec<u8> {
     let mut job = Job::signature(block_len, 0, magic);
-    drive(&mut job, old, 1 << 20, 1 << 20, Feed::Sliding).unwrap()
+    chunked(&mut job, old, 1 << 20, 1 << 20, Feed::Sliding).unwrap()
 }
 
 #[test]
@@ -84,7 +58,7 @@ fn signatures_do_not_depend_on_chunking() {
         let want = make_signature(&old, magic, 256);
         all_chunkings(|i, o, feed| {
             let mut job = Job::signature(256, 0, magic);
-            let got = drive(&mut job, &old, i, o, feed).unwrap();
+            let got = chunked(&mut job, &old, i, o, feed).unwrap();
             assert!(
                 got == want,
                 "signature differs with in={i} out={o} {feed:?}"
@@ -100,7 +74,7 @@ fn loaded_signatures_do_not_depend_on_chunking() {
     let sig_bytes = make_signature(&old, SigMagic::Blake2, 100);
     all_chunkings(|i, o, feed| {
         let mut job = Job::load_signature();
-        let out = drive(&mut job, &sig_bytes, i, o, feed).unwrap();
+        let out = chunked(&mut job, &sig_bytes, i, o, feed).unwrap();
         assert!(out.is_empty());
         let sig = job.take_signature().unwrap();
         assert_eq!(sig.block_count(), old.len().div_ceil(100));
@@ -121,9 +95,9 @@ fn deltas_do_not_depend_on_chunking() {
     ] {
         let sig_bytes = make_signature(&old, magic, block_len);
         let mut load = Job::load_signature();
-        drive(&mut load, &sig_bytes, 1 << 20, 1, Feed::Sliding).unwrap();
+        chunked(&mut load, &sig_bytes, 1 << 20, 1, Feed::Sliding).unwrap();
         let sig: Signature = load.take_signature().unwrap();
-        let want = drive(&mut Job::delta(&sig), &new, 1 << 20, 1 << 20, Feed::Sliding).unwrap();
+        let want = chunked(&mut Job::delta(&sig), &new, 1 << 20, 1 << 20, Feed::Sliding).unwrap();
         let mut rebuilt = Vec::new();
         librsync_rs::patch(
             &old[..],
@@ -134,7 +108,7 @@ fn deltas_do_not_depend_on_chunking() {
         .unwrap();
         assert!(rebuilt == new);
         all_chunkings(|i, o, feed| {
-            let got = drive(&mut Job::delta(&sig), &new, i, o, feed).unwrap();
+            let got = chunked(&mut Job::delta(&sig), &new, i, o, feed).unwrap();
             assert!(
                 got == want,
                 "{magic:?}/{block_len}: delta differs with in={i} out={o} {feed:?}"
@@ -148,43 +122,13 @@ fn patches_do_not_depend_on_chunking() {
     let (old, new) = files();
     let sig_bytes = make_signature(&old, SigMagic::RkBlake2, 64);
     let mut load = Job::load_signature();
-    drive(&mut load, &sig_bytes, 4096, 1, Feed::Sliding).unwrap();
+    chunked(&mut load, &sig_bytes, 4096, 1, Feed::Sliding).unwrap();
     let sig = load.take_signature().unwrap();
-    let delta = drive(&mut Job::delta(&sig), &new, 1 << 20, 1 << 20, Feed::Sliding).unwrap();
+    let delta = chunked(&mut Job::delta(&sig), &new, 1 << 20, 1 << 20, Feed::Sliding).unwrap();
     all_chunkings(|i, o, feed| {
-        let got = drive(&mut Job::patch(&old[..]), &delta, i, o, feed).unwrap();
+        let got = chunked(&mut Job::patch(&old[..]), &delta, i, o, feed).unwrap();
         assert!(got == new, "patch differs with in={i} out={o} {feed:?}");
     });
-}
-
-/// Splits a delta into its commands: (opcode, literal length or copy).
-fn literal_lengths(delta: &[u8]) -> Vec<usize> {
-    assert_eq!(&delta[..4], &[0x72, 0x73, 0x02, 0x36]);
-    let mut at = 4;
-    let mut lens = Vec::new();
-    loop {
-        let op = delta[at];
-        at += 1;
-        let len = match op {
-            0 => return lens,
-            1..=64 => op as usize,
-            0x41 => 1,
-            0x42 => 2,
-            0x43 => 4,
-            _ => panic!("slack deltas hold only literals, got {op:#x}"),
-        };
-        let len = if op <= 64 {
-            len
-        } else {
-            let v = delta[at..at + len]
-                .iter()
-                .fold(0usize, |v, &b| (v << 8) | b as usize);
-            at += len;
-            v
-        };
-        lens.push(len);
-        at += len;
-    }
 }
 
 #[test]
@@ -193,8 +137,8 @@ fn slack_deltas_follow_the_input_buffers() {
     let empty = Signature::new(SigMagic::RkBlake2, 256, 0).unwrap();
     for &i in &SIZES {
         for &o in &[1usize, 100, 200000] {
-            let delta = drive(&mut Job::delta(&empty), &new, i, o, Feed::Refill).unwrap();
-            let lens = literal_lengths(&delta);
+            let delta = chunked(&mut Job::delta(&empty), &new, i, o, Feed::Refill).unwrap();
+            let lens = crate::common::bytes::literal_lengths(&delta);
             // One literal per input buffer: all full but the last.
             assert_eq!(lens.iter().sum::<usize>(), new.len());
             assert!(
@@ -223,7 +167,7 @@ fn a_job_can_stop_and_resume_with_new_buffers() {
     let (old, new) = files();
     let sig_bytes = make_signature(&old, SigMagic::RkBlake2, 512);
     let (sig, _) = librsync_rs::load_signature(&sig_bytes[..], None).unwrap();
-    let want = drive(&mut Job::delta(&sig), &new, 1 << 20, 1 << 20, Feed::Sliding).unwrap();
+    let want = chunked(&mut Job::delta(&sig), &new, 1 << 20, 1 << 20, Feed::Sliding).unwrap();
     let mut job = Job::delta(&sig);
     let mut out = Vec::new();
     let mut pos = 0;
