@@ -23,7 +23,7 @@ pub type rs_loglevel = c_uint;
 pub type rs_long_t = i64;
 
 // The result codes this library returns, from the core's table (the header
-// declares the whole `enum rs_result`; tests/header.rs checks it against the
+// declares the whole `enum rs_result`; tests/c_abi/header.rs checks it against the
 // same table).
 pub(crate) const RS_DONE: rs_result = codes::RS_DONE as rs_result;
 pub(crate) const RS_BLOCKED: rs_result = codes::RS_BLOCKED as rs_result;

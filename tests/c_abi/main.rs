@@ -6,7 +6,11 @@
 //! * `debian_rdiff`: Debian's unchanged `rdiff` on our `librsync.so.2`
 //!   against the same binary on Debian's library, over the corpus and the
 //!   shared scenarios (`librsync_rs_scenarios::shell`), and the exported
-//!   symbols.
+//!   symbols;
+//! * `header`: `include/librsync.h` is what cbindgen generates from `src/`,
+//!   and its enums and sizes equal the engine's;
+//! * `install`: `install.sh` installs a usable, stripped library, `rdiff`
+//!   and the manual pages.
 //!
 //! The two libraries are never loaded into one process: every comparison
 //! runs separate processes.
@@ -15,3 +19,5 @@ use librsync_rs_scenarios as common;
 
 mod capi;
 mod debian_rdiff;
+mod header;
+mod install;

@@ -118,7 +118,7 @@ fn header_matches_the_rust_sources() {
     assert!(
         committed == generated,
         "include/librsync.h differs from what cbindgen generates from src/; \
-         run `LIBRSYNC_RS_UPDATE_HEADER=1 cargo test -p librsync-rs-sys --test header` \
+         run `LIBRSYNC_RS_UPDATE_HEADER=1 cargo test -p librsync-rs-sys --test c_abi -- header::` \
          and commit the result"
     );
 }
