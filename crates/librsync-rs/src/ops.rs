@@ -1,7 +1,7 @@
 //! Delta inspection and construction: the operations of a delta stream,
 //! read and written.
 //!
-//! A delta is the magic number [`DELTA_MAGIC`](crate::DELTA_MAGIC) followed
+//! A delta is the magic number [`DELTA_MAGIC`] followed
 //! by commands: COPY a range of the basis, LITERAL bytes carried in the
 //! delta, and END. This module reads them as [`DeltaOp`]s and writes them
 //! back, so that a delta can be listed, analysed, filtered or rewritten:
