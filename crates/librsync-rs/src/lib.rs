@@ -45,6 +45,7 @@ mod error;
 mod index;
 mod job;
 mod magic;
+pub mod ops;
 mod sig_args;
 mod signature;
 mod simd;
