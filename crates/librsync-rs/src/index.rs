@@ -917,16 +917,14 @@ mod tests {
         }
     }
 
-    fn rng(seed: &mut u64) -> u32 {
-        *seed ^= *seed << 13;
-        *seed ^= *seed >> 7;
-        *seed ^= *seed << 17;
-        (*seed >> 16) as u32
+    /// 32 random bits from the test suite's one generator.
+    fn rng(seed: &mut librsync_rs_scenarios::Rng) -> u32 {
+        (seed.next_u64() >> 32) as u32
     }
 
     #[test]
     fn random_tables_agree_with_librsync() {
-        let mut seed = 99u64;
+        let mut seed = librsync_rs_scenarios::Rng::new(99);
         let n = 5000;
         let weak: Vec<u32> = (0..n)
             .map(|i| if i % 10 == 0 { 0 } else { rng(&mut seed) })
@@ -943,7 +941,7 @@ mod tests {
 
     #[test]
     fn floods_agree_with_librsync() {
-        let mut seed = 5u64;
+        let mut seed = librsync_rs_scenarios::Rng::new(5);
         // 3000 blocks with one weak sum, 600 with keys that share its start
         // bucket, 400 random ones, and duplicates among them.
         let mut weak = Vec::new();

@@ -292,8 +292,8 @@ impl Tally {
 
 /// A library artifact of this build (`librsync.so` or `librsync.a`).
 ///
-/// `cargo test` writes them to target/<profile>/deps; only `cargo build`
-/// copies them up to target/<profile>, where a copy from another build
+/// `cargo test` writes them to `target/<profile>/deps`; only `cargo build`
+/// copies them up to `target/<profile>`, where a copy from another build
 /// (other features, say) may linger. So deps/ comes first. A shared
 /// library must export `rs_job_iter`, or the test stops with a clear
 /// message rather than failing on missing symbols.
@@ -319,7 +319,7 @@ pub fn our_artifact(name: &str) -> PathBuf {
         if let Ok(nm) = nm {
             assert!(
                 String::from_utf8_lossy(&nm.stdout).contains(" rs_job_iter"),
-                "{} does not export the C ABI (built without the `capi` feature?): \
+                "{} does not export the C ABI (not the C library of this workspace?): \
                  run `cargo build` and try again",
                 path.display()
             );

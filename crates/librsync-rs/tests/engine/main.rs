@@ -5,7 +5,9 @@
 //! * `differential`: signatures and deltas byte-identical to Debian's
 //!   `rdiff` over the corpus;
 //! * `streaming`: the same bytes whatever the buffer sizes;
-//! * `robustness`: random corruptions end in a result.
+//! * `robustness`: random corruptions end in a result;
+//! * `ops_rdiff`: the delta operations API (`librsync_rs::ops`) re-encodes
+//!   every delta Debian's `rdiff` writes to the same bytes.
 //!
 //! The one job driver, [`drive`], is here.
 
@@ -13,6 +15,7 @@ use librsync_rs_scenarios as common;
 
 mod bad_inputs;
 mod differential;
+mod ops_rdiff;
 mod robustness;
 mod streaming;
 
