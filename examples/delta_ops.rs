@@ -2,8 +2,8 @@
 //! them up with the counters librsync's patch keeps:
 //!
 //! ```text
-//! cargo run -p librsync-rs --example delta_ops -- FILE.delta
-//! rdiff delta old.sig new | cargo run -p librsync-rs --example delta_ops
+//! cargo run --example delta_ops -- FILE.delta
+//! rdiff delta old.sig new | cargo run --example delta_ops
 //! ```
 //!
 //! It streams the delta, so deltas of any size take little memory.
