@@ -135,7 +135,10 @@ pub fn delta_test(pair: &mut Pair) {
         for buf in BUFSIZES {
             pair.clear();
             let i_opt = format!("-I{buf}");
-            let [a, _] = pair.run(&[&i_opt, "-f", "patch", "/dev/null", &name, "new"], None);
+            let [a, _] = pair.run(
+                &[i_opt.as_str(), "-f", "patch", "/dev/null", &name, "new"],
+                None,
+            );
             pair.check(
                 a.code == Some(0) && a.file("new") == Some(&expect[..]),
                 || format!("{name} -I{buf}: {:?} {}", a.code, a.stderr),
