@@ -54,6 +54,8 @@ pub unsafe extern "C" fn rs_file_open(
     mode: *const c_char,
     force: c_int,
 ) -> *mut FILE {
+    // Not under `guard` (it may exit the process), but it logs as C does.
+    crate::job::use_c_hooks();
     // SAFETY: `mode` and `filename` (if not NULL) are NUL-terminated strings.
     let is_write = !mode.is_null() && unsafe { *mode } as u8 == b'w';
     let name = (!filename.is_null()).then(|| unsafe { CStr::from_ptr(filename) });

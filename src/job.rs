@@ -25,13 +25,17 @@ fn c_time() -> i64 {
     unsafe { libc::time(std::ptr::null_mut()) as i64 }
 }
 
-/// Makes jobs read C's clock and log lines go to C's `stderr` stream;
+/// Makes jobs read C's clock and log lines go to C's `stderr` stream (the
+/// engine's default for Rust programs is silence);
 /// done once, before any C entry point runs its body.
 pub(crate) fn use_c_hooks() {
     static HOOKS: std::sync::Once = std::sync::Once::new();
     HOOKS.call_once(|| {
         librsync_rs::compat::set_clock(c_time);
         librsync_rs::compat::set_stderr_writer(super::trace::write_c_stderr);
+        // librsync logs to stderr until told otherwise; the engine is
+        // silent for Rust programs.
+        librsync_rs::trace::set_sink(librsync_rs::trace::Sink::Stderr);
     });
 }
 

@@ -15,7 +15,9 @@ extern "C" {
 /// Sets the most verbose level that is logged (`RS_LOG_INFO` by default).
 #[no_mangle]
 pub extern "C" fn rs_trace_set_level(level: rs_loglevel) {
-    guard((), || trace::set_level(level as c_int))
+    guard((), || {
+        librsync_rs::compat::set_log_level_raw(level as c_int)
+    })
 }
 
 /// Sends log lines to `new_impl`, or nowhere if it is NULL. The function

@@ -34,6 +34,11 @@ pub fn log(flags: i32, func: &str, args: std::fmt::Arguments<'_>) {
     crate::trace::log(flags, func, args)
 }
 
+/// Sets the log level to any integer, as C's `rs_trace_set_level` accepts.
+pub fn set_log_level_raw(level: i32) {
+    crate::trace::set_level_raw(level)
+}
+
 /// Replaces how the standard-error log sink writes a line (the C library
 /// writes through C's `stderr` stream, as `rs_trace_stderr` does).
 pub fn set_stderr_writer(writer: fn(&[u8])) {

@@ -1,7 +1,11 @@
 //! Logging, as librsync's `trace.c`: a global level and a global sink that
 //! receives whole lines such as `librsync: ERROR: (rs_job_complete) patch job
-//! failed: stream corrupt\n`. The default sink writes to standard error, as C
-//! does; [`set_sink`] replaces or silences it.
+//! failed: stream corrupt\n`.
+//!
+//! A Rust program hears nothing unless it asks: the sink starts
+//! [`Sink::Silent`], and errors reach the caller as [`Error`](crate::Error)
+//! values anyway. [`set_sink`] with [`Sink::Stderr`] gives librsync's
+//! behaviour, which the C library and `rdiff` switch on for their users.
 
 use std::fmt;
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -39,10 +43,10 @@ pub type SinkFn = dyn Fn(i32, &[u8]) + Send + Sync;
 /// Where log lines go.
 #[derive(Clone, Default)]
 pub enum Sink {
-    /// Standard error, like `rs_trace_stderr` (the default).
-    #[default]
+    /// Standard error, like `rs_trace_stderr` (the C library's default).
     Stderr,
-    /// Nowhere (`rs_trace_to(NULL)`).
+    /// Nowhere (`rs_trace_to(NULL)`); the default for Rust programs.
+    #[default]
     Silent,
     /// A function given the message level and the whole line, newline
     /// included. Lines are bytes because librsync copies file names into them
@@ -51,17 +55,18 @@ pub enum Sink {
 }
 
 static LEVEL: AtomicI32 = AtomicI32::new(LogLevel::Info as i32);
-static SINK: RwLock<Sink> = RwLock::new(Sink::Stderr);
+static SINK: RwLock<Sink> = RwLock::new(Sink::Silent);
 
-/// Sets the most verbose level that is still logged (`rs_trace_set_level`).
-/// Any integer is accepted, as in C.
-pub fn set_level(level: i32) {
-    LEVEL.store(level, Ordering::Relaxed);
+/// Sets the most verbose level that is still logged (`rs_trace_set_level`);
+/// [`LogLevel::Info`] at first.
+pub fn set_level(level: LogLevel) {
+    set_level_raw(level as i32);
 }
 
-/// The current level.
-pub fn level() -> i32 {
-    LEVEL.load(Ordering::Relaxed)
+/// [`set_level`] with any integer, as C's `rs_trace_set_level` accepts
+/// (below 0 logs nothing).
+pub(crate) fn set_level_raw(level: i32) {
+    LEVEL.store(level, Ordering::Relaxed);
 }
 
 /// Replaces the sink (`rs_trace_to`).
@@ -198,10 +203,18 @@ mod tests {
             sink_lines.lock().unwrap().push((level, line.to_vec()))
         })));
         f();
-        set_sink(Sink::Stderr);
-        set_level(LogLevel::Info as i32);
+        set_sink(Sink::Silent);
+        set_level(LogLevel::Info);
         let out = lines.lock().unwrap().clone();
         out
+    }
+
+    #[test]
+    fn rust_programs_hear_nothing_unless_they_ask() {
+        assert!(matches!(Sink::default(), Sink::Silent));
+        let _guard = TEST_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        // Every test that changes the sink puts the default back.
+        assert!(matches!(*SINK.read().unwrap(), Sink::Silent));
     }
 
     #[test]
@@ -237,7 +250,7 @@ mod tests {
     #[test]
     fn long_messages_are_truncated_like_c() {
         let lines = capture(|| {
-            set_level(7);
+            set_level(LogLevel::Debug);
             log(3, "f", format_args!("{}", "x".repeat(5000)));
         });
         let line = &lines[0].1;
@@ -248,7 +261,7 @@ mod tests {
     #[test]
     fn level_filters() {
         let lines = capture(|| {
-            set_level(2);
+            set_level(LogLevel::Crit);
             log(3, "f", format_args!("error hidden"));
             log(2, "f", format_args!("crit shown"));
         });

@@ -38,7 +38,7 @@ fn on_event(event: Event) {
             if !trace::supports_trace() {
                 messages::to_stderr(b"rdiff: Library does not support trace.\n");
             }
-            trace::set_level(LogLevel::Debug as i32);
+            trace::set_level(LogLevel::Debug);
         }
     }
 }
@@ -58,6 +58,8 @@ fn restore_default_sigpipe() {
 fn main() {
     // Die from a closed output pipe as the C program does.
     restore_default_sigpipe();
+    // librsync's messages go to stderr, as from the C rdiff.
+    trace::set_sink(trace::Sink::Stderr);
     let argv: Vec<Vec<u8>> = std::env::args_os().map(|a| a.into_vec()).collect();
     let posix = std::env::var_os("POSIXLY_CORRECT").is_some()
         || std::env::var_os("POSIX_ME_HARDER").is_some();

@@ -380,7 +380,7 @@ mod tests {
             Err(Error::Corrupt)
         );
         assert_eq!(job.result(), Some(&Err(Error::Corrupt)));
-        crate::trace::set_sink(crate::trace::Sink::Stderr);
+        crate::trace::set_sink(crate::trace::Sink::Silent);
     }
 
     #[test]
@@ -396,6 +396,6 @@ mod tests {
             .unwrap_or_else(|p| p.into_inner());
         crate::trace::set_sink(crate::trace::Sink::Silent);
         assert_eq!(iter_all(&mut job, b"x", &mut out), Err(Error::Internal));
-        crate::trace::set_sink(crate::trace::Sink::Stderr);
+        crate::trace::set_sink(crate::trace::Sink::Silent);
     }
 }

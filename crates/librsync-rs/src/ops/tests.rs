@@ -121,7 +121,7 @@ fn quiet<T>(f: impl FnOnce() -> T) -> T {
     let _guard = TEST_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     set_sink(Sink::Silent);
     let r = f();
-    set_sink(Sink::Stderr);
+    set_sink(Sink::Silent);
     r
 }
 
