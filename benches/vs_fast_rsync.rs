@@ -45,7 +45,7 @@ use support::{env_or, sample};
 
 const BLOCK_LEN: usize = 2048;
 const STRONG_LEN: usize = 8;
-/// Input offered to each `Job::iter` call.
+/// Input offered to each `Job::process` call.
 const PIECE: usize = 256 * 1024;
 const EDITS: usize = 1000;
 
@@ -76,7 +76,7 @@ fn drive(job: &mut Job<'_>, input: &[u8], out: &mut [u8]) -> usize {
         let end = input.len().min(pos + PIECE);
         let mut bufs =
             Buffers::new(&input[pos..end], &mut out[produced..]).with_eof(end == input.len());
-        let status = job.iter(&mut bufs).expect("job failed");
+        let status = job.process(&mut bufs).expect("job failed");
         let (taken, made) = (bufs.input_consumed(), bufs.output_produced());
         pos += taken;
         produced += made;
@@ -178,7 +178,7 @@ impl Data<'_> {
 
 /// Our signature of `base` into `out`; returns its length.
 fn our_signature(base: &[u8], out: &mut [u8]) -> usize {
-    let mut job = Job::signature(BLOCK_LEN, STRONG_LEN, SigMagic::Md4);
+    let mut job = Job::signature(SigMagic::Md4, BLOCK_LEN, STRONG_LEN);
     drive(&mut job, base, out)
 }
 

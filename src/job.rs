@@ -136,7 +136,7 @@ pub extern "C" fn rs_sig_begin(
     sig_magic: rs_magic_number,
 ) -> *mut rs_job_t {
     guard(std::ptr::null_mut(), || {
-        new_job(Job::signature_raw(block_len, strong_len, sig_magic))
+        new_job(Job::signature_raw(sig_magic, block_len, strong_len))
     })
 }
 
@@ -241,7 +241,7 @@ fn iter(job: &mut rs_job, b: &mut rs_buffers_t) -> rs_result {
         input
     };
     let mut bufs = Buffers::new(input, output).with_eof(b.eof_in != 0);
-    let result = job.job.iter(&mut bufs);
+    let result = job.job.process(&mut bufs);
     let (consumed, produced) = (bufs.input_consumed(), bufs.output_produced());
     // SAFETY: both counts are within the lent buffers.
     unsafe {

@@ -6,8 +6,8 @@ use super::{
     RS_PARAM_ERROR,
 };
 use librsync_rs::compat::recommended_block_len;
+use librsync_rs::compat::sig_args;
 use librsync_rs::compat::{log, NONAME};
-use librsync_rs::sig_args;
 use librsync_rs::trace::LogLevel;
 use librsync_rs::SigMagic;
 

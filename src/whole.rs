@@ -119,7 +119,7 @@ pub unsafe extern "C" fn rs_sig_file(
         if r != RS_DONE {
             return r;
         }
-        let mut job = Job::signature_raw(block_len, strong_len, magic);
+        let mut job = Job::signature_raw(magic, block_len, strong_len);
         let r = run_files(
             &mut job,
             old_file,

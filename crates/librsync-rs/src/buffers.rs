@@ -1,6 +1,6 @@
 //! The caller's input and output windows for one job step (`rs_buffers_t`).
 
-/// Input and output for one call of [`Job::iter`](crate::Job::iter)
+/// Input and output for one call of [`Job::process`](crate::Job::process)
 /// (librsync's `rs_buffers_t`).
 ///
 /// The job reads from the front of `input` and writes to the front of

@@ -120,7 +120,7 @@ pub fn c_strerror(code: i32) -> &'static CStr {
     result_code(code).map_or(C_UNEXPLAINED, |row| row.c_message)
 }
 
-/// How a call to [`Job::iter`](crate::Job::iter) ended when it did not fail
+/// How a call to [`Job::process`](crate::Job::process) ended when it did not fail
 /// (`RS_DONE` / `RS_BLOCKED`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {

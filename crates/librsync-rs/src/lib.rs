@@ -60,10 +60,12 @@ pub use error::{strerror, Error, Result, Status};
 pub use index::MatchStats;
 pub use job::Job;
 pub use magic::{SigMagic, DEFAULT_BLOCK_LEN, DEFAULT_MIN_STRONG_LEN, DELTA_MAGIC};
-pub use sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
+pub use sig_args::SigArgs;
 pub use signature::Signature;
 pub use stats::{log_stats, Stats};
-pub use whole::{delta, load_signature, patch, signature, BufferSizes, SignatureOptions};
+pub use whole::{
+    delta, load_signature, patch, signature, BufferSizes, SignatureOptions, StrongLen,
+};
 
 /// The library's name and version (`rs_librsync_version`), `"librsync "`
 /// and the workspace version: `"librsync 2.3.2"`.

@@ -43,7 +43,7 @@ impl SigMagic {
 
     /// The signature magic for a number, or `None` if it names no signature
     /// format. Zero is *not* mapped to the default here; see
-    /// [`sig_args`](crate::sig_args).
+    /// [`SignatureOptions::resolve`](crate::SignatureOptions::resolve).
     pub fn from_u32(value: u32) -> Option<SigMagic> {
         SigMagic::ALL.into_iter().find(|m| m.as_u32() == value)
     }

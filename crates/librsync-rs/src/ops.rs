@@ -36,7 +36,7 @@
 //! let old = b"The quick brown fox jumps over the lazy dog. ".repeat(100);
 //! let mut new = old.clone();
 //! new.splice(2000..2000, b"a change".iter().copied());
-//! let opts = SignatureOptions { block_len: 256, ..Default::default() };
+//! let opts = SignatureOptions::new().block_len(256);
 //! let mut sig = Vec::new();
 //! signature(&old[..], &mut sig, &opts).unwrap();
 //! let (sig, _) = load_signature(&sig[..], None).unwrap();

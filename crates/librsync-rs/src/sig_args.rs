@@ -89,7 +89,8 @@ pub(crate) fn c_alt_hex(v: u32) -> String {
 /// minimum is accepted with a warning, as in C.
 ///
 /// ```
-/// use librsync_rs::{sig_args, SigMagic, STRONG_LEN_MIN};
+/// use librsync_rs::compat::{sig_args, STRONG_LEN_MIN};
+/// use librsync_rs::SigMagic;
 /// let args = sig_args(1_000_000, SigMagic::Md4 as u32, 0, 0).unwrap();
 /// assert_eq!((args.block_len, args.strong_len), (896, 16));
 /// let args = sig_args(-1, 0, 0, STRONG_LEN_MIN).unwrap();

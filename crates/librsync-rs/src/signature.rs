@@ -298,7 +298,7 @@ mod tests {
     fn strong_len_defaults_and_checks() {
         let sig = Signature::new(SigMagic::RkBlake2, 0, 0).unwrap();
         assert_eq!((sig.block_len(), sig.strong_len()), (2048, 32));
-        let sig = Signature::new(SigMagic::Md4, 0, crate::STRONG_LEN_MIN).unwrap();
+        let sig = Signature::new(SigMagic::Md4, 0, crate::sig_args::STRONG_LEN_MIN).unwrap();
         assert_eq!(sig.strong_len(), 12);
         assert_eq!(
             Signature::new(SigMagic::Md4, 16, 17).unwrap_err(),

@@ -10,7 +10,7 @@ use crate::buffers::Buffers;
 use crate::error::{Error, Result, Status};
 use crate::job::Job;
 use crate::magic::SigMagic;
-use crate::sig_args::{sig_args, SigArgs};
+use crate::sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
 use crate::signature::Signature;
 use crate::stats::Stats;
 use crate::trace::rs_error;
@@ -201,7 +201,7 @@ pub fn run(
                 &mut []
             };
             let mut bufs = Buffers::new(inbuf.data(), out_space).with_eof(eof_in);
-            let status = job.iter(&mut bufs)?;
+            let status = job.process(&mut bufs)?;
             let out_full = out_ready && bufs.available_output() == 0;
             let (consumed, produced) = (bufs.input_consumed(), bufs.output_produced());
             inbuf.start += consumed;
@@ -238,20 +238,70 @@ pub fn run(
     }
 }
 
-/// Options for [`signature`].
+/// How many bytes of each block's strong sum a signature keeps (the
+/// `strong_len` of `rs_sig_args`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum StrongLen {
+    /// The whole hash: 16 bytes for MD4, 32 for BLAKE2 (C's 0; the default).
+    #[default]
+    Max,
+    /// The shortest length librsync considers safe for the basis size, or
+    /// 12 bytes when the size is unknown (C's -1, `rdiff -S -1`).
+    Min,
+    /// Exactly this many bytes, 1 up to the hash length.
+    Exact(usize),
+}
+
+impl StrongLen {
+    /// The C convention of `rs_sig_args` and `rdiff -S`: 0 is [`Max`](Self::Max),
+    /// -1 is [`Min`](Self::Min), anything else [`Exact`](Self::Exact) (a
+    /// negative value other than -1 is then out of range, as in C).
+    pub fn from_c(value: i64) -> StrongLen {
+        match value {
+            0 => StrongLen::Max,
+            -1 => StrongLen::Min,
+            n => StrongLen::Exact(n as usize),
+        }
+    }
+
+    /// The `size_t` C passes to `rs_sig_args`.
+    pub(crate) fn to_c(self) -> usize {
+        match self {
+            StrongLen::Max => 0,
+            StrongLen::Min => STRONG_LEN_MIN,
+            StrongLen::Exact(n) => n,
+        }
+    }
+}
+
+/// How to make a signature: format, block length, strong sum length, and
+/// the basis size the recommended lengths depend on (`rs_sig_args`'s
+/// parameters, in the order [`Signature::new`](crate::Signature::new) and
+/// [`Job::signature`] take them).
+///
+/// ```
+/// use librsync_rs::{SigMagic, SignatureOptions, StrongLen};
+/// // What rdiff-backup and duplicity make: rollsum + MD4, 8-byte strong sums.
+/// let opts = SignatureOptions::new()
+///     .magic(SigMagic::Md4)
+///     .strong_len(StrongLen::Exact(8))
+///     .basis_size(1 << 20);
+/// let args = opts.resolve().unwrap();
+/// assert_eq!((args.block_len, args.strong_len), (1024, 8));
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct SignatureOptions {
     /// Signature format (RabinKarp + BLAKE2 by default).
     pub magic: SigMagic,
-    /// Block length; 0 for the recommended one.
-    pub block_len: usize,
-    /// Strong sum length; 0 for the maximum,
-    /// [`STRONG_LEN_MIN`](crate::STRONG_LEN_MIN) for the minimum.
-    pub strong_len: usize,
+    /// Block length; `None` (the default) for the one librsync recommends
+    /// for [`basis_size`](Self::basis_size) (2048 when it is unknown).
+    pub block_len: Option<usize>,
+    /// Strong sum length ([`StrongLen::Max`] by default).
+    pub strong_len: StrongLen,
     /// Size of the basis, which the recommended lengths depend on; `None`
     /// when unknown (as for a pipe).
     pub basis_size: Option<u64>,
-    /// Buffer sizes.
+    /// Buffer sizes of the whole-stream helpers.
     pub buffers: BufferSizes,
 }
 
@@ -259,11 +309,65 @@ impl Default for SignatureOptions {
     fn default() -> SignatureOptions {
         SignatureOptions {
             magic: SigMagic::RkBlake2,
-            block_len: 0,
-            strong_len: 0,
+            block_len: None,
+            strong_len: StrongLen::Max,
             basis_size: None,
             buffers: BufferSizes::default(),
         }
+    }
+}
+
+impl SignatureOptions {
+    /// The defaults: RabinKarp + BLAKE2, recommended block length, whole
+    /// strong sums, basis size unknown.
+    pub fn new() -> SignatureOptions {
+        SignatureOptions::default()
+    }
+
+    /// Sets the signature format.
+    pub fn magic(mut self, magic: SigMagic) -> SignatureOptions {
+        self.magic = magic;
+        self
+    }
+
+    /// Sets the block length (0 also means "recommended", as in C).
+    pub fn block_len(mut self, block_len: usize) -> SignatureOptions {
+        self.block_len = (block_len != 0).then_some(block_len);
+        self
+    }
+
+    /// Sets the strong sum length.
+    pub fn strong_len(mut self, strong_len: StrongLen) -> SignatureOptions {
+        self.strong_len = strong_len;
+        self
+    }
+
+    /// Sets the basis size the recommended lengths are computed from.
+    pub fn basis_size(mut self, size: u64) -> SignatureOptions {
+        self.basis_size = Some(size);
+        self
+    }
+
+    /// Sets the buffer sizes of the whole-stream helpers.
+    pub fn buffers(mut self, buffers: BufferSizes) -> SignatureOptions {
+        self.buffers = buffers;
+        self
+    }
+
+    /// The settled format and lengths (`rs_sig_args`): the recommended
+    /// ones where asked, checked against the format. Fails with
+    /// [`Error::Param`] for a strong length the hash cannot give or a block
+    /// length over `i32::MAX`.
+    pub fn resolve(&self) -> Result<SigArgs> {
+        let size = self
+            .basis_size
+            .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
+        sig_args(
+            size,
+            self.magic as u32,
+            self.block_len.unwrap_or(0),
+            self.strong_len.to_c(),
+        )
     }
 }
 
@@ -281,12 +385,9 @@ pub fn signature<R: Read, W: Write>(
     mut out: W,
     opts: &SignatureOptions,
 ) -> Result<Stats> {
-    let size = opts
-        .basis_size
-        .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
-    let args = sig_args(size, opts.magic as u32, opts.block_len, opts.strong_len)?;
+    let args = opts.resolve()?;
     let (in_len, out_len) = signature_buffers(&args, opts.buffers)?;
-    let mut job = Job::signature(args.block_len, args.strong_len, args.magic);
+    let mut job = Job::signature(args.magic, args.block_len, args.strong_len);
     run(&mut job, &mut basis, Some(&mut out), in_len, out_len)?;
     Ok(job.stats().clone())
 }

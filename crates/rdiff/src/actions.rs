@@ -4,8 +4,8 @@
 
 use std::io::{BufReader, Read};
 
-use librsync_rs::compat::{delta_buffers, run, seek_basis_fd, signature_buffers};
-use librsync_rs::{log_stats, sig_args, BufferSizes, Error, Job, SeekBasis};
+use librsync_rs::compat::{delta_buffers, run, seek_basis_fd, sig_args, signature_buffers};
+use librsync_rs::{log_stats, BufferSizes, Error, Job, SeekBasis};
 
 use crate::files::{open_input, open_output, Input, Output};
 use crate::messages::{quoted, usage_exit};
@@ -96,7 +96,7 @@ fn signature(p: &mut Parser) -> Outcome {
             s.strong_len as isize as usize,
         )?;
         let (in_len, out_len) = buffer_sizes(&s).and_then(|b| signature_buffers(&args, b))?;
-        let job = job.insert(Job::signature(args.block_len, args.strong_len, args.magic));
+        let job = job.insert(Job::signature(args.magic, args.block_len, args.strong_len));
         run(
             job,
             &mut buffered(basis),

@@ -4,7 +4,7 @@
 //! corruptions (cuts, flipped sums) they are run with.
 //!
 //! Every subject runs the whole list: the library (through the whole-stream
-//! API and through `Job::iter` with 1-byte buffers), our `rdiff` against
+//! API and through `Job::process` with 1-byte buffers), our `rdiff` against
 //! Debian's, and Debian's `rdiff` on our `librsync.so.2` against Debian's
 //! own (see [`crate::shell::bad_signatures`] and [`crate::shell::bad_deltas`]).
 //! Signatures are loaded by `delta SIG NEW`, deltas applied by

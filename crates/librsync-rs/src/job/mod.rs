@@ -96,17 +96,17 @@ enum Kind<'a> {
 /// A signature, loadsig, delta or patch job (librsync's `rs_job_t`).
 ///
 /// Create one with [`Job::signature`], [`Job::load_signature`],
-/// [`Job::delta`] or [`Job::patch`], then call [`Job::iter`] with
+/// [`Job::delta`] or [`Job::patch`], then call [`Job::process`] with
 /// [`Buffers`] until it returns [`Status::Done`] or an error. The job keeps
 /// all its state, so the caller may stop after any call and continue later
 /// with new buffers.
 ///
 /// ```
 /// use librsync_rs::{Buffers, Job, SigMagic, Status};
-/// let mut job = Job::signature(2048, 8, SigMagic::RkBlake2);
+/// let mut job = Job::signature(SigMagic::RkBlake2, 2048, 8);
 /// let mut out = vec![0u8; 1024];
 /// let mut bufs = Buffers::new(b"hello world", &mut out).with_eof(true);
-/// assert_eq!(job.iter(&mut bufs).unwrap(), Status::Done);
+/// assert_eq!(job.process(&mut bufs).unwrap(), Status::Done);
 /// let n = bufs.output_produced();
 /// assert_eq!(&out[..12], &[0x72, 0x73, 0x01, 0x47, 0, 0, 8, 0, 0, 0, 0, 8]);
 /// assert_eq!(n, 12 + 4 + 8);
@@ -145,16 +145,18 @@ impl<'a> Job<'a> {
     }
 
     /// A job that reads a basis file and writes its signature
-    /// (`rs_sig_begin`). `block_len` 0 means 2048 and `strong_len` 0 the full
-    /// hash length; [`STRONG_LEN_MIN`](crate::STRONG_LEN_MIN) means 12 bytes.
-    /// Invalid parameters are reported by the first [`Job::iter`], as in C.
-    pub fn signature(block_len: usize, strong_len: usize, magic: SigMagic) -> Job<'static> {
-        Job::signature_raw(block_len, strong_len, magic as u32)
+    /// (`rs_sig_begin`) with settled lengths, such as
+    /// [`SignatureOptions::resolve`](crate::SignatureOptions::resolve) gives.
+    /// As in C, `block_len` 0 means 2048 and `strong_len` 0 the full hash
+    /// length; invalid parameters are reported by the first
+    /// [`Job::process`].
+    pub fn signature(magic: SigMagic, block_len: usize, strong_len: usize) -> Job<'static> {
+        Job::signature_raw(magic as u32, block_len, strong_len)
     }
 
     /// [`Job::signature`] with a magic number that may be 0 (the default) or
     /// invalid (reported as [`Error::BadMagic`] by the first call).
-    pub fn signature_raw(block_len: usize, strong_len: usize, magic: u32) -> Job<'static> {
+    pub fn signature_raw(magic: u32, block_len: usize, strong_len: usize) -> Job<'static> {
         Job::new(
             "signature",
             Kind::Sig(sig::SigGen::new(block_len, strong_len, magic)),
@@ -258,7 +260,7 @@ impl<'a> Job<'a> {
     /// call that has both input and output space but uses neither fails with
     /// [`Error::Internal`]; calling again after `Done` with data on both
     /// sides is such a call.
-    pub fn iter(&mut self, bufs: &mut Buffers<'_>) -> Result<Status> {
+    pub fn process(&mut self, bufs: &mut Buffers<'_>) -> Result<Status> {
         let orig_in = bufs.avail_in();
         let orig_out = bufs.avail_out();
         let result = self.work(bufs);
@@ -350,7 +352,7 @@ mod tests {
     #[test]
     fn ops_are_the_c_names() {
         let ops = [
-            Job::signature(2048, 8, SigMagic::default()).stats().op,
+            Job::signature(SigMagic::default(), 2048, 8).stats().op,
             Job::load_signature().stats().op,
             Job::delta_slack().stats().op,
             Job::patch(&b""[..]).stats().op,
@@ -361,7 +363,7 @@ mod tests {
 
     fn iter_all(job: &mut Job<'_>, input: &[u8], out: &mut [u8]) -> Result<Status> {
         let mut bufs = Buffers::new(input, out).with_eof(true);
-        job.iter(&mut bufs)
+        job.process(&mut bufs)
     }
 
     #[test]

@@ -238,11 +238,7 @@ fn engine_delta(
     block_len: usize,
     sizes: BufferSizes,
 ) -> (Vec<u8>, Stats) {
-    let opts = SignatureOptions {
-        magic,
-        block_len,
-        ..Default::default()
-    };
+    let opts = SignatureOptions::new().magic(magic).block_len(block_len);
     let mut sig = Vec::new();
     signature(basis, &mut sig, &opts).unwrap();
     let (sig, _) = load_signature(&sig[..], None).unwrap();

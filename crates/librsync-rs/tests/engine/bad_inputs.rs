@@ -5,7 +5,7 @@
 //! through
 //! * the whole-stream API (`librsync_rs::load_signature`, `librsync_rs::patch`
 //!   with the catalogue's 1000-byte in-memory basis), and
-//! * the streaming API, driving `Job::iter` with 1-byte input and 1-byte
+//! * the streaming API, driving `Job::process` with 1-byte input and 1-byte
 //!   output buffers (twice: once setting the end-of-input flag on the call
 //!   that carries the last byte, once only on a later call with no input);
 //!
@@ -28,7 +28,7 @@ use crate::{drive_bytewise as drive, Eof, Run, EOF_MODES};
 use librsync_rs::compat::PATCH_BUFFER;
 use librsync_rs::{
     Basis, BufferSizes, Buffers, Error, Job, SeekBasis, SigMagic, Signature, SignatureOptions,
-    Status,
+    Status, StrongLen,
 };
 
 // ---------------------------------------------------------------------------
@@ -46,8 +46,8 @@ fn basis() -> &'static [u8] {
 fn real_sig(data: &[u8], magic: u32, block_len: u32, strong_len: u32) -> Vec<u8> {
     let opts = SignatureOptions {
         magic: SigMagic::from_u32(magic).expect("a signature magic"),
-        block_len: block_len as usize,
-        strong_len: strong_len as usize,
+        block_len: Some(block_len as usize),
+        strong_len: StrongLen::from_c(strong_len as i64),
         basis_size: Some(data.len() as u64),
         buffers: BufferSizes::default(),
     };
@@ -137,7 +137,7 @@ fn take_log() -> Vec<String> {
 }
 
 /// Runs `f` on another thread and fails the test if it takes longer than
-/// `secs` (a hang inside one `Job::iter` call cannot be caught otherwise).
+/// `secs` (a hang inside one `Job::process` call cannot be caught otherwise).
 fn within<T: Send + 'static>(secs: u64, what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
     capture_logs();
     let (tx, rx) = mpsc::channel();
@@ -341,7 +341,7 @@ struct Patched {
     whole: Vec<u8>,
     streamed: Vec<u8>,
     consumed: usize,
-    /// `Job::iter` calls of the streaming run.
+    /// `Job::process` calls of the streaming run.
     calls: usize,
 }
 
@@ -693,7 +693,7 @@ fn p5_end_only_gives_an_empty_output() {
     let mut job = Job::patch(basis());
     let mut out = [0u8; 16];
     let mut bufs = Buffers::new(&d, &mut out);
-    assert_eq!(job.iter(&mut bufs), Ok(Status::Done));
+    assert_eq!(job.process(&mut bufs), Ok(Status::Done));
     assert_eq!(bufs.output_produced(), 0);
 }
 
@@ -706,7 +706,7 @@ fn p6_bytes_after_end_are_left_unconsumed() {
         let mut job = Job::patch(basis());
         let mut out = [0u8; 16];
         let mut bufs = Buffers::new(d, &mut out).with_eof(eof);
-        assert_eq!(job.iter(&mut bufs), Ok(Status::Done), "eof={eof}");
+        assert_eq!(job.process(&mut bufs), Ok(Status::Done), "eof={eof}");
         assert_eq!(bufs.remaining_input(), &[0x41, 0x09, 0x09], "eof={eof}");
         assert_eq!(bufs.output_produced(), 0);
     }
@@ -839,7 +839,7 @@ fn p19_copy_at_2_pow_62_is_input_ended_without_overflow() {
     for i in 0..300u64 {
         let mut out = [0u8; 1];
         let mut bufs = Buffers::new(&max_d[at..], &mut out).with_eof(true);
-        assert_eq!(job.iter(&mut bufs), Ok(Status::Blocked));
+        assert_eq!(job.process(&mut bufs), Ok(Status::Blocked));
         at += bufs.input_consumed();
         assert_eq!(bufs.produced(), &[((i64::MAX as u64 + i) % 251) as u8]);
     }
@@ -953,37 +953,43 @@ fn m2_iter_after_done_with_input_and_output_is_internal_error() {
     let mut job = Job::patch(basis());
     let mut out = [0u8; 8];
     assert_eq!(
-        job.iter(&mut Buffers::new(&d, &mut out).with_eof(true)),
+        job.process(&mut Buffers::new(&d, &mut out).with_eof(true)),
         Ok(Status::Done)
     );
     assert_eq!(
-        job.iter(&mut Buffers::new(b"x", &mut out).with_eof(true)),
+        job.process(&mut Buffers::new(b"x", &mut out).with_eof(true)),
         Err(Error::Internal)
     );
     assert_eq!(
-        job.iter(&mut Buffers::new(b"x", &mut out)),
+        job.process(&mut Buffers::new(b"x", &mut out)),
         Err(Error::Internal)
     );
     assert_eq!(
-        job.iter(&mut Buffers::new(b"", &mut out).with_eof(true)),
+        job.process(&mut Buffers::new(b"", &mut out).with_eof(true)),
         Ok(Status::Done)
     );
-    assert_eq!(job.iter(&mut Buffers::new(b"", &mut out)), Ok(Status::Done));
-    assert_eq!(job.iter(&mut Buffers::new(b"x", &mut [])), Ok(Status::Done));
+    assert_eq!(
+        job.process(&mut Buffers::new(b"", &mut out)),
+        Ok(Status::Done)
+    );
+    assert_eq!(
+        job.process(&mut Buffers::new(b"x", &mut [])),
+        Ok(Status::Done)
+    );
 
     // Loadsig job.
     let sig = sig_header(RK_BLAKE2_MAGIC, 2048, 32);
     let mut job = Job::load_signature();
     assert_eq!(
-        job.iter(&mut Buffers::new(&sig, &mut out).with_eof(true)),
+        job.process(&mut Buffers::new(&sig, &mut out).with_eof(true)),
         Ok(Status::Done)
     );
     assert_eq!(
-        job.iter(&mut Buffers::new(b"xyzw", &mut out).with_eof(true)),
+        job.process(&mut Buffers::new(b"xyzw", &mut out).with_eof(true)),
         Err(Error::Internal)
     );
     assert_eq!(
-        job.iter(&mut Buffers::new(b"", &mut out).with_eof(true)),
+        job.process(&mut Buffers::new(b"", &mut out).with_eof(true)),
         Ok(Status::Done)
     );
     assert!(job.take_signature().is_some());
@@ -996,40 +1002,40 @@ fn m3_no_input_and_no_eof_stays_blocked() {
     let mut loadsig = Job::load_signature();
     for _ in 0..100 {
         assert_eq!(
-            patch.iter(&mut Buffers::new(b"", &mut out)),
+            patch.process(&mut Buffers::new(b"", &mut out)),
             Ok(Status::Blocked)
         );
         assert_eq!(
-            loadsig.iter(&mut Buffers::new(b"", &mut out)),
+            loadsig.process(&mut Buffers::new(b"", &mut out)),
             Ok(Status::Blocked)
         );
     }
     // With no output space the header is still consumed, then Blocked.
     let d = delta_of(&[0x00]);
     let mut bufs = Buffers::new(&d[..4], &mut []);
-    assert_eq!(patch.iter(&mut bufs), Ok(Status::Blocked));
+    assert_eq!(patch.process(&mut bufs), Ok(Status::Blocked));
     assert_eq!(bufs.input_consumed(), 4);
     for _ in 0..10 {
         assert_eq!(
-            patch.iter(&mut Buffers::new(b"", &mut out)),
+            patch.process(&mut Buffers::new(b"", &mut out)),
             Ok(Status::Blocked)
         );
     }
     assert_eq!(
-        patch.iter(&mut Buffers::new(&d[4..], &mut out)),
+        patch.process(&mut Buffers::new(&d[4..], &mut out)),
         Ok(Status::Done)
     );
 
     let sig = sig_header(RK_BLAKE2_MAGIC, 2048, 32);
     let mut bufs = Buffers::new(&sig, &mut []);
-    assert_eq!(loadsig.iter(&mut bufs), Ok(Status::Blocked));
+    assert_eq!(loadsig.process(&mut bufs), Ok(Status::Blocked));
     assert_eq!(bufs.input_consumed(), 12);
     assert_eq!(
-        loadsig.iter(&mut Buffers::new(b"", &mut out)),
+        loadsig.process(&mut Buffers::new(b"", &mut out)),
         Ok(Status::Blocked)
     );
     assert_eq!(
-        loadsig.iter(&mut Buffers::new(b"", &mut out).with_eof(true)),
+        loadsig.process(&mut Buffers::new(b"", &mut out).with_eof(true)),
         Ok(Status::Done)
     );
 }
@@ -1047,9 +1053,9 @@ fn m8_empty_files() {
     librsync_rs::signature(&b""[..], &mut sig_bytes, &opts).unwrap();
     assert_eq!(sig_bytes, expected_sig);
     // The streaming job with the same parameters, 1-byte buffers.
-    let args = librsync_rs::sig_args(0, opts.magic as u32, 0, 0).unwrap();
+    let args = opts.resolve().unwrap();
     let run = drive(
-        &mut Job::signature(args.block_len, args.strong_len, args.magic),
+        &mut Job::signature(args.magic, args.block_len, args.strong_len),
         b"",
         Eof::AfterInput,
     );
@@ -1211,14 +1217,14 @@ fn f4_blocking_basis_then_no_progress_is_internal_error() {
     let mut job = Job::patch(Blocking);
     let mut out = [0u8; 16];
     let mut bufs = Buffers::new(&d, &mut out).with_eof(true);
-    assert_eq!(job.iter(&mut bufs), Ok(Status::Blocked));
+    assert_eq!(job.process(&mut bufs), Ok(Status::Blocked));
     let at = bufs.input_consumed();
     assert_eq!(at, 7);
     assert_eq!(bufs.output_produced(), 0);
     // Input and output left, and nothing moves: librsync #258.
     let mut out = [0u8; 16];
     assert_eq!(
-        job.iter(&mut Buffers::new(&d[at..], &mut out).with_eof(true)),
+        job.process(&mut Buffers::new(&d[at..], &mut out).with_eof(true)),
         Err(Error::Internal)
     );
     // The whole-stream driver gets the same.
@@ -1239,11 +1245,11 @@ fn f4_blocking_basis_then_no_progress_is_internal_error() {
     let mut job = Job::patch(BlocksOnce(false));
     let mut out = [0u8; 16];
     let mut bufs = Buffers::new(&d, &mut out).with_eof(true);
-    assert_eq!(job.iter(&mut bufs), Ok(Status::Blocked));
+    assert_eq!(job.process(&mut bufs), Ok(Status::Blocked));
     let at = bufs.input_consumed();
     let mut out = [0u8; 16];
     let mut bufs = Buffers::new(&d[at..], &mut out).with_eof(true);
-    assert_eq!(job.iter(&mut bufs), Ok(Status::Done));
+    assert_eq!(job.process(&mut bufs), Ok(Status::Done));
     let mut expected = basis()[..5].to_vec();
     expected.push(b'!');
     assert_eq!(bufs.produced(), expected);
@@ -1296,7 +1302,7 @@ fn f9_one_byte_of_output_per_call() {
     loop {
         let mut out = [0u8; 1];
         let mut bufs = Buffers::new(&d[at..], &mut out).with_eof(true);
-        let status = job.iter(&mut bufs).expect("f9 patch");
+        let status = job.process(&mut bufs).expect("f9 patch");
         calls += 1;
         at += bufs.input_consumed();
         output.extend_from_slice(bufs.produced());

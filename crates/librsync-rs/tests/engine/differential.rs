@@ -84,8 +84,8 @@ fn compare_case(
     let want_sig = fs::read(&ref_sig).unwrap();
     let opts = SignatureOptions {
         magic,
-        block_len: block,
-        strong_len: strong as isize as usize,
+        block_len: (block != 0).then_some(block),
+        strong_len: librsync_rs::StrongLen::from_c(strong),
         basis_size: Some(o.data.len() as u64),
         buffers: BufferSizes::default(),
     };

@@ -44,7 +44,7 @@ pub enum Eof {
 /// Both end-of-input modes.
 pub const EOF_MODES: [Eof; 2] = [Eof::WithLastByte, Eof::AfterInput];
 
-/// `Job::iter` calls before a run counts as a hang.
+/// `Job::process` calls before a run counts as a hang.
 const MAX_CALLS: usize = 10_000_000;
 
 /// Output beyond which a run counts as unbounded.
@@ -58,7 +58,7 @@ pub struct Run {
     pub output: Vec<u8>,
     /// Input bytes the job took.
     pub consumed: usize,
-    /// `Job::iter` calls made.
+    /// `Job::process` calls made.
     pub calls: usize,
 }
 
@@ -108,7 +108,7 @@ pub fn drive(
         };
         outbuf.resize(out_chunk, 0);
         let mut bufs = Buffers::new(&input[start..end], &mut outbuf).with_eof(at_eof);
-        let result = job.iter(&mut bufs);
+        let result = job.process(&mut bufs);
         start += bufs.input_consumed();
         output.extend_from_slice(bufs.produced());
         assert!(output.len() <= MAX_OUTPUT, "unbounded output");

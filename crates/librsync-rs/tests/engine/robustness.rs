@@ -1,12 +1,12 @@
 //! Randomised robustness: thousands of corrupted signatures and deltas
 //! (bit flips, truncations, insertions, duplicated and swapped ranges),
-//! through the whole-stream API and through `Job::iter` with random buffer
+//! through the whole-stream API and through `Job::process` with random buffer
 //! sizes. Every run must end in a result — no panic, no hang — and both
 //! ways of running a job must agree.
 
 use crate::common::Rng;
 use crate::{Eof, Feed};
-use librsync_rs::{BufferSizes, Error, Job, SigMagic, SignatureOptions};
+use librsync_rs::{BufferSizes, Error, Job, SigMagic, SignatureOptions, StrongLen};
 
 fn corrupt(rng: &mut Rng, data: &[u8]) -> Vec<u8> {
     let mut out = data.to_vec();
@@ -76,8 +76,8 @@ fn corrupted_signatures_and_deltas_end_in_a_result() {
     {
         let opts = SignatureOptions {
             magic,
-            block_len: [0, 1, 7, 64, 300][i % 5],
-            strong_len: [0, 8, librsync_rs::STRONG_LEN_MIN][i % 3],
+            block_len: [None, Some(1), Some(7), Some(64), Some(300)][i % 5],
+            strong_len: [StrongLen::Max, StrongLen::Exact(8), StrongLen::Min][i % 3],
             basis_size: Some(old.len() as u64),
             buffers: BufferSizes::default(),
         };

@@ -47,7 +47,7 @@ fn files() -> (Vec<u8>, Vec<u8>) {
 }
 
 fn make_signature(old: &[u8], magic: SigMagic, block_len: usize) -> Vec<u8> {
-    let mut job = Job::signature(block_len, 0, magic);
+    let mut job = Job::signature(magic, block_len, 0);
     chunked(&mut job, old, 1 << 20, 1 << 20, Feed::Sliding).unwrap()
 }
 
@@ -57,7 +57,7 @@ fn signatures_do_not_depend_on_chunking() {
     for magic in [SigMagic::Md4, SigMagic::RkBlake2] {
         let want = make_signature(&old, magic, 256);
         all_chunkings(|i, o, feed| {
-            let mut job = Job::signature(256, 0, magic);
+            let mut job = Job::signature(magic, 256, 0);
             let got = chunked(&mut job, &old, i, o, feed).unwrap();
             assert!(
                 got == want,
@@ -175,7 +175,7 @@ fn a_job_can_stop_and_resume_with_new_buffers() {
         let chunk: Vec<u8> = new[pos..(pos + 333).min(new.len())].to_vec();
         let mut outbuf = vec![0u8; 77];
         let mut bufs = Buffers::new(&chunk, &mut outbuf).with_eof(pos + chunk.len() == new.len());
-        let status = job.iter(&mut bufs).unwrap();
+        let status = job.process(&mut bufs).unwrap();
         pos += bufs.input_consumed();
         let n = bufs.output_produced();
         drop(chunk);
