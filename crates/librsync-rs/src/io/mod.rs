@@ -9,7 +9,7 @@
 //! | a [`Read`] and a [`Write`] | to copy one into the other | the whole-stream helpers [`signature`](crate::signature), [`delta`](crate::delta), [`patch`](crate::patch) (`rdiff`'s way) |
 //! | a [`Read`] input | a [`Read`] of the output (to hand to `io::copy`, a hasher, an HTTP body, a compressor…) | the pull adapters [`SignatureReader`], [`DeltaReader`], [`PatchReader`] |
 //! | input that is *written* to you (by a download, a decompressor, a tar reader…) | the output written to a [`Write`] | the push adapters [`SignatureWriter`], [`DeltaWriter`], [`PatchWriter`] |
-//! | your own buffers, an event loop, no I/O at all | full control | [`Job`](crate::Job) with [`Buffers`](crate::Buffers) (`rs_job_iter`) |
+//! | your own buffers, an event loop, no I/O at all | full control | [`Job`] with [`Buffers`](crate::Buffers) (`rs_job_iter`) |
 //!
 //! The adapters and the whole-stream helpers stream in memory that does not
 //! grow with the file: each adapter holds its job, an input buffer of the
@@ -55,7 +55,7 @@
 //! which is at most once per input buffer filled or output buffer emptied
 //! (64 KiB or more), so the callback may be as slow as redrawing a screen.
 //! When the adapter has finished, the counts equal the job's
-//! [`Stats`](crate::Stats) `in_bytes` and `out_bytes`.
+//! [`Stats`] `in_bytes` and `out_bytes`.
 //!
 //! To draw a progress bar for a 100 GB file, take its length from the file
 //! system and show `consumed` against it for a signature or a delta (they
@@ -82,6 +82,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! The whole-stream helpers take no callback: for the same job with
+//! progress, `io::copy` from a pull adapter to the output (or from the
+//! input to a push adapter, then `finish`), which writes the same bytes.
+//!
 //! # Coming from the `librsync` crate
 //!
 //! The [`librsync`](https://crates.io/crates/librsync) crate binds the C
@@ -96,7 +100,7 @@
 //! | `whole::signature(&mut input, &mut out)` | [`signature`](crate::signature)`(input, out, &SignatureOptions::default())` |
 //! | `whole::delta(&mut new, &mut sig, &mut out)` | [`load_signature`](crate::load_signature) then [`delta`](crate::delta)`(&sig, new, out, BufferSizes::default())` |
 //! | `whole::patch(&mut base, &mut delta, &mut out)` | [`patch`](crate::patch)`(SeekBasis::new(base), delta, out, BufferSizes::default())` |
-//! | `Error` | [`Error`](crate::Error) (with the same result codes) |
+//! | `Error` | [`Error`] (with the same result codes) |
 //!
 //! ```
 //! use std::io::{Cursor, Read};
@@ -466,7 +470,9 @@ impl_debug!(PatchReader<'_, T>, "PatchReader");
 
 /// Takes a basis as it is written and writes its signature to `W`
 /// (`rs_sig_begin` driven as `rs_sig_file` drives it). Call
-/// [`finish`](SignatureWriter::finish) at the end.
+/// [`finish`](SignatureWriter::finish) at the end: `flush` does not
+/// end the stream, and a writer dropped without `finish` leaves the output
+/// without its tail (the last input buffer's output and the stream's end).
 ///
 /// ```
 /// use std::io::Write;
@@ -503,7 +509,9 @@ impl_debug!(SignatureWriter<T>, "SignatureWriter");
 
 /// Takes a new file as it is written and writes its delta against a
 /// signature to `W` (`rs_delta_begin` driven as `rs_delta_file` drives
-/// it). Call [`finish`](DeltaWriter::finish) at the end.
+/// it). Call [`finish`](DeltaWriter::finish) at the end: `flush` does not
+/// end the stream, and a writer dropped without `finish` leaves the output
+/// without its tail (the last input buffer's output and the stream's end).
 ///
 /// ```
 /// use std::io::Write;
@@ -549,7 +557,9 @@ impl_debug!(DeltaWriter<'_, T>, "DeltaWriter");
 
 /// Takes a delta as it is written and writes the new file to `W`, copying
 /// from a basis (`rs_patch_begin` driven as `rs_patch_file` drives it).
-/// Call [`finish`](PatchWriter::finish) at the end.
+/// Call [`finish`](PatchWriter::finish) at the end: `flush` does not
+/// end the stream, and a writer dropped without `finish` leaves the output
+/// without its tail (the last input buffer's output and the stream's end).
 ///
 /// ```
 /// use std::io::Write;
