@@ -277,6 +277,9 @@ impl<'a> Engine<'a> {
         if let Some(e) = &self.failed {
             return Err(e.clone().into());
         }
+        if self.at_eof {
+            return Err(io::Error::other("write after finish"));
+        }
         if data.is_empty() {
             return Ok(0);
         }

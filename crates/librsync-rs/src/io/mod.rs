@@ -274,9 +274,28 @@ macro_rules! writer_common {
         /// (the end of `rs_whole_run`). Without it the output lacks its
         /// tail: dropping the adapter writes nothing more.
         pub fn finish(mut self) -> Result<W> {
-            self.engine.process(&mut self.inner, true)?;
-            self.inner.flush().map_err(Error::from_io)?;
+            self.try_finish()?;
             Ok(self.inner)
+        }
+
+        /// [`finish`](Self::finish) that keeps the adapter: after an error
+        /// of the inner writer (such as `WouldBlock`) it can be called
+        /// again and goes on where it stopped. Once called, `write` fails.
+        pub fn try_finish(&mut self) -> Result<()> {
+            self.engine.process(&mut self.inner, true)?;
+            loop {
+                match self.inner.flush() {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    other => return other.map_err(Error::from_io),
+                }
+            }
+        }
+
+        /// Gives the inner writer back as it is: without
+        /// [`try_finish`](Self::try_finish) first, the output lacks its
+        /// tail.
+        pub fn into_inner(self) -> W {
+            self.inner
         }
 
         /// The inner writer.

@@ -452,3 +452,160 @@ fn flush_does_not_end_the_stream() {
         whole_sig(b"hello world!", &SignatureOptions::default())
     );
 }
+
+/// A reader or writer that fails with `WouldBlock` (or `Interrupted`) on
+/// every other call, and passes at most `step` bytes.
+struct Flaky<T> {
+    inner: T,
+    calls: usize,
+    step: usize,
+}
+
+fn flaky<T>(inner: T, step: usize) -> Flaky<T> {
+    Flaky {
+        inner,
+        calls: 0,
+        step,
+    }
+}
+
+impl<T> Flaky<T> {
+    fn hiccup(&mut self) -> io::Result<()> {
+        self.calls += 1;
+        match self.calls % 4 {
+            1 => Err(io::ErrorKind::WouldBlock.into()),
+            3 => Err(io::ErrorKind::Interrupted.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl<T: Read> Read for Flaky<T> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.hiccup()?;
+        let n = buf.len().min(self.step);
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+impl<T: Write> Write for Flaky<T> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.hiccup()?;
+        let n = data.len().min(self.step);
+        self.inner.write(&data[..n])
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.hiccup()?;
+        self.inner.flush()
+    }
+}
+
+/// Reads all of `r`, retrying on `WouldBlock`.
+fn read_retrying(mut r: impl Read, step: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; step];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => return out,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+/// Writes all of `data` to `w`, retrying on `WouldBlock`.
+fn write_retrying(w: &mut impl Write, mut data: &[u8], step: usize) {
+    while !data.is_empty() {
+        let n = data.len().min(step);
+        match w.write(&data[..n]) {
+            Ok(n) => data = &data[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+/// Inner readers and writers that would block: the adapters go on where
+/// they stopped, and the bytes are the same.
+#[test]
+fn would_block_is_resumable() {
+    let mut rng = Rng::new(21);
+    let basis = rng.text(200_000);
+    let new = rng.mutate(&basis, 8);
+    let opts = SignatureOptions::default();
+    let sig_bytes = whole_sig(&basis, &opts);
+    let (sig, _) = load_signature(&sig_bytes[..], None).unwrap();
+    let (empty_sig, _) = load_signature(&whole_sig(b"", &opts)[..], None).unwrap();
+    let d = whole_delta(&sig, &new);
+    let slack = whole_delta(&empty_sig, &new);
+    for step in [7, 5000] {
+        let r = SignatureReader::new(flaky(&basis[..], step), &opts).unwrap();
+        assert_eq!(read_retrying(r, step), sig_bytes);
+        let r = DeltaReader::new(&empty_sig, flaky(&new[..], step)).unwrap();
+        assert_eq!(read_retrying(r, step), slack);
+        let r = PatchReader::new(&basis[..], flaky(&d[..], step));
+        assert_eq!(read_retrying(r, step), new);
+
+        let mut w = DeltaWriter::new(&sig, flaky(Vec::new(), step)).unwrap();
+        write_retrying(&mut w, &new, step);
+        while let Err(e) = w.try_finish() {
+            assert!(matches!(&e, Error::Io(Some(io)) if io.kind() == io::ErrorKind::WouldBlock));
+        }
+        assert!(w.write(b"x").is_err());
+        assert_eq!(w.into_inner().inner, d);
+        let mut w = PatchWriter::new(&basis[..], flaky(Vec::new(), step));
+        write_retrying(&mut w, &d, step);
+        while w.try_finish().is_err() {}
+        assert_eq!(w.into_inner().inner, new);
+    }
+}
+
+/// A push adapter's `write` reports the job's failure as an `io::Error`
+/// that downcasts back.
+#[test]
+fn write_errors_downcast() {
+    let mut d = b"rs\x026".to_vec();
+    d.push(0x55);
+    d.resize(200_000, 0);
+    quietly(|| {
+        let mut w = PatchWriter::new(&b""[..], Vec::new());
+        let err = w.write_all(&d).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(unpack(err), Error::Corrupt);
+        assert_eq!(Error::from_io(w.write(b"x").unwrap_err()), Error::Corrupt);
+        assert_eq!(w.finish().unwrap_err(), Error::Corrupt);
+    });
+}
+
+/// Over 4 GiB through a pull and a push adapter, in flat memory (run with
+/// `--ignored`).
+#[test]
+#[ignore]
+fn over_4_gib_in_flat_memory() {
+    let total = (4u64 << 30) + 12345;
+    let opts = SignatureOptions {
+        magic: SigMagic::RkMd4,
+        basis_size: Some(total),
+        ..Default::default()
+    };
+    let mut r = SignatureReader::new(io::repeat(1).take(total), &opts).unwrap();
+    let mut w = SignatureWriter::new(io::sink(), &opts).unwrap();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut out = 0u64;
+    loop {
+        let n = r.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        out += n as u64;
+        w.write_all(&buf[..n]).unwrap();
+    }
+    assert_eq!(r.bytes_in(), total);
+    assert_eq!(r.bytes_out(), out);
+    assert!(r.engine.inbuf.capacity() <= r.engine.in_limit);
+    assert!(r.engine.outbuf.capacity() <= engine::DEFAULT_OUT);
+    assert!(w.engine.inbuf.capacity() <= w.engine.in_limit);
+    assert_eq!(w.bytes_in(), out);
+    w.finish().unwrap();
+}
