@@ -225,15 +225,22 @@ impl Error {
 
     /// Packs this error into an `io::Error`, so that it can travel through
     /// `std::io` interfaces (such as a [`Basis`](crate::Basis)) and come back
-    /// intact through [`Error::from_io`].
+    /// intact through [`Error::from_io`] (or `into_inner()` and
+    /// `downcast::<Error>()`). The kind is the I/O error's own for
+    /// [`Error::Io`], `InvalidData` for [`Error::Corrupt`] and
+    /// [`Error::BadMagic`], `UnexpectedEof` for [`Error::InputEnded`], and
+    /// `Other` for the rest.
     pub fn into_io(self) -> io::Error {
-        match self {
+        let kind = match self {
             Error::Io(Some(e)) => match Arc::try_unwrap(e) {
-                Ok(e) => e,
-                Err(e) => io::Error::new(e.kind(), Error::Io(Some(e))),
+                Ok(e) => return e,
+                Err(e) => return io::Error::new(e.kind(), Error::Io(Some(e))),
             },
-            other => io::Error::other(other),
-        }
+            Error::Corrupt | Error::BadMagic => io::ErrorKind::InvalidData,
+            Error::InputEnded => io::ErrorKind::UnexpectedEof,
+            _ => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, self)
     }
 }
 

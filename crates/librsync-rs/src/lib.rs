@@ -6,6 +6,8 @@
 //!   [`patch`].
 //! * The streaming [`Job`], driven with [`Buffers`], never blocking and never
 //!   doing I/O itself (librsync's `rs_job_iter`).
+//! * [`io`]: `Read` and `Write` adapters, and one-shots over slices (see its
+//!   table of which API for which job).
 //!
 //! This crate is safe Rust (the one exception is a small module of SIMD
 //! kernels, each with a scalar twin chosen at run time) and has no C
@@ -43,6 +45,7 @@ mod command;
 pub mod compat;
 mod error;
 mod index;
+pub mod io;
 mod job;
 mod magic;
 pub mod ops;
