@@ -195,7 +195,7 @@ impl<'a> Engine<'a> {
             &[]
         };
         let mut bufs = Buffers::new(input, &mut self.outbuf).with_eof(self.eof_sent);
-        let result = self.job.iter(&mut bufs);
+        let result = self.job.process(&mut bufs);
         let (used, made) = (bufs.input_consumed(), bufs.output_produced());
         let status = match result {
             Ok(status) => status,

@@ -105,14 +105,14 @@
 //! ```
 //! use std::io::{Cursor, Read};
 //! use librsync_rs::io::{DeltaReader, PatchReader, SignatureReader};
-//! use librsync_rs::{load_signature, SeekBasis, SigMagic, SignatureOptions};
+//! use librsync_rs::{load_signature, SeekBasis, SigMagic, SignatureOptions, StrongLen};
 //!
 //! let base = b"The quick brown fox jumps over the lazy dog. ".repeat(50);
 //! let mut new = base.clone();
 //! new.extend_from_slice(b"And then some.");
 //!
 //! // librsync: Signature::with_options(&base[..], 256, 8, SignatureType::Blake2)
-//! let opts = SignatureOptions { block_len: 256, strong_len: 8, magic: SigMagic::Blake2, ..Default::default() };
+//! let opts = SignatureOptions::new().magic(SigMagic::Blake2).block_len(256).strong_len(StrongLen::Exact(8));
 //! let sig_input = SignatureReader::new(&base[..], &opts)?;
 //! // librsync: Delta::new(&new[..], &mut sig_input)
 //! let (sig, _) = load_signature(sig_input, None)?;
@@ -144,12 +144,12 @@
 //!
 //! ```
 //! use librsync_rs::io::{delta_of, load_signature_of, patch_of_limited, signature_of};
-//! use librsync_rs::{SigMagic, SignatureOptions};
+//! use librsync_rs::{SigMagic, SignatureOptions, StrongLen};
 //!
 //! let base = b"hello world, hello world, hello world".repeat(10);
 //! let new = b"hello world! hello world, hello world".repeat(10);
 //! // fast_rsync: Signature::calculate(&base, SignatureOptions { block_size: 64, crypto_hash_size: 8 })
-//! let opts = SignatureOptions { block_len: 64, strong_len: 8, magic: SigMagic::Md4, ..Default::default() };
+//! let opts = SignatureOptions::new().magic(SigMagic::Md4).block_len(64).strong_len(StrongLen::Exact(8));
 //! let sig = load_signature_of(&signature_of(&base, &opts)?)?;
 //! let delta = delta_of(&sig, &new)?;
 //! assert_eq!(patch_of_limited(&base, &delta, new.len())?, new);
@@ -169,7 +169,6 @@ use std::io::{self, Read, Write};
 use crate::basis::Basis;
 use crate::error::{Error, Result};
 use crate::job::Job;
-use crate::sig_args::sig_args;
 use crate::signature::Signature;
 use crate::stats::Stats;
 use crate::whole::{delta_buffers, signature_buffers, BufferSizes, SignatureOptions, PATCH_BUFFER};
@@ -190,12 +189,9 @@ pub struct Progress {
 
 /// The job and buffers for a signature.
 fn signature_engine(opts: &SignatureOptions) -> Result<Engine<'static>> {
-    let size = opts
-        .basis_size
-        .map_or(-1, |s| i64::try_from(s).unwrap_or(i64::MAX));
-    let args = sig_args(size, opts.magic as u32, opts.block_len, opts.strong_len)?;
+    let args = opts.resolve()?;
     let (in_len, _) = signature_buffers(&args, opts.buffers)?;
-    let job = Job::signature(args.block_len, args.strong_len, args.magic);
+    let job = Job::signature(args.magic, args.block_len, args.strong_len);
     Ok(Engine::new(job, in_len, opts.buffers.output))
 }
 

@@ -6,7 +6,7 @@ use librsync_rs_scenarios::Rng;
 
 use super::*;
 use crate::magic::SigMagic;
-use crate::{delta, load_signature, patch, signature};
+use crate::{delta, load_signature, patch, signature, StrongLen};
 
 const SIZES: [usize; 4] = [1, 7, 4096, 1 << 20];
 const MAGICS: [SigMagic; 4] = [
@@ -143,8 +143,8 @@ fn adapters_match_the_whole_stream_helpers() {
     for magic in MAGICS {
         let opts = SignatureOptions {
             magic,
-            block_len: 700,
-            strong_len: 12,
+            block_len: Some(700),
+            strong_len: StrongLen::Exact(12),
             ..Default::default()
         };
         check_all(&basis, &new, &opts);
@@ -181,10 +181,7 @@ fn slack_deltas_follow_the_helpers_buffers() {
     let mut rng = Rng::new(5);
     let new = rng.bytes(20_000);
     for block_len in [1, 100, 2048] {
-        let opts = SignatureOptions {
-            block_len,
-            ..Default::default()
-        };
+        let opts = SignatureOptions::new().block_len(block_len);
         let (sig, _) = load_signature(&whole_sig(b"", &opts)[..], None).unwrap();
         let d = whole_delta(&sig, &new);
         for step in SIZES {
@@ -261,7 +258,7 @@ fn errors_map_to_io_kinds_and_back() {
         // A bad signature magic fails when the adapter is made.
         let opts = SignatureOptions {
             magic: SigMagic::Md4,
-            strong_len: 17,
+            strong_len: StrongLen::Exact(17),
             ..Default::default()
         };
         assert_eq!(
@@ -400,7 +397,7 @@ fn memory_stays_bounded() {
     let total = 64u64 << 20;
     let input = io::repeat(0).take(total);
     let opts = SignatureOptions {
-        block_len: 2048,
+        block_len: Some(2048),
         ..Default::default()
     };
     let mut r = SignatureReader::new(input, &opts).unwrap();
