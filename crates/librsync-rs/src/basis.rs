@@ -66,6 +66,70 @@ pub(crate) fn os_error_text(err: &io::Error) -> String {
     }
 }
 
+/// A basis whose length the caller knows, for a patch that must not copy
+/// from anywhere else: a check librsync does not make, off unless asked.
+///
+/// A COPY command that reaches past `len` fails the patch with
+/// [`Error::Corrupt`] (the delta was not made against a basis of this
+/// length) when it gets there, and a basis that ends before `len` fails it
+/// with [`Error::InputEnded`]. Either way no byte from outside the expected
+/// basis reaches the output.
+///
+/// ```
+/// use librsync_rs::{patch, BufferSizes, Error, SizedBasis};
+/// // A delta that copies 10 bytes from position 0 (then ends).
+/// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 10, 0];
+/// let mut out = Vec::new();
+/// let short = SizedBasis::new(&b"only 8 b"[..], 8);
+/// assert_eq!(patch(short, &delta[..], &mut out, BufferSizes::default()), Err(Error::Corrupt));
+/// out.clear();
+/// let basis = SizedBasis::new(&b"0123456789"[..], 10);
+/// patch(basis, &delta[..], &mut out, BufferSizes::default()).unwrap();
+/// assert_eq!(out, b"0123456789");
+/// ```
+#[derive(Clone, Debug)]
+pub struct SizedBasis<B> {
+    inner: B,
+    len: u64,
+}
+
+impl<B> SizedBasis<B> {
+    /// `inner`, which the caller expects to hold exactly `len` bytes.
+    pub fn new(inner: B, len: u64) -> SizedBasis<B> {
+        SizedBasis { inner, len }
+    }
+
+    /// The length the basis is expected to have.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the basis is expected to be empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The wrapped basis.
+    pub fn into_inner(self) -> B {
+        self.inner
+    }
+}
+
+impl<B: Basis> Basis for SizedBasis<B> {
+    fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let fits = pos
+            .checked_add(buf.len() as u64)
+            .is_some_and(|end| end <= self.len);
+        if !fits {
+            return Err(Error::Corrupt.into_io());
+        }
+        match self.inner.read_at(pos, buf)? {
+            0 if !buf.is_empty() => Err(Error::InputEnded.into_io()),
+            n => Ok(n),
+        }
+    }
+}
+
 /// A basis read with `seek` and `read`, like librsync's stdio callback
 /// `rs_file_copy_cb`, including its error messages (`seek failed: ...`,
 /// `read error: ...`, `unexpected eof on fdN`).
@@ -139,6 +203,42 @@ impl<R: Read + Seek> Basis for SeekBasis<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sized_basis_refuses_copies_past_its_length() {
+        use crate::{patch, BufferSizes};
+        // COPY 0..10, COPY 5..13, END.
+        let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 10, 0x45, 5, 8, 0];
+        let data = b"0123456789abcdef";
+        for output in [1, 3, 64 * 1024] {
+            let sizes = BufferSizes { input: 1, output };
+            let mut out = Vec::new();
+            let fits = SizedBasis::new(&data[..13], 13);
+            patch(fits, &delta[..], &mut out, sizes).unwrap();
+            assert_eq!(
+                out,
+                b"0123456789"
+                    .iter()
+                    .chain(b"56789abc")
+                    .copied()
+                    .collect::<Vec<u8>>()
+            );
+            let mut out = Vec::new();
+            let too_short = SizedBasis::new(&data[..], 12);
+            assert_eq!(
+                patch(too_short, &delta[..], &mut out, sizes),
+                Err(Error::Corrupt)
+            );
+            assert!(out.len() <= 10 + 7, "wrote {} bytes", out.len());
+            // The caller promised 13 bytes but the basis has 11.
+            let mut out = Vec::new();
+            let lying = SizedBasis::new(&data[..11], 13);
+            assert_eq!(
+                patch(lying, &delta[..], &mut out, sizes),
+                Err(Error::InputEnded)
+            );
+        }
+    }
 
     #[test]
     fn slices_read_short_at_the_end() {

@@ -56,7 +56,7 @@ mod stats;
 pub mod trace;
 mod whole;
 
-pub use basis::{Basis, SeekBasis};
+pub use basis::{Basis, SeekBasis, SizedBasis};
 pub use buffers::Buffers;
 pub use checksum::{BLAKE2_SUM_LENGTH, MAX_STRONG_SUM_LENGTH, MD4_SUM_LENGTH};
 pub use error::{strerror, Error, Result, Status};
