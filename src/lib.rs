@@ -58,3 +58,9 @@ pub(crate) fn done_or(r: &Result<(), Error>) -> rs_result {
         Err(e) => e.code() as rs_result,
     }
 }
+
+/// The repository README's Rust examples, compiled and run as doc tests
+/// (the engine crate's own guide is its crate documentation).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,18 +1,8 @@
-//! A faithful Rust port of [librsync](https://librsync.github.io/) 2.3: the
-//! rsync algorithm's signature, delta and patch, with output byte for byte
-//! identical to librsync 2.3.2.
+#![doc = include_str!("../README.md")]
 //!
-//! * Whole-stream helpers: [`signature`], [`load_signature`], [`delta`],
-//!   [`patch`].
-//! * The streaming [`Job`], driven with [`Buffers`], never blocking and never
-//!   doing I/O itself (librsync's `rs_job_iter`).
-//! * [`io`]: `Read` and `Write` adapters, and one-shots over slices (see its
-//!   table of which API for which job).
+//! ## More
 //!
-//! This crate is safe Rust (the one exception is a small module of SIMD
-//! kernels, each with a scalar twin chosen at run time) and has no C
-//! symbols. The drop-in `librsync.so.2` is built by the `librsync-rs-sys`
-//! crate over this one, and `rdiff` by `librsync-rs-rdiff`.
+//! The whole-stream helpers in one example:
 //!
 //! ```
 //! use librsync_rs::{delta, load_signature, patch, signature, BufferSizes, SignatureOptions};
@@ -22,7 +12,7 @@
 //! new.splice(1000..1000, b"a change".iter().copied());
 //!
 //! // Knowing the basis size lets signature() pick the recommended block length.
-//! let opts = SignatureOptions { basis_size: Some(old.len() as u64), ..Default::default() };
+//! let opts = SignatureOptions::new().basis_size(old.len() as u64);
 //! let mut sig = Vec::new();
 //! signature(&old[..], &mut sig, &opts).unwrap();
 //! let (sig, _) = load_signature(&sig[..], None).unwrap();
@@ -33,6 +23,9 @@
 //! assert_eq!(rebuilt, new);
 //! assert!(d.len() < 800);
 //! ```
+//!
+//! The formats, the matching rules and the quirks kept from librsync are
+//! described in the repository's `docs/formats.md`.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -74,7 +67,3 @@ pub use whole::{
 /// and the workspace version: `"librsync 2.3.2"`.
 pub const LIBRSYNC_VERSION: &str = concat!("librsync ", env!("CARGO_PKG_VERSION"));
 
-/// The README's examples, compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
