@@ -62,16 +62,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let shown = delta_bar.clone();
     let mut writer = DeltaWriter::new(&sig, BufWriter::new(File::create(&out)?))?
         .with_progress(move |p| shown.set_position(p.consumed));
-    io::copy(&mut File::open(new)?, &mut writer)?;
-    let progress = writer.progress();
+    let read = io::copy(&mut File::open(new)?, &mut writer)?;
+    // finish() ends the stream: the last commands are written only then.
     writer.finish()?.flush()?;
     delta_bar.finish();
 
     println!(
-        "signature {} bytes; delta {} bytes of {} read, written to {}",
+        "signature {} bytes; delta {} bytes for the {read} bytes of NEW, written to {}",
         sig_bytes.len(),
-        progress.produced,
-        progress.consumed,
+        std::fs::metadata(&out)?.len(),
         out.display()
     );
     Ok(())
