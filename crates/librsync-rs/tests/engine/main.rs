@@ -6,6 +6,8 @@
 //!   `rdiff` over the corpus;
 //! * `streaming`: the same bytes whatever the buffer sizes;
 //! * `robustness`: random corruptions end in a result;
+//! * `adapters_rdiff`: the `io` adapters write `rdiff`'s bytes whatever
+//!   the sizes of reads and writes;
 //! * `ops_rdiff`: the delta operations API (`librsync_rs::ops`) re-encodes
 //!   every delta Debian's `rdiff` writes to the same bytes.
 //!
@@ -13,6 +15,7 @@
 
 use librsync_rs_scenarios as common;
 
+mod adapters_rdiff;
 mod bad_inputs;
 mod differential;
 mod ops_rdiff;

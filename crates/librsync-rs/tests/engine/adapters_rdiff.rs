@@ -1,0 +1,158 @@
+//! The `io` adapters against Debian's `rdiff`: over the corpus, for each
+//! signature format, the signature a `SignatureReader` yields and a
+//! `SignatureWriter` writes, and the delta of a `DeltaReader` and a
+//! `DeltaWriter`, equal `rdiff`'s bytes, and `PatchReader` / `PatchWriter`
+//! rebuild the new file, with reads and writes of 1, 7, 4096 and 1 MiB
+//! bytes at a time.
+
+use std::fs;
+use std::io::{self, Read, Write};
+
+use crate::common::{self, corpus, rdiff_ok, reference_rdiff, Tally};
+use librsync_rs::io::{
+    DeltaReader, DeltaWriter, PatchReader, PatchWriter, SignatureReader, SignatureWriter,
+};
+use librsync_rs::{load_signature, SigMagic, SignatureOptions};
+
+const STEPS: [usize; 4] = [1, 7, 4096, 1 << 20];
+
+/// `Read` that hands out at most `step` bytes per call.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.step).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// Everything `reader` yields, asked for `step` bytes at a time.
+fn read_all(mut reader: impl Read, step: usize) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buf = vec![0; step];
+    loop {
+        match reader.read(&mut buf)? {
+            0 => return Ok(out),
+            n => out.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Writes `data` to `writer` `step` bytes at a time.
+fn write_all(writer: &mut impl Write, data: &[u8], step: usize) -> io::Result<()> {
+    for piece in data.chunks(step.max(1)) {
+        writer.write_all(piece)?;
+    }
+    Ok(())
+}
+
+#[test]
+fn adapters_match_rdiff_for_every_read_and_write_size() {
+    let Some(rdiff) = reference_rdiff() else {
+        return;
+    };
+    let dir = common::scratch("adapters-rdiff");
+    let mut tally = Tally::new("io adapters vs rdiff");
+    let magics = [
+        (SigMagic::Md4, "md4", "rollsum"),
+        (SigMagic::Blake2, "blake2", "rollsum"),
+        (SigMagic::RkMd4, "md4", "rabinkarp"),
+        (SigMagic::RkBlake2, "blake2", "rabinkarp"),
+    ];
+    for o in corpus() {
+        let old_path = dir.join("old");
+        fs::write(&old_path, &o.data).unwrap();
+        for (i, &(magic, hash, rollsum)) in magics.iter().enumerate() {
+            let sig_path = dir.join("ref.sig");
+            rdiff_ok(
+                rdiff,
+                &[
+                    "-f",
+                    "-H",
+                    hash,
+                    "-R",
+                    rollsum,
+                    "signature",
+                    old_path.to_str().unwrap(),
+                    sig_path.to_str().unwrap(),
+                ],
+            );
+            let want_sig = fs::read(&sig_path).unwrap();
+            // rdiff sizes the signature from the file it reads.
+            let opts = SignatureOptions::new()
+                .magic(magic)
+                .basis_size(o.data.len() as u64);
+            // Byte-at-a-time reads of the multi-MiB file take long in a
+            // debug build: one format covers them.
+            let steps: Vec<usize> = STEPS
+                .iter()
+                .copied()
+                .filter(|&s| s > 1 || o.data.len() < 100_000 || i == 0)
+                .collect();
+            for &step in &steps {
+                let case = format!("{} {hash}/{rollsum} step {step}", o.name);
+                let reader = SignatureReader::new(
+                    Trickle {
+                        data: &o.data,
+                        step,
+                    },
+                    &opts,
+                )
+                .unwrap();
+                let got = read_all(reader, step).unwrap();
+                tally.check(got == want_sig, || format!("{case}: SignatureReader"));
+                let mut writer = SignatureWriter::new(Vec::new(), &opts).unwrap();
+                write_all(&mut writer, &o.data, step).unwrap();
+                let got = writer.finish().unwrap();
+                tally.check(got == want_sig, || format!("{case}: SignatureWriter"));
+            }
+            let (sig, _) = load_signature(&want_sig[..], None).unwrap();
+            for (new_name, new) in &o.news {
+                let new_path = dir.join("new");
+                let delta_path = dir.join("ref.delta");
+                fs::write(&new_path, new).unwrap();
+                rdiff_ok(
+                    rdiff,
+                    &[
+                        "-f",
+                        "delta",
+                        sig_path.to_str().unwrap(),
+                        new_path.to_str().unwrap(),
+                        delta_path.to_str().unwrap(),
+                    ],
+                );
+                let want_delta = fs::read(&delta_path).unwrap();
+                for &step in &steps {
+                    let case = format!("{}/{new_name} {hash}/{rollsum} step {step}", o.name);
+                    let reader = DeltaReader::new(&sig, Trickle { data: new, step }).unwrap();
+                    let got = read_all(reader, step).unwrap();
+                    tally.check(got == want_delta, || format!("{case}: DeltaReader"));
+                    let mut writer = DeltaWriter::new(&sig, Vec::new()).unwrap();
+                    write_all(&mut writer, new, step).unwrap();
+                    let got = writer.finish().unwrap();
+                    tally.check(got == want_delta, || format!("{case}: DeltaWriter"));
+
+                    let reader = PatchReader::new(
+                        &o.data[..],
+                        Trickle {
+                            data: &want_delta,
+                            step,
+                        },
+                    );
+                    let got = read_all(reader, step).unwrap();
+                    tally.check(&got == new, || format!("{case}: PatchReader"));
+                    let mut writer = PatchWriter::new(&o.data[..], Vec::new());
+                    write_all(&mut writer, &want_delta, step).unwrap();
+                    let got = writer.finish().unwrap();
+                    tally.check(&got == new, || format!("{case}: PatchWriter"));
+                }
+            }
+        }
+    }
+    tally.finish();
+}
