@@ -22,10 +22,11 @@
 //! costs nothing, but a [`SeekBasis`](crate::SeekBasis) over a
 //! `std::fs::File` makes small blocking reads (one per COPY command, up to
 //! an output buffer) inside the poll. That is usually fast enough from a
-//! local disk; for a slow basis (a network file system), run the sync
-//! [`PatchReader`](super::PatchReader) or
-//! [`PatchWriter`](super::PatchWriter) in
-//! `tokio::task::spawn_blocking` instead.
+//! local disk; for a slow basis (a network file system), create and run
+//! the sync [`PatchReader`](super::PatchReader) or
+//! [`PatchWriter`](super::PatchWriter) inside
+//! `tokio::task::spawn_blocking` instead (they are not `Send` either, but
+//! the files they are made from are).
 //!
 //! # Tasks
 //!
