@@ -147,9 +147,70 @@ impl<'a> Engine<'a> {
     }
 
     /// Pending output not yet handed out.
-    #[cfg(test)]
+    #[cfg(any(test, feature = "tokio"))]
     pub fn pending(&self) -> &[u8] {
         &self.outbuf[self.out_start..self.out_end]
+    }
+
+    /// The input buffer still to fill, grown if need be: `None` once full
+    /// or at the end of input (then [`end_fill`](Self::end_fill)). With
+    /// [`filled`](Self::filled), the steps of [`fill`](Self::fill) for a
+    /// reader that is polled.
+    #[cfg(feature = "tokio")]
+    pub(super) fn input_space(&mut self) -> Result<Option<&mut [u8]>> {
+        if self.at_eof || self.in_end >= self.in_limit {
+            return Ok(None);
+        }
+        if self.in_end == self.inbuf.len() {
+            self.grow_input()?;
+        }
+        let end = self.inbuf.len();
+        Ok(Some(&mut self.inbuf[self.in_end..end]))
+    }
+
+    /// `n` bytes were read into [`input_space`](Self::input_space); 0 means
+    /// the input ended.
+    #[cfg(feature = "tokio")]
+    pub(super) fn filled(&mut self, n: usize) {
+        if n == 0 {
+            self.at_eof = true;
+        } else {
+            self.count_in(n);
+        }
+    }
+
+    /// Ends a fill once [`input_space`](Self::input_space) is `None`, as
+    /// [`fill`](Self::fill) ends.
+    #[cfg(feature = "tokio")]
+    pub(super) fn end_fill(&mut self) {
+        if self.in_end > 0 {
+            self.in_ready = true;
+        } else {
+            self.eof_sent = true;
+        }
+    }
+
+    /// `n` bytes of [`pending`](Self::pending) output were handed out.
+    #[cfg(feature = "tokio")]
+    pub(super) fn output_taken(&mut self, n: usize) {
+        self.out_start += n;
+    }
+
+    /// Whether a push adapter whose output is all out should run the job
+    /// now: input is buffered, or with `last` the input has ended (which it
+    /// marks). [`process`](Self::process)'s decision.
+    pub(super) fn ready_to_step(&mut self, last: bool) -> bool {
+        if last && !self.at_eof {
+            self.at_eof = true;
+            self.in_ready = self.in_end > 0;
+        }
+        if !self.in_ready {
+            if !last {
+                return false;
+            }
+            self.eof_sent = true;
+        }
+        true
     }
 
     /// Copies pending output to `buf`; returns how much.
@@ -258,15 +319,8 @@ impl<'a> Engine<'a> {
             if self.done {
                 return Ok(());
             }
-            if last && !self.at_eof {
-                self.at_eof = true;
-                self.in_ready = self.in_end > 0;
-            }
-            if !self.in_ready {
-                if !last {
-                    return Ok(());
-                }
-                self.eof_sent = true;
+            if !self.ready_to_step(last) {
+                return Ok(());
             }
             self.step()?;
         }

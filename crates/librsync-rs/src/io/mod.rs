@@ -9,6 +9,7 @@
 //! | a [`Read`] and a [`Write`] | to copy one into the other | the whole-stream helpers [`signature`](crate::signature), [`delta`](crate::delta), [`patch`](crate::patch) (`rdiff`'s way) |
 //! | a [`Read`] input | a [`Read`] of the output (to hand to `io::copy`, a hasher, an HTTP body, a compressor…) | the pull adapters [`SignatureReader`], [`DeltaReader`], [`PatchReader`] |
 //! | input that is *written* to you (by a download, a decompressor, a tar reader…) | the output written to a [`Write`] | the push adapters [`SignatureWriter`], [`DeltaWriter`], [`PatchWriter`] |
+//! | an async `AsyncRead` input, or an `AsyncWrite` for the output (tokio) | the adapters above without blocking the runtime for more than one buffer of work per poll | the `tokio` feature's `io::tokio::{SignatureReader, DeltaReader, PatchReader, SignatureWriter, DeltaWriter, PatchWriter}` |
 //! | your own buffers, an event loop, no I/O at all | full control | [`Job`] with [`Buffers`](crate::Buffers) (`rs_job_iter`) |
 //!
 //! The adapters and the whole-stream helpers stream in memory that does not
@@ -350,6 +351,11 @@ macro_rules! impl_debug {
         }
     };
 }
+
+#[cfg(feature = "tokio")]
+pub mod tokio;
+#[cfg(all(test, feature = "tokio"))]
+mod tokio_tests;
 
 /// Reads a basis from `R` and yields its signature (`rs_sig_begin` driven
 /// as `rs_sig_file` drives it); the signature is the same, byte for byte,
