@@ -91,6 +91,13 @@ pub(crate) struct CopyCallback {
     pub arg: *mut c_void,
 }
 
+// SAFETY: the engine's jobs are `Send` so that Rust programs can move them
+// between threads; this library never does. A C job holding this callback
+// runs on whatever thread its C caller uses, which is the caller's
+// business exactly as with librsync: the callback and its argument are
+// only ever used from inside `rs_job_iter`/`rs_job_drive` calls.
+unsafe impl Send for CopyCallback {}
+
 impl Basis for CopyCallback {
     fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
         let Some(cb) = self.cb else {

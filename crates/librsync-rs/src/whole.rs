@@ -518,7 +518,7 @@ pub const PATCH_BUFFER: usize = 64 * 1024;
 /// patch(&b"hello world"[..], &delta[..], &mut out, BufferSizes::default()).unwrap();
 /// assert_eq!(out, b"world!");
 /// ```
-pub fn patch<B: Basis, R: Read, W: Write>(
+pub fn patch<B: Basis + Send, R: Read, W: Write>(
     basis: B,
     mut delta: R,
     mut out: W,

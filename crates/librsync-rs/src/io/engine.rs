@@ -23,7 +23,7 @@ const MAX_OUT: usize = 1 << 20;
 const FIRST_IN: usize = 4096;
 
 /// A callback shown the counters.
-pub(super) type ProgressFn<'a> = Box<dyn FnMut(Progress) + 'a>;
+pub(super) type ProgressFn<'a> = Box<dyn FnMut(Progress) + Send + 'a>;
 
 pub(super) struct Engine<'a> {
     pub job: Job<'a>,

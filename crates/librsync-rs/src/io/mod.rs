@@ -234,7 +234,7 @@ macro_rules! adapter_common {
         /// Calls `callback` with the counters after each step of the job:
         /// at most once per input buffer filled or output buffer emptied.
         #[must_use]
-        pub fn with_progress(mut self, callback: impl FnMut(Progress) + $lt) -> Self {
+        pub fn with_progress(mut self, callback: impl FnMut(Progress) + Send + $lt) -> Self {
             self.engine.progress = Some(Box::new(callback));
             self
         }
@@ -464,7 +464,7 @@ pub struct PatchReader<'b, R> {
 impl<'b, R: Read> PatchReader<'b, R> {
     /// Reads the delta from `delta`, copying from `basis` (a slice, a
     /// `Vec`, a [`SeekBasis`](crate::SeekBasis) over a file…).
-    pub fn new<B: Basis + 'b>(basis: B, delta: R) -> PatchReader<'b, R> {
+    pub fn new<B: Basis + Send + 'b>(basis: B, delta: R) -> PatchReader<'b, R> {
         PatchReader {
             engine: patch_engine(Job::patch(basis), BufferSizes::default())
                 .expect("the default sizes are valid"),
@@ -475,7 +475,7 @@ impl<'b, R: Read> PatchReader<'b, R> {
     /// [`PatchReader::new`] that fails with [`Error::Corrupt`] (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than yield more than `limit` bytes.
-    pub fn with_limit<B: Basis + 'b>(basis: B, delta: R, limit: u64) -> PatchReader<'b, R> {
+    pub fn with_limit<B: Basis + Send + 'b>(basis: B, delta: R, limit: u64) -> PatchReader<'b, R> {
         PatchReader {
             engine: patch_engine(Job::patch_with_limit(basis, limit), BufferSizes::default())
                 .expect("the default sizes are valid"),
@@ -598,7 +598,7 @@ pub struct PatchWriter<'b, W> {
 
 impl<'b, W: Write> PatchWriter<'b, W> {
     /// Writes the new file to `out`, copying from `basis`.
-    pub fn new<B: Basis + 'b>(basis: B, out: W) -> PatchWriter<'b, W> {
+    pub fn new<B: Basis + Send + 'b>(basis: B, out: W) -> PatchWriter<'b, W> {
         PatchWriter {
             engine: patch_engine(Job::patch(basis), BufferSizes::default())
                 .expect("the default sizes are valid"),
@@ -609,7 +609,7 @@ impl<'b, W: Write> PatchWriter<'b, W> {
     /// [`PatchWriter::new`] that fails with [`Error::Corrupt`] (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than write more than `limit` bytes.
-    pub fn with_limit<B: Basis + 'b>(basis: B, out: W, limit: u64) -> PatchWriter<'b, W> {
+    pub fn with_limit<B: Basis + Send + 'b>(basis: B, out: W, limit: u64) -> PatchWriter<'b, W> {
         PatchWriter {
             engine: patch_engine(Job::patch_with_limit(basis, limit), BufferSizes::default())
                 .expect("the default sizes are valid"),

@@ -1,6 +1,5 @@
-use std::cell::RefCell;
 use std::io::{self, Read, Write};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use librsync_rs_scenarios::Rng;
 
@@ -334,11 +333,11 @@ fn progress_adds_up_to_the_totals() {
     let basis = rng.bytes(600_000);
     let new = rng.mutate(&basis, 10);
     let opts = SignatureOptions::default();
-    let seen = Rc::new(RefCell::new(Vec::<Progress>::new()));
+    let seen = Arc::new(Mutex::new(Vec::<Progress>::new()));
     let log = seen.clone();
     let mut r = SignatureReader::new(&basis[..], &opts)
         .unwrap()
-        .with_progress(move |p| log.borrow_mut().push(p));
+        .with_progress(move |p| log.lock().unwrap().push(p));
     let sig_bytes = read_all(&mut r, 100).unwrap();
     let totals = Progress {
         consumed: basis.len() as u64,
@@ -356,7 +355,7 @@ fn progress_adds_up_to_the_totals() {
         (r.stats().in_bytes, r.stats().out_bytes)
     );
     {
-        let seen = seen.borrow();
+        let seen = seen.lock().unwrap();
         assert_eq!(seen.last(), Some(&totals));
         assert!(seen.windows(2).all(|w| w[0].consumed <= w[1].consumed));
         // At most about one call per 64 KiB buffer.
@@ -368,11 +367,11 @@ fn progress_adds_up_to_the_totals() {
     }
 
     let (sig, _) = load_signature(&sig_bytes[..], None).unwrap();
-    let calls = Rc::new(RefCell::new(0));
+    let calls = Arc::new(Mutex::new(0));
     let counter = calls.clone();
     let mut w = DeltaWriter::new(&sig, Vec::new())
         .unwrap()
-        .with_progress(move |_| *counter.borrow_mut() += 1);
+        .with_progress(move |_| *counter.lock().unwrap() += 1);
     write_in(&mut w, &new, 1000).unwrap();
     let (bytes_in, bytes_out) = (w.bytes_in(), w.bytes_out());
     assert_eq!(bytes_in, new.len() as u64);
@@ -380,7 +379,7 @@ fn progress_adds_up_to_the_totals() {
     let d = w.finish().unwrap();
     assert!(bytes_out <= d.len() as u64);
     assert_eq!(stats.in_bytes, new.len() as i64);
-    assert!(*calls.borrow() >= 1);
+    assert!(*calls.lock().unwrap() >= 1);
 
     let mut r = PatchReader::new(&basis[..], &d[..]);
     let out = read_all(&mut r, 4096).unwrap();
@@ -605,4 +604,21 @@ fn over_4_gib_in_flat_memory() {
     assert!(w.engine.inbuf.capacity() <= w.engine.in_limit);
     assert_eq!(w.bytes_in(), out);
     w.finish().unwrap();
+}
+
+/// Jobs and adapters can move to other threads (bases, signatures and
+/// progress callbacks are `Send`/`Sync`), so a program can hand them to a
+/// thread pool or an async runtime.
+#[test]
+fn jobs_and_adapters_are_send() {
+    fn send<T: Send>() {}
+    send::<crate::Job<'static>>();
+    send::<SignatureReader<std::fs::File>>();
+    send::<DeltaReader<'static, std::fs::File>>();
+    send::<PatchReader<'static, std::fs::File>>();
+    send::<SignatureWriter<std::fs::File>>();
+    send::<DeltaWriter<'static, std::fs::File>>();
+    send::<PatchWriter<'static, std::fs::File>>();
+    fn sync<T: Sync>() {}
+    sync::<crate::Signature>();
 }

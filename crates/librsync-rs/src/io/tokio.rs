@@ -25,16 +25,13 @@
 //! local disk; for a slow basis (a network file system), create and run
 //! the sync [`PatchReader`](super::PatchReader) or
 //! [`PatchWriter`](super::PatchWriter) inside
-//! `tokio::task::spawn_blocking` instead (they are not `Send` either, but
-//! the files they are made from are).
+//! `tokio::task::spawn_blocking` instead.
 //!
 //! # Tasks
 //!
-//! The adapters are not `Send` (their job may hold a non-`Send` basis and
-//! progress callback), so they live in the task that created them: the
-//! future of `block_on`, `#[tokio::main]` or a `LocalSet`. The inner
-//! reader or writer may be fed by other tasks (a socket, a pipe, a
-//! `tokio::io::duplex`). The inner reader or writer must be [`Unpin`];
+//! The adapters are `Send` when their inner reader or writer is (bases and
+//! progress callbacks must be `Send`), so they can be moved into
+//! `tokio::spawn`ed tasks. The inner reader or writer must be [`Unpin`];
 //! pin a `!Unpin` one with `Box::pin`.
 //!
 //! # Example
@@ -414,7 +411,7 @@ pub struct PatchReader<'b, R> {
 impl<'b, R: AsyncRead + Unpin> PatchReader<'b, R> {
     /// Reads the delta from `delta`, copying from `basis` (a slice, a
     /// `Vec`, a [`SeekBasis`](crate::SeekBasis) over a file…).
-    pub fn new<B: Basis + 'b>(basis: B, delta: R) -> PatchReader<'b, R> {
+    pub fn new<B: Basis + Send + 'b>(basis: B, delta: R) -> PatchReader<'b, R> {
         PatchReader {
             engine: patch_engine(Job::patch(basis), BufferSizes::default())
                 .expect("the default sizes are valid"),
@@ -425,7 +422,7 @@ impl<'b, R: AsyncRead + Unpin> PatchReader<'b, R> {
     /// [`PatchReader::new`] that fails with [`Error::Corrupt`] (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than yield more than `limit` bytes.
-    pub fn with_limit<B: Basis + 'b>(basis: B, delta: R, limit: u64) -> PatchReader<'b, R> {
+    pub fn with_limit<B: Basis + Send + 'b>(basis: B, delta: R, limit: u64) -> PatchReader<'b, R> {
         PatchReader {
             engine: patch_engine(Job::patch_with_limit(basis, limit), BufferSizes::default())
                 .expect("the default sizes are valid"),
@@ -511,7 +508,7 @@ pub struct PatchWriter<'b, W> {
 
 impl<'b, W: AsyncWrite + Unpin> PatchWriter<'b, W> {
     /// Writes the new file to `out`, copying from `basis`.
-    pub fn new<B: Basis + 'b>(basis: B, out: W) -> PatchWriter<'b, W> {
+    pub fn new<B: Basis + Send + 'b>(basis: B, out: W) -> PatchWriter<'b, W> {
         PatchWriter {
             engine: patch_engine(Job::patch(basis), BufferSizes::default())
                 .expect("the default sizes are valid"),
@@ -522,7 +519,7 @@ impl<'b, W: AsyncWrite + Unpin> PatchWriter<'b, W> {
     /// [`PatchWriter::new`] that fails with [`Error::Corrupt`] (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than write more than `limit` bytes.
-    pub fn with_limit<B: Basis + 'b>(basis: B, out: W, limit: u64) -> PatchWriter<'b, W> {
+    pub fn with_limit<B: Basis + Send + 'b>(basis: B, out: W, limit: u64) -> PatchWriter<'b, W> {
         PatchWriter {
             engine: patch_engine(Job::patch_with_limit(basis, limit), BufferSizes::default())
                 .expect("the default sizes are valid"),

@@ -2,12 +2,12 @@
 //! adapters over files, sockets and slices, errors, progress, and at most
 //! one run of the job per poll.
 
-use std::cell::Cell;
 use std::future::poll_fn;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::Poll;
 
 use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -315,25 +315,27 @@ async fn one_step_per_poll() {
     let (sig, delta) = sync_bytes(&basis, &basis, &opts);
     let loaded = load_signature_of(&sig).unwrap();
 
-    let steps = Rc::new(Cell::new(0u64));
+    let steps = Arc::new(AtomicU64::new(0));
     let counter = steps.clone();
     // The delta of a file against itself: runs that make no output, which
     // a poll would otherwise chain.
     let mut r = a::DeltaReader::new(&loaded, &basis[..])
         .unwrap()
-        .with_progress(move |_| counter.set(counter.get() + 1));
+        .with_progress(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
     let mut out = Vec::new();
     let mut buf = vec![0u8; 1 << 20];
     let (mut polls, mut yields) = (0u64, 0u64);
     loop {
-        let before = steps.get();
+        let before = steps.load(Ordering::Relaxed);
         let n = poll_fn(|cx| {
             polls += 1;
             let mut rb = ReadBuf::new(&mut buf);
             match Pin::new(&mut r).poll_read(cx, &mut rb) {
                 Poll::Ready(res) => Poll::Ready(res.map(|()| rb.filled().len())),
                 Poll::Pending => {
-                    assert!(steps.get() - before <= 1);
+                    assert!(steps.load(Ordering::Relaxed) - before <= 1);
                     yields += 1;
                     Poll::Ready(Ok(usize::MAX))
                 }
@@ -341,7 +343,10 @@ async fn one_step_per_poll() {
         })
         .await
         .unwrap();
-        assert!(steps.get() - before <= 1, "more than one step in a poll");
+        assert!(
+            steps.load(Ordering::Relaxed) - before <= 1,
+            "more than one step in a poll"
+        );
         match n {
             0 => break,
             usize::MAX => ::tokio::task::yield_now().await,
@@ -354,24 +359,69 @@ async fn one_step_per_poll() {
 
     // A push adapter given 4 MiB at once takes one buffer per poll and
     // runs the job at most once.
-    let steps = Rc::new(Cell::new(0u64));
+    let steps = Arc::new(AtomicU64::new(0));
     let counter = steps.clone();
     let mut w = a::DeltaWriter::new(&loaded, Vec::new())
         .unwrap()
-        .with_progress(move |_| counter.set(counter.get() + 1));
+        .with_progress(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
     let mut data = &basis[..];
     while !data.is_empty() {
-        let before = steps.get();
+        let before = steps.load(Ordering::Relaxed);
         let res = poll_fn(|cx| match Pin::new(&mut w).poll_write(cx, data) {
             Poll::Pending => Poll::Ready(None),
             Poll::Ready(res) => Poll::Ready(Some(res)),
         })
         .await;
-        assert!(steps.get() - before <= 1, "more than one step in a poll");
+        assert!(
+            steps.load(Ordering::Relaxed) - before <= 1,
+            "more than one step in a poll"
+        );
         match res {
             None => ::tokio::task::yield_now().await,
             Some(res) => data = &data[res.unwrap()..],
         }
     }
     assert_eq!(w.finish().await.unwrap(), delta);
+}
+
+/// The adapters are `Send`: each side of a signature → delta → patch runs
+/// in its own spawned task, passing bytes through `tokio::io::duplex`.
+#[::tokio::test(flavor = "multi_thread")]
+async fn adapters_run_in_spawned_tasks() {
+    let mut rng = Rng::new(77);
+    let basis = rng.bytes(300_000);
+    let new = edited(&mut rng, &basis);
+    let opts = options(SigMagic::RkBlake2);
+    let (want_sig, want_delta) = sync_bytes(&basis, &new, &opts);
+
+    let input = std::io::Cursor::new(basis.clone());
+    let sig = ::tokio::spawn(async move {
+        let reader = a::SignatureReader::new(input, &opts).unwrap();
+        read_all(reader, 4096).await.unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(sig, want_sig);
+
+    let loaded: &'static crate::Signature = Box::leak(Box::new(load_signature_of(&sig).unwrap()));
+    let (to_delta, from_delta) = ::tokio::io::duplex(64 * 1024);
+    let new_bytes = new.clone();
+    let writer = ::tokio::spawn(async move {
+        let mut w = a::DeltaWriter::new(loaded, to_delta).unwrap();
+        write_in(&mut w, &new_bytes, 7000).await.unwrap();
+        w.finish().await.unwrap().shutdown().await.unwrap();
+    });
+    let delta = read_all(from_delta, 4096).await.unwrap();
+    writer.await.unwrap();
+    assert_eq!(delta, want_delta);
+
+    let patched = ::tokio::spawn(async move {
+        let reader = a::PatchReader::new(basis, std::io::Cursor::new(delta));
+        read_all(reader, 1 << 20).await.unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(patched, new);
 }

@@ -215,7 +215,7 @@ impl<'a> Job<'a> {
     /// A job that reads a delta and writes the new file, copying from `basis`
     /// (`rs_patch_begin`).
     #[inline]
-    pub fn patch<B: Basis + 'a>(basis: B) -> Job<'a> {
+    pub fn patch<B: Basis + Send + 'a>(basis: B) -> Job<'a> {
         Job::new(
             "patch",
             Kind::Patch(patch::Patch::new(Box::new(basis), None)),
@@ -225,7 +225,7 @@ impl<'a> Job<'a> {
     /// Like [`Job::patch`], but fails with [`Error::Corrupt`] rather than
     /// write more than `limit` bytes: a small delta can ask for the basis
     /// again and again.
-    pub fn patch_with_limit<B: Basis + 'a>(basis: B, limit: u64) -> Job<'a> {
+    pub fn patch_with_limit<B: Basis + Send + 'a>(basis: B, limit: u64) -> Job<'a> {
         Job::new(
             "patch",
             Kind::Patch(patch::Patch::new(Box::new(basis), Some(limit))),

@@ -21,14 +21,14 @@ enum Phase {
 }
 
 pub(crate) struct Patch<'a> {
-    basis: Box<dyn Basis + 'a>,
+    basis: Box<dyn Basis + Send + 'a>,
     limit: Option<u64>,
     written: u64,
     phase: Phase,
 }
 
 impl<'a> Patch<'a> {
-    pub fn new(basis: Box<dyn Basis + 'a>, limit: Option<u64>) -> Patch<'a> {
+    pub fn new(basis: Box<dyn Basis + Send + 'a>, limit: Option<u64>) -> Patch<'a> {
         Patch {
             basis,
             limit,
