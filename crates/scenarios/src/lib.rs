@@ -12,6 +12,7 @@
 pub mod bench;
 pub mod bytes;
 pub mod catalogue;
+pub mod chunked;
 pub mod rdiff;
 pub mod shell;
 

@@ -1,71 +1,19 @@
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex};
 
+use librsync_rs_scenarios::chunked::{
+    read_all, write_in_steps as write_in, Chunked, ChunkedSink, STEPS,
+};
 use librsync_rs_scenarios::Rng;
 
 use super::*;
 use crate::magic::SigMagic;
 use crate::{delta, load_signature, patch, signature, StrongLen};
 
-const SIZES: [usize; 4] = [1, 7, 4096, 1 << 20];
-const MAGICS: [SigMagic; 4] = [
-    SigMagic::Md4,
-    SigMagic::Blake2,
-    SigMagic::RkMd4,
-    SigMagic::RkBlake2,
-];
-
-/// A reader that hands out at most `step` bytes per read.
-struct Chunked<'a> {
-    data: &'a [u8],
-    step: usize,
-}
-
-impl Read for Chunked<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = buf.len().min(self.step).min(self.data.len());
-        buf[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
-
-/// A writer that takes at most `step` bytes per write.
-struct ChunkedSink {
-    out: Vec<u8>,
-    step: usize,
-}
-
-impl Write for ChunkedSink {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let n = data.len().min(self.step);
-        self.out.extend_from_slice(&data[..n]);
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Reads all of `r` with reads of at most `step` bytes.
-fn read_all(mut r: impl Read, step: usize) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; step];
-    loop {
-        match r.read(&mut buf)? {
-            0 => return Ok(out),
-            n => out.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
-/// Writes `data` to `w` in pieces of at most `step` bytes.
-fn write_in(w: &mut impl Write, data: &[u8], step: usize) -> io::Result<()> {
-    for piece in data.chunks(step) {
-        w.write_all(piece)?;
-    }
-    Ok(())
-}
+/// The read and write sizes every adapter test uses.
+pub(super) const SIZES: [usize; 4] = STEPS;
+/// The four signature formats.
+pub(super) const MAGICS: [SigMagic; 4] = SigMagic::ALL;
 
 fn whole_sig(basis: &[u8], opts: &SignatureOptions) -> Vec<u8> {
     let mut out = Vec::new();

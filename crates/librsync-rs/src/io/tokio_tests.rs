@@ -21,13 +21,7 @@ use crate::error::Error;
 use crate::magic::SigMagic;
 use crate::whole::SignatureOptions;
 
-const SIZES: [usize; 4] = [1, 7, 4096, 1 << 20];
-const MAGICS: [SigMagic; 4] = [
-    SigMagic::Md4,
-    SigMagic::Blake2,
-    SigMagic::RkMd4,
-    SigMagic::RkBlake2,
-];
+use super::tests::{MAGICS, SIZES};
 
 /// Reads all of `r` with reads of at most `step` bytes.
 async fn read_all(mut r: impl AsyncRead + Unpin, step: usize) -> io::Result<Vec<u8>> {

@@ -5,51 +5,13 @@
 //! rebuild the new file, with reads and writes of 1, 7, 4096 and 1 MiB
 //! bytes at a time.
 
-use std::fs;
-use std::io::{self, Read, Write};
-
+use crate::common::chunked::{read_all, write_in_steps, Chunked, STEPS};
 use crate::common::{self, corpus, rdiff_ok, reference_rdiff, Tally};
 use librsync_rs::io::{
     DeltaReader, DeltaWriter, PatchReader, PatchWriter, SignatureReader, SignatureWriter,
 };
 use librsync_rs::{load_signature, SigMagic, SignatureOptions};
-
-const STEPS: [usize; 4] = [1, 7, 4096, 1 << 20];
-
-/// `Read` that hands out at most `step` bytes per call.
-struct Trickle<'a> {
-    data: &'a [u8],
-    step: usize,
-}
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = buf.len().min(self.step).min(self.data.len());
-        buf[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
-
-/// Everything `reader` yields, asked for `step` bytes at a time.
-fn read_all(mut reader: impl Read, step: usize) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut buf = vec![0; step];
-    loop {
-        match reader.read(&mut buf)? {
-            0 => return Ok(out),
-            n => out.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
-/// Writes `data` to `writer` `step` bytes at a time.
-fn write_all(writer: &mut impl Write, data: &[u8], step: usize) -> io::Result<()> {
-    for piece in data.chunks(step.max(1)) {
-        writer.write_all(piece)?;
-    }
-    Ok(())
-}
+use std::fs;
 
 #[test]
 fn adapters_match_rdiff_for_every_read_and_write_size() {
@@ -97,7 +59,7 @@ fn adapters_match_rdiff_for_every_read_and_write_size() {
             for &step in &steps {
                 let case = format!("{} {hash}/{rollsum} step {step}", o.name);
                 let reader = SignatureReader::new(
-                    Trickle {
+                    Chunked {
                         data: &o.data,
                         step,
                     },
@@ -107,7 +69,7 @@ fn adapters_match_rdiff_for_every_read_and_write_size() {
                 let got = read_all(reader, step).unwrap();
                 tally.check(got == want_sig, || format!("{case}: SignatureReader"));
                 let mut writer = SignatureWriter::new(Vec::new(), &opts).unwrap();
-                write_all(&mut writer, &o.data, step).unwrap();
+                write_in_steps(&mut writer, &o.data, step).unwrap();
                 let got = writer.finish().unwrap();
                 tally.check(got == want_sig, || format!("{case}: SignatureWriter"));
             }
@@ -129,17 +91,17 @@ fn adapters_match_rdiff_for_every_read_and_write_size() {
                 let want_delta = fs::read(&delta_path).unwrap();
                 for &step in &steps {
                     let case = format!("{}/{new_name} {hash}/{rollsum} step {step}", o.name);
-                    let reader = DeltaReader::new(&sig, Trickle { data: new, step }).unwrap();
+                    let reader = DeltaReader::new(&sig, Chunked { data: new, step }).unwrap();
                     let got = read_all(reader, step).unwrap();
                     tally.check(got == want_delta, || format!("{case}: DeltaReader"));
                     let mut writer = DeltaWriter::new(&sig, Vec::new()).unwrap();
-                    write_all(&mut writer, new, step).unwrap();
+                    write_in_steps(&mut writer, new, step).unwrap();
                     let got = writer.finish().unwrap();
                     tally.check(got == want_delta, || format!("{case}: DeltaWriter"));
 
                     let reader = PatchReader::new(
                         &o.data[..],
-                        Trickle {
+                        Chunked {
                             data: &want_delta,
                             step,
                         },
@@ -147,7 +109,7 @@ fn adapters_match_rdiff_for_every_read_and_write_size() {
                     let got = read_all(reader, step).unwrap();
                     tally.check(&got == new, || format!("{case}: PatchReader"));
                     let mut writer = PatchWriter::new(&o.data[..], Vec::new());
-                    write_all(&mut writer, &want_delta, step).unwrap();
+                    write_in_steps(&mut writer, &want_delta, step).unwrap();
                     let got = writer.finish().unwrap();
                     tally.check(&got == new, || format!("{case}: PatchWriter"));
                 }
