@@ -6,7 +6,6 @@
 
 use crate::job::Job;
 use crate::signature::Signature;
-use crate::stats::Stats;
 
 pub use crate::command::{int_len, Command};
 pub use crate::error::{c_strerror, codes, ResultCode, RESULT_CODES};
@@ -65,9 +64,6 @@ pub fn set_stats_observer(job: &mut Job<'_>, observer: StatsObserver) {
 pub fn seek_basis_fd<R>(basis: crate::SeekBasis<R>, fd: i32) -> crate::SeekBasis<R> {
     basis.with_fd(fd)
 }
-
-/// The statistics type, for observers.
-pub type JobStats = Stats;
 
 /// The sizes a whole-stream run uses given an operation's defaults (C `int`
 /// expressions that may have wrapped: a negative default is a failed
