@@ -12,6 +12,7 @@ use super::{
     rs_magic_number, rs_result, rs_signature, rs_signature_t, rs_stats_t, CopyFn, JOB_TAG,
     RS_BLOCKED, RS_DONE, RS_INTERNAL_ERROR, RS_PARAM_ERROR, RS_RUNNING,
 };
+use crate::lent::lent_input;
 use librsync_rs::compat::StatsObserver;
 use librsync_rs::Basis;
 use librsync_rs::Buffers;
@@ -223,31 +224,18 @@ fn iter(job: &mut rs_job, b: &mut rs_buffers_t) -> rs_result {
     }
     let in_ptr = b.next_in as *const u8;
     let out_ptr = b.next_out as *mut u8;
-    // SAFETY: the caller lends `avail_in` readable bytes at `next_in` and
-    // `avail_out` writable bytes at `next_out` for this call.
-    let input = if b.avail_in == 0 {
-        &[][..]
-    } else {
-        unsafe { std::slice::from_raw_parts(in_ptr, b.avail_in) }
-    };
+    // SAFETY: the caller lends `avail_in` readable bytes at `next_in` for
+    // this call; the only `&mut` made below is over the output, and
+    // `lent_input` copies the input if the two overlap.
+    let input = unsafe { lent_input(in_ptr, b.avail_in, out_ptr, b.avail_out) };
     let output: &mut [u8] = if b.avail_out == 0 {
         &mut []
     } else {
+        // SAFETY: the caller lends `avail_out` writable bytes at `next_out`
+        // for this call; `input` does not borrow them (see `lent_input`).
         unsafe { std::slice::from_raw_parts_mut(out_ptr, b.avail_out) }
     };
-    // Overlapping buffers would alias; work on a copy of the input then.
-    let overlap = !input.is_empty()
-        && !output.is_empty()
-        && (in_ptr as usize) < (out_ptr as usize + output.len())
-        && (out_ptr as usize) < (in_ptr as usize + input.len());
-    let copy;
-    let input = if overlap {
-        copy = input.to_vec();
-        &copy[..]
-    } else {
-        input
-    };
-    let mut bufs = Buffers::new(input, output).with_eof(b.eof_in != 0);
+    let mut bufs = Buffers::new(&input, output).with_eof(b.eof_in != 0);
     let result = job.job.process(&mut bufs);
     let (consumed, produced) = (bufs.input_consumed(), bufs.output_produced());
     // SAFETY: both counts are within the lent buffers.

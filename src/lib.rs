@@ -29,6 +29,9 @@ mod types;
 mod util;
 mod whole;
 
+// Shared by the entry points above.
+mod lent;
+
 pub use types::*;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

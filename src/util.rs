@@ -4,6 +4,7 @@
 use std::ffi::{c_char, c_int, c_void};
 
 use super::{guard, rs_result};
+use crate::lent::lent_input;
 use librsync_rs::compat::c_strerror;
 use librsync_rs::{BLAKE2_SUM_LENGTH, LIBRSYNC_VERSION, MD4_SUM_LENGTH};
 
@@ -62,12 +63,9 @@ pub unsafe extern "C" fn rs_hexify(to_buf: *mut c_char, from_buf: *const c_void,
         };
         // SAFETY: the caller provides `from_len` readable bytes at `from_buf`
         // and `2 * from_len + 1` writable bytes at `to_buf`.
+        // An input that overlaps the output is read from a copy.
         unsafe {
-            let from = if n == 0 {
-                &[][..]
-            } else {
-                std::slice::from_raw_parts(from_buf as *const u8, n)
-            };
+            let from = lent_input(from_buf as *const u8, n, to_buf as *const u8, 2 * n + 1);
             let to = std::slice::from_raw_parts_mut(to_buf as *mut u8, 2 * n + 1);
             for (i, &b) in from.iter().enumerate() {
                 to[2 * i] = HEX[(b >> 4) as usize];
@@ -92,12 +90,9 @@ pub unsafe extern "C" fn rs_base64(buf: *const u8, n: c_int, out: *mut c_char) {
         let chars = (n * 8).div_ceil(6);
         // SAFETY: the caller provides `n` bytes at `buf` and room for
         // `ceil(8n/6) + 1` characters at `out`.
+        // An input that overlaps the output is read from a copy.
         unsafe {
-            let src = if n == 0 {
-                &[][..]
-            } else {
-                std::slice::from_raw_parts(buf, n)
-            };
+            let src = lent_input(buf, n, out as *const u8, chars + 1);
             let dst = std::slice::from_raw_parts_mut(out as *mut u8, chars + 1);
             for (i, c) in dst[..chars].iter_mut().enumerate() {
                 let (byte, bit) = (i * 6 / 8, i * 6 % 8);
