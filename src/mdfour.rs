@@ -4,6 +4,7 @@
 use std::ffi::{c_int, c_void};
 
 use super::{guard, rs_mdfour_t};
+use crate::lent::lent_input;
 use librsync_rs::checksum::{md4, Md4};
 use librsync_rs::compat::Md4State;
 use librsync_rs::MD4_SUM_LENGTH;
@@ -63,19 +64,17 @@ pub unsafe extern "C" fn rs_mdfour_begin(md: *mut rs_mdfour_t) {
 #[no_mangle]
 pub unsafe extern "C" fn rs_mdfour_update(md: *mut rs_mdfour_t, in_void: *const c_void, n: usize) {
     guard((), || {
-        // SAFETY: `md` points to a caller-owned state, `in_void` to `n` bytes.
+        if md.is_null() || (in_void.is_null() && n > 0) {
+            return;
+        }
+        // SAFETY: `md` points to a caller-owned state, `in_void` to `n` bytes;
+        // input that overlaps the state is read from a copy.
         unsafe {
-            let Some(md) = md.as_mut() else { return };
-            if in_void.is_null() && n > 0 {
-                return;
-            }
-            let data = if n == 0 {
-                &[][..]
-            } else {
-                std::slice::from_raw_parts(in_void as *const u8, n)
-            };
+            let state_len = std::mem::size_of::<rs_mdfour_t>();
+            let data = lent_input(in_void as *const u8, n, md as *const u8, state_len);
+            let md = &mut *md;
             let mut state = md.load();
-            state.update(data);
+            state.update(&data);
             md.store(&state);
         }
     })
