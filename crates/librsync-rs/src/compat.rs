@@ -67,7 +67,7 @@ pub fn seek_basis_fd<R>(basis: crate::SeekBasis<R>, fd: i32) -> crate::SeekBasis
 
 /// The sizes a whole-stream run uses given an operation's defaults (C `int`
 /// expressions that may have wrapped: a negative default is a failed
-/// allocation in C, [`Error::Mem`](crate::Error::Mem)).
+/// allocation in C, [`ErrorKind::Mem`](crate::ErrorKind::Mem)).
 pub fn resolve_buffer_sizes(
     sizes: crate::BufferSizes,
     input_default: i32,

@@ -141,15 +141,13 @@ impl Status {
     }
 }
 
-/// A librsync failure. Each variant is one `rs_result` code; [`Error::code`]
-/// gives the number and [`Error::from_code`] goes back. It displays as
-/// [`strerror`] of its code ("unexplained problem" for [`Error::Other`]).
-#[derive(Clone, Debug)]
+/// What kind of failure an [`Error`] is: one variant per `rs_result` error
+/// code. [`ErrorKind::code`] gives the number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Error {
-    /// `RS_IO_ERROR`: reading or writing failed. Carries the I/O error when
-    /// one is known.
-    Io(Option<Arc<io::Error>>),
+pub enum ErrorKind {
+    /// `RS_IO_ERROR`: reading or writing failed.
+    Io,
     /// `RS_SYNTAX_ERROR`: bad command line syntax (used by `rdiff`).
     Syntax,
     /// `RS_MEM_ERROR`: memory could not be allocated.
@@ -174,43 +172,161 @@ pub enum Error {
     Other(i32),
 }
 
-impl Error {
-    /// The `rs_result` number of this error.
-    pub const fn code(&self) -> i32 {
+impl ErrorKind {
+    /// The `rs_result` number of this kind.
+    ///
+    /// ```
+    /// assert_eq!(librsync_rs::ErrorKind::Corrupt.code(), 106);
+    /// ```
+    pub const fn code(self) -> i32 {
         match self {
-            Error::Io(_) => codes::RS_IO_ERROR,
-            Error::Syntax => codes::RS_SYNTAX_ERROR,
-            Error::Mem => codes::RS_MEM_ERROR,
-            Error::InputEnded => codes::RS_INPUT_ENDED,
-            Error::BadMagic => codes::RS_BAD_MAGIC,
-            Error::Unimplemented => codes::RS_UNIMPLEMENTED,
-            Error::Corrupt => codes::RS_CORRUPT,
-            Error::Internal => codes::RS_INTERNAL_ERROR,
-            Error::Param => codes::RS_PARAM_ERROR,
-            Error::Other(c) => *c,
+            ErrorKind::Io => codes::RS_IO_ERROR,
+            ErrorKind::Syntax => codes::RS_SYNTAX_ERROR,
+            ErrorKind::Mem => codes::RS_MEM_ERROR,
+            ErrorKind::InputEnded => codes::RS_INPUT_ENDED,
+            ErrorKind::BadMagic => codes::RS_BAD_MAGIC,
+            ErrorKind::Unimplemented => codes::RS_UNIMPLEMENTED,
+            ErrorKind::Corrupt => codes::RS_CORRUPT,
+            ErrorKind::Internal => codes::RS_INTERNAL_ERROR,
+            ErrorKind::Param => codes::RS_PARAM_ERROR,
+            ErrorKind::Other(c) => c,
         }
     }
 
-    /// The error for an `rs_result` number; `None` for `RS_DONE` (0).
-    /// `RS_BLOCKED` and `RS_RUNNING` come back as [`Error::Other`].
-    pub fn from_code(code: i32) -> Option<Error> {
+    /// The kind for an `rs_result` number; `None` for `RS_DONE` (0).
+    /// `RS_BLOCKED` and `RS_RUNNING` come back as [`ErrorKind::Other`].
+    pub const fn from_code(code: i32) -> Option<ErrorKind> {
         Some(match code {
             codes::RS_DONE => return None,
-            codes::RS_IO_ERROR => Error::Io(None),
-            codes::RS_SYNTAX_ERROR => Error::Syntax,
-            codes::RS_MEM_ERROR => Error::Mem,
-            codes::RS_INPUT_ENDED => Error::InputEnded,
-            codes::RS_BAD_MAGIC => Error::BadMagic,
-            codes::RS_UNIMPLEMENTED => Error::Unimplemented,
-            codes::RS_CORRUPT => Error::Corrupt,
-            codes::RS_INTERNAL_ERROR => Error::Internal,
-            codes::RS_PARAM_ERROR => Error::Param,
-            c => Error::Other(c),
+            codes::RS_IO_ERROR => ErrorKind::Io,
+            codes::RS_SYNTAX_ERROR => ErrorKind::Syntax,
+            codes::RS_MEM_ERROR => ErrorKind::Mem,
+            codes::RS_INPUT_ENDED => ErrorKind::InputEnded,
+            codes::RS_BAD_MAGIC => ErrorKind::BadMagic,
+            codes::RS_UNIMPLEMENTED => ErrorKind::Unimplemented,
+            codes::RS_CORRUPT => ErrorKind::Corrupt,
+            codes::RS_INTERNAL_ERROR => ErrorKind::Internal,
+            codes::RS_PARAM_ERROR => ErrorKind::Param,
+            c => ErrorKind::Other(c),
         })
     }
 
-    /// Wraps an I/O error. An `io::Error` that itself carries an [`Error`]
-    /// (see [`Error::into_io`]) gives that error back unchanged.
+    /// The text of `rs_strerror` for this kind ("unexplained problem" for
+    /// [`ErrorKind::Other`], whatever its number).
+    pub fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::Other(_) => UNEXPLAINED,
+            kind => strerror(kind.code()),
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    /// [`ErrorKind::describe`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// A librsync failure: its [`kind`](Error::kind) (one `rs_result` code,
+/// [`Error::code`]) and, when the library knows them, what exactly went
+/// wrong ([`Error::message`]) and where in the job's input
+/// ([`Error::offset`]), plus the I/O error behind an
+/// [`ErrorKind::Io`] ([`Error::io_error`]).
+///
+/// It displays as `rs_strerror`'s text for the code, followed by the details:
+///
+/// ```
+/// use librsync_rs::{io::patch_of, ErrorKind};
+/// // A delta whose only command copies 10 bytes from a 3-byte basis.
+/// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 10, 0];
+/// let err = patch_of(b"abc", &delta).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::InputEnded);
+/// assert_eq!(err.code(), 103);
+/// assert_eq!(err.offset(), Some(4));
+/// println!("{err}");
+/// ```
+///
+/// Two errors are equal (`==`) when their codes are; compare
+/// [`Error::kind`] for the same test written more plainly.
+#[derive(Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    /// Boxed, so that a `Result<T, Error>` stays small.
+    details: Option<Box<Details>>,
+}
+
+/// What an [`Error`] knows beyond its kind.
+#[derive(Clone, Default)]
+struct Details {
+    message: Option<String>,
+    offset: Option<u64>,
+    io: Option<Arc<io::Error>>,
+}
+
+impl Error {
+    /// An error of `kind` with no details.
+    pub const fn new(kind: ErrorKind) -> Error {
+        Error {
+            kind,
+            details: None,
+        }
+    }
+
+    /// What kind of failure this is.
+    pub const fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The `rs_result` number of this error.
+    pub const fn code(&self) -> i32 {
+        self.kind.code()
+    }
+
+    /// The error for an `rs_result` number; `None` for `RS_DONE` (0).
+    /// `RS_BLOCKED` and `RS_RUNNING` come back as [`ErrorKind::Other`].
+    pub fn from_code(code: i32) -> Option<Error> {
+        ErrorKind::from_code(code).map(Error::new)
+    }
+
+    /// What went wrong, in words (the reason librsync logs, such as
+    /// `"invalid length=0 on COPY command"`), when known.
+    pub fn message(&self) -> Option<&str> {
+        self.details.as_ref()?.message.as_deref()
+    }
+
+    /// Where in the job's input (the signature or delta being read, counted
+    /// from its first byte) the problem was found, when known: the start of
+    /// the faulty field or command, or the end of a truncated stream.
+    pub fn offset(&self) -> Option<u64> {
+        self.details.as_ref()?.offset
+    }
+
+    /// The I/O error behind an [`ErrorKind::Io`], when known.
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.details.as_ref()?.io.as_deref()
+    }
+
+    /// This error with `message` as its [`Error::message`].
+    pub fn with_message(mut self, message: impl Into<String>) -> Error {
+        self.details_mut().message = Some(message.into());
+        self
+    }
+
+    /// This error at input byte `offset`, unless it already has an offset.
+    pub(crate) fn or_at(mut self, offset: u64) -> Error {
+        let details = self.details_mut();
+        details.offset.get_or_insert(offset);
+        self
+    }
+
+    fn details_mut(&mut self) -> &mut Details {
+        self.details.get_or_insert_with(Box::default)
+    }
+
+    /// Wraps an I/O error as an [`ErrorKind::Io`]. An `io::Error` that itself
+    /// carries an [`Error`] (see [`Error::into_io`]) gives that error back
+    /// unchanged.
     pub fn from_io(err: io::Error) -> Error {
         if err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
             if let Some(inner) = err.into_inner() {
@@ -218,50 +334,93 @@ impl Error {
                     return *e;
                 }
             }
-            return Error::Io(None);
+            return Error::new(ErrorKind::Io);
         }
-        Error::Io(Some(Arc::new(err)))
+        Error::from_shared_io(Arc::new(err))
+    }
+
+    /// An [`ErrorKind::Io`] for an I/O error that is shared.
+    fn from_shared_io(err: Arc<io::Error>) -> Error {
+        let mut e = Error::new(ErrorKind::Io);
+        e.details_mut().io = Some(err);
+        e
     }
 
     /// Packs this error into an `io::Error`, so that it can travel through
     /// `std::io` interfaces (such as a [`Basis`](crate::Basis)) and come back
     /// intact through [`Error::from_io`] (or `into_inner()` and
-    /// `downcast::<Error>()`). The kind is the I/O error's own for
-    /// [`Error::Io`], `InvalidData` for [`Error::Corrupt`] and
-    /// [`Error::BadMagic`], `UnexpectedEof` for [`Error::InputEnded`], and
-    /// `Other` for the rest.
+    /// `downcast::<Error>()`). An [`ErrorKind::Io`] with nothing but its
+    /// I/O error becomes that I/O error again; otherwise the kind is the
+    /// I/O error's own for [`ErrorKind::Io`], `InvalidData` for
+    /// [`ErrorKind::Corrupt`] and [`ErrorKind::BadMagic`], `UnexpectedEof`
+    /// for [`ErrorKind::InputEnded`], and `Other` for the rest.
     pub fn into_io(self) -> io::Error {
-        let kind = match self {
-            Error::Io(Some(e)) => match Arc::try_unwrap(e) {
-                Ok(e) => return e,
-                Err(e) => return io::Error::new(e.kind(), Error::Io(Some(e))),
-            },
-            Error::Corrupt | Error::BadMagic => io::ErrorKind::InvalidData,
-            Error::InputEnded => io::ErrorKind::UnexpectedEof,
+        let kind = match (self.kind, self.io_error()) {
+            (ErrorKind::Io, Some(io)) => {
+                if self.message().is_none() && self.offset().is_none() {
+                    let shared = self.details.and_then(|d| d.io).expect("checked above");
+                    return match Arc::try_unwrap(shared) {
+                        Ok(e) => e,
+                        Err(e) => io::Error::new(e.kind(), Error::from_shared_io(e)),
+                    };
+                }
+                io.kind()
+            }
+            (ErrorKind::Corrupt | ErrorKind::BadMagic, _) => io::ErrorKind::InvalidData,
+            (ErrorKind::InputEnded, _) => io::ErrorKind::UnexpectedEof,
             _ => io::ErrorKind::Other,
         };
         io::Error::new(kind, self)
     }
 }
 
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Error {
+        Error::new(kind)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind);
+        if let Some(message) = self.message() {
+            d.field("message", &message);
+        }
+        if let Some(offset) = self.offset() {
+            d.field("offset", &offset);
+        }
+        if let Some(io) = self.io_error() {
+            d.field("io", io);
+        }
+        d.finish()
+    }
+}
+
 impl fmt::Display for Error {
     /// The text of [`strerror`] for the code ("unexplained problem" for
-    /// [`Error::Other`], whatever its number).
+    /// [`ErrorKind::Other`], whatever its number), then the message (or the
+    /// I/O error) and the offset when known: `stream corrupt: invalid
+    /// length=0 on COPY command (at input byte 4)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Error::Other(_) => UNEXPLAINED,
-            e => strerror(e.code()),
-        })
+        f.write_str(self.kind.describe())?;
+        match (self.message(), self.io_error()) {
+            (Some(message), _) => write!(f, ": {message}")?,
+            (None, Some(io)) => write!(f, ": {io}")?,
+            (None, None) => {}
+        }
+        if let Some(offset) = self.offset() {
+            write!(f, " (at input byte {offset})")?;
+        }
+        Ok(())
     }
 }
 
 impl std::error::Error for Error {
-    /// The I/O error of [`Error::Io`] (the `Arc` holding it), if known.
+    /// The I/O error of an [`ErrorKind::Io`], if known.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Io(Some(e)) => Some(e),
-            _ => None,
-        }
+        self.io_error()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -299,6 +458,7 @@ mod tests {
             let e = Error::from_code(code).unwrap();
             assert_eq!(e.code(), code);
             assert_eq!(e.to_string(), strerror(code));
+            assert_eq!(e.kind(), ErrorKind::from_code(code).unwrap());
         }
         assert!(Error::from_code(0).is_none());
     }
@@ -324,8 +484,14 @@ mod tests {
         assert_eq!(Status::Blocked.code(), codes::RS_BLOCKED);
         assert_eq!(c_strerror(55), c"unexplained problem");
         assert_eq!(c_strerror(-1), c"unexplained problem");
-        assert_eq!(Error::Other(0).to_string(), "unexplained problem");
-        assert_eq!(Error::Other(100).to_string(), "unexplained problem");
+        assert_eq!(
+            Error::new(ErrorKind::Other(0)).to_string(),
+            "unexplained problem"
+        );
+        assert_eq!(
+            Error::new(ErrorKind::Other(100)).to_string(),
+            "unexplained problem"
+        );
     }
 
     #[test]
@@ -338,8 +504,8 @@ mod tests {
 
     #[test]
     fn io_round_trip_keeps_code() {
-        let io = Error::InputEnded.into_io();
-        assert_eq!(Error::from_io(io), Error::InputEnded);
+        let io = Error::new(ErrorKind::InputEnded).into_io();
+        assert_eq!(Error::from_io(io).kind(), ErrorKind::InputEnded);
         let plain = io::Error::new(io::ErrorKind::NotFound, "x");
         assert_eq!(Error::from_io(plain).code(), 100);
     }

@@ -52,7 +52,7 @@ mod whole;
 pub use basis::{Basis, SeekBasis, SizedBasis};
 pub use buffers::Buffers;
 pub use checksum::{BLAKE2_SUM_LENGTH, MAX_STRONG_SUM_LENGTH, MD4_SUM_LENGTH};
-pub use error::{strerror, Error, Result, Status};
+pub use error::{strerror, Error, ErrorKind, Result, Status};
 pub use index::MatchStats;
 pub use job::Job;
 pub use magic::{SigMagic, DEFAULT_BLOCK_LEN, DEFAULT_MIN_STRONG_LEN, DELTA_MAGIC};

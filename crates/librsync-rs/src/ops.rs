@@ -15,14 +15,14 @@
 //!   librsync's delta job picks (the smallest ones).
 //!
 //! Both decoders validate each command as librsync's patch job does and
-//! fail with the error it gives for the same bytes: [`Error::InputEnded`]
+//! fail with the error it gives for the same bytes: [`ErrorKind::InputEnded`]
 //! when the delta is truncated (fewer than four bytes, no END, a short
-//! parameter or literal), [`Error::BadMagic`] for a wrong magic number, and
-//! [`Error::Corrupt`] for a reserved opcode (0x55..=0xff), a LITERAL or COPY
+//! parameter or literal), [`ErrorKind::BadMagic`] for a wrong magic number, and
+//! [`ErrorKind::Corrupt`] for a reserved opcode (0x55..=0xff), a LITERAL or COPY
 //! length of zero, or a length or position whose 8-byte encoding has the
 //! top bit set (negative in C). Bytes after END are never read, as in
 //! patch. What patch can only find out from the basis (a COPY beyond its
-//! end, which fails with [`Error::InputEnded`] there) is not checked.
+//! end, which fails with [`ErrorKind::InputEnded`] there) is not checked.
 //!
 //! Decoding and re-encoding gives back the very bytes of every delta
 //! librsync (or this crate) writes, since they use the smallest encodings
@@ -72,7 +72,7 @@ use std::io::{self, Read, Write};
 use std::iter::FusedIterator;
 
 use crate::command::{encode_copy, encode_literal, int_len, Command, OP_END};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::magic::DELTA_MAGIC;
 use crate::stats::Stats;
 
@@ -159,12 +159,12 @@ fn netint(bytes: &[u8]) -> i64 {
 fn check_command(cmd: Command, params: &[u8], stats: &mut Stats) -> Result<Header> {
     match cmd {
         Command::End => Ok(Header::End),
-        Command::Reserved(_) => Err(Error::Corrupt),
+        Command::Reserved(_) => Err(Error::new(ErrorKind::Corrupt)),
         Command::LiteralImmediate(len) => Ok(count_literal(stats, len as i64, 0)),
         Command::Literal { len_width } => {
             let len = netint(params);
             if len <= 0 {
-                return Err(Error::Corrupt);
+                return Err(Error::new(ErrorKind::Corrupt));
             }
             Ok(count_literal(stats, len, len_width))
         }
@@ -175,7 +175,7 @@ fn check_command(cmd: Command, params: &[u8], stats: &mut Stats) -> Result<Heade
             let pos = netint(&params[..pos_width as usize]);
             let len = netint(&params[pos_width as usize..]);
             if len <= 0 || pos < 0 {
-                return Err(Error::Corrupt);
+                return Err(Error::new(ErrorKind::Corrupt));
             }
             stats.copy_cmds += 1;
             stats.copy_bytes = stats.copy_bytes.wrapping_add(len);
@@ -283,9 +283,12 @@ impl<'a> DeltaOps<'a> {
 
     fn step(&mut self) -> Result<DeltaOp<'a>> {
         if self.state == State::Header {
-            let magic = self.data.get(..4).ok_or(Error::InputEnded)?;
+            let magic = self
+                .data
+                .get(..4)
+                .ok_or(Error::new(ErrorKind::InputEnded))?;
             if magic != DELTA_MAGIC.to_be_bytes() {
-                return Err(Error::BadMagic);
+                return Err(Error::new(ErrorKind::BadMagic));
             }
             self.pos = 4;
             self.state = State::Commands;
@@ -293,17 +296,19 @@ impl<'a> DeltaOps<'a> {
         self.offset = self.pos;
         let (&op, rest) = self.data[self.pos..]
             .split_first()
-            .ok_or(Error::InputEnded)?;
+            .ok_or(Error::new(ErrorKind::InputEnded))?;
         let cmd = Command::decode(op);
-        let params = rest.get(..cmd.param_len()).ok_or(Error::InputEnded)?;
+        let params = rest
+            .get(..cmd.param_len())
+            .ok_or(Error::new(ErrorKind::InputEnded))?;
         let header = check_command(cmd, params, &mut self.stats)?;
         let rest = &rest[params.len()..];
         let (op, used) = match header {
             Header::End => (DeltaOp::End, 0),
             Header::Copy { pos, len } => (DeltaOp::Copy { pos, len }, 0),
             Header::Literal(len) => {
-                let len = usize::try_from(len).map_err(|_| Error::InputEnded)?;
-                let data = rest.get(..len).ok_or(Error::InputEnded)?;
+                let len = usize::try_from(len).map_err(|_| Error::new(ErrorKind::InputEnded))?;
+                let data = rest.get(..len).ok_or(Error::new(ErrorKind::InputEnded))?;
                 (DeltaOp::Literal(data), len)
             }
         };
@@ -387,7 +392,7 @@ pub enum DeltaPiece {
 /// [`DeltaEncoder::write_piece`] writes the same command back without
 /// gathering them. It checks what patch checks and fails as patch does
 /// (see the [module](self) documentation); I/O errors come as
-/// [`Error::Io`]. After END or an error it yields nothing more.
+/// [`ErrorKind::Io`]. After END or an error it yields nothing more.
 ///
 /// It reads exactly the delta and never past END, with small reads for
 /// command headers: wrap an unbuffered reader in a
@@ -494,10 +499,10 @@ impl<R: Read> DeltaDecoder<R> {
         Ok(n)
     }
 
-    /// Fills `buf` or fails with [`Error::InputEnded`].
+    /// Fills `buf` or fails with [`ErrorKind::InputEnded`].
     fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
         if self.read_full(buf)? < buf.len() {
-            return Err(Error::InputEnded);
+            return Err(Error::new(ErrorKind::InputEnded));
         }
         Ok(())
     }
@@ -506,7 +511,8 @@ impl<R: Read> DeltaDecoder<R> {
     fn literal_piece(&mut self, total: u64, start: u64) -> Result<DeltaPiece> {
         let n = (total - start).min(self.chunk as u64) as usize;
         let mut data = Vec::new();
-        data.try_reserve_exact(n).map_err(|_| Error::Mem)?;
+        data.try_reserve_exact(n)
+            .map_err(|_| Error::new(ErrorKind::Mem))?;
         data.resize(n, 0);
         self.read_exact(&mut data)?;
         let end = start + n as u64;
@@ -522,7 +528,7 @@ impl<R: Read> DeltaDecoder<R> {
             let mut magic = [0u8; 4];
             self.read_exact(&mut magic)?;
             if u32::from_be_bytes(magic) != DELTA_MAGIC {
-                return Err(Error::BadMagic);
+                return Err(Error::new(ErrorKind::BadMagic));
             }
             self.state = State::Commands;
         }
@@ -565,7 +571,7 @@ impl<R: Read> FusedIterator for DeltaDecoder<R> {}
 /// longer ones and all COPY parameters in the smallest of 1, 2, 4 or 8
 /// bytes (`rs_int_len`).
 ///
-/// It refuses, with [`Error::Param`] and before writing anything for the
+/// It refuses, with [`ErrorKind::Param`] and before writing anything for the
 /// call, what librsync never writes and patch rejects as corrupt: an empty
 /// literal, a COPY of length 0, and positions or lengths above `i64::MAX`;
 /// and misuse: a command while streamed literal data is still owed, more
@@ -611,7 +617,7 @@ impl<W: Write> DeltaEncoder<W> {
     /// Fails unless a new command may be written.
     fn ready(&self) -> Result<()> {
         if self.ended || self.lit_owed > 0 {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         Ok(())
     }
@@ -622,7 +628,7 @@ impl<W: Write> DeltaEncoder<W> {
     pub fn copy(&mut self, pos: u64, len: u64) -> Result<()> {
         self.ready()?;
         if len == 0 || len > MAX_PARAM || pos > MAX_PARAM {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         let mut cmd = [0u8; 17];
         let n = encode_copy(&mut cmd, pos, len, &mut Stats::default());
@@ -649,7 +655,7 @@ impl<W: Write> DeltaEncoder<W> {
     pub fn begin_literal(&mut self, len: u64) -> Result<()> {
         self.ready()?;
         if len == 0 || len > MAX_PARAM {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         self.lit_owed = len;
         self.cmd_owed = 0;
@@ -660,7 +666,7 @@ impl<W: Write> DeltaEncoder<W> {
     /// [`DeltaEncoder::begin_literal`]; no more than it still owes.
     pub fn literal_data(&mut self, mut data: &[u8]) -> Result<()> {
         if data.len() as u64 > self.lit_owed {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         while !data.is_empty() {
             if self.cmd_owed == 0 {
@@ -712,7 +718,7 @@ impl<W: Write> DeltaEncoder<W> {
                 if p.start == 0 {
                     self.begin_literal(p.total)?;
                 } else if p.total - p.start.min(p.total) != self.lit_owed {
-                    return Err(Error::Param);
+                    return Err(Error::new(ErrorKind::Param));
                 }
                 self.literal_data(&p.data)
             }
@@ -733,11 +739,11 @@ impl<W: Write> DeltaEncoder<W> {
     }
 
     /// Writes END unless [`DeltaEncoder::end`] did, flushes the writer and
-    /// gives it back. Fails with [`Error::Param`] if literal data is still
+    /// gives it back. Fails with [`ErrorKind::Param`] if literal data is still
     /// owed.
     pub fn finish(mut self) -> Result<W> {
         if self.lit_owed > 0 {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         if !self.ended {
             self.end()?;

@@ -4,7 +4,7 @@
 use std::sync::{Mutex, OnceLock};
 
 use crate::checksum::{mix32, WeakKind};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::index::{BlockSums, Index, MatchStats};
 use crate::magic::SigMagic;
 use crate::sig_args::{c_alt_hex, sig_args};
@@ -45,7 +45,7 @@ impl Signature {
     /// an unknown file size). `block_len` 0 and `strong_len` 0 pick the
     /// defaults (2048 and the hash's full length).
     pub fn new(magic: SigMagic, block_len: usize, strong_len: usize) -> Result<Signature> {
-        let block_len = i32::try_from(block_len).map_err(|_| Error::Param)?;
+        let block_len = i32::try_from(block_len).map_err(|_| Error::new(ErrorKind::Param))?;
         Signature::init(magic as u32, block_len, strong_len)
     }
 
@@ -54,10 +54,10 @@ impl Signature {
     pub(crate) fn init(magic: u32, block_len: i32, strong_len: usize) -> Result<Signature> {
         if block_len < 0 {
             // C would trip an assertion here.
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         let args = sig_args(-1, magic, block_len as usize, strong_len)?;
-        let block_len = u32::try_from(args.block_len).map_err(|_| Error::Param)?;
+        let block_len = u32::try_from(args.block_len).map_err(|_| Error::new(ErrorKind::Param))?;
         Ok(Signature {
             magic: args.magic,
             block_len,
@@ -109,12 +109,12 @@ impl Signature {
     }
 
     /// Appends a block with its weak sum as stored in the file and its strong
-    /// sum prefix (`rs_signature_add_block`). Fails with [`Error::Mem`] when
-    /// memory runs out, and with [`Error::Param`] if `strong` has the wrong
+    /// sum prefix (`rs_signature_add_block`). Fails with [`ErrorKind::Mem`] when
+    /// memory runs out, and with [`ErrorKind::Param`] if `strong` has the wrong
     /// length.
     pub fn add_block(&mut self, weak: u32, strong: &[u8]) -> Result<()> {
         if strong.len() != self.strong_len {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         let weak = match self.magic.weak_kind() {
             WeakKind::Rollsum => mix32(weak),
@@ -128,10 +128,12 @@ impl Signature {
                 have.max(8) * 2
             };
             let extra = want - have;
-            self.weak.try_reserve_exact(extra).map_err(|_| Error::Mem)?;
+            self.weak
+                .try_reserve_exact(extra)
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
             self.strong
                 .try_reserve_exact(extra * self.strong_len)
-                .map_err(|_| Error::Mem)?;
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
         }
         self.weak.push(weak);
         self.strong.extend_from_slice(strong);
@@ -302,13 +304,16 @@ mod tests {
         assert_eq!(sig.strong_len(), 12);
         assert_eq!(
             Signature::new(SigMagic::Md4, 16, 17).unwrap_err(),
-            Error::Param
+            Error::new(ErrorKind::Param)
         );
         assert_eq!(
             Signature::init(0, 16, 0).unwrap().magic(),
             SigMagic::RkBlake2
         );
-        assert_eq!(Signature::init(1, 16, 0).unwrap_err(), Error::BadMagic);
+        assert_eq!(
+            Signature::init(1, 16, 0).unwrap_err(),
+            Error::new(ErrorKind::BadMagic)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::io::{self, Read, Write};
 
 use crate::buffers::Buffers;
-use crate::error::{Error, Result, Status};
+use crate::error::{Error, ErrorKind, Result, Status};
 use crate::job::Job;
 use crate::stats::Stats;
 
@@ -92,7 +92,7 @@ impl<'a> Engine<'a> {
         let grown = (len * 2).max(FIRST_IN).min(self.in_limit);
         self.inbuf
             .try_reserve_exact(grown - len)
-            .map_err(|_| Error::Mem)?;
+            .map_err(|_| Error::new(ErrorKind::Mem))?;
         self.inbuf.resize(grown, 0);
         Ok(())
     }
@@ -247,7 +247,7 @@ impl<'a> Engine<'a> {
         if self.outbuf.is_empty() {
             self.outbuf
                 .try_reserve_exact(self.out_size)
-                .map_err(|_| Error::Mem)?;
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
             self.outbuf.resize(self.out_size, 0);
         }
         let input: &[u8] = if self.in_ready {

@@ -31,8 +31,8 @@
 //! The one-shots and `finish` return [`crate::Error`]. The adapters'
 //! `read` and `write` return [`io::Error`]: an error of the inner reader or
 //! writer comes back as it was, and a librsync error is packed with the
-//! kind `InvalidData` for [`Error::Corrupt`] and [`Error::BadMagic`],
-//! `UnexpectedEof` for [`Error::InputEnded`] and `Other` for the rest,
+//! kind `InvalidData` for [`ErrorKind::Corrupt`] and [`ErrorKind::BadMagic`],
+//! `UnexpectedEof` for [`ErrorKind::InputEnded`] and `Other` for the rest,
 //! and can be had back with [`Error::from_io`] or
 //! `err.into_inner().unwrap().downcast::<Error>()`. A failed adapter keeps
 //! failing with the same error.
@@ -40,12 +40,13 @@
 //! ```
 //! use std::io::Read;
 //! use librsync_rs::io::PatchReader;
-//! use librsync_rs::Error;
+//! use librsync_rs::{Error, ErrorKind};
 //!
 //! let mut r = PatchReader::new(&b"basis"[..], &b"not a delta"[..]);
 //! let err = r.read_to_end(&mut Vec::new()).unwrap_err();
 //! assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
-//! assert_eq!(*err.into_inner().unwrap().downcast::<Error>().unwrap(), Error::BadMagic);
+//! let err = *err.into_inner().unwrap().downcast::<Error>().unwrap();
+//! assert_eq!(err.kind(), ErrorKind::BadMagic);
 //! ```
 //!
 //! # Progress
@@ -168,7 +169,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 
 use crate::basis::Basis;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
 use crate::signature::Signature;
 use crate::stats::Stats;
@@ -379,8 +380,8 @@ pub struct SignatureReader<R> {
 }
 
 impl<R: Read> SignatureReader<R> {
-    /// Reads the basis from `basis`. Fails with [`Error::Param`] or
-    /// [`Error::BadMagic`] for lengths or a format `rs_sig_args` rejects.
+    /// Reads the basis from `basis`. Fails with [`ErrorKind::Param`] or
+    /// [`ErrorKind::BadMagic`] for lengths or a format `rs_sig_args` rejects.
     pub fn new(basis: R, opts: &SignatureOptions) -> Result<SignatureReader<R>> {
         Ok(SignatureReader {
             engine: signature_engine(opts)?,
@@ -472,7 +473,7 @@ impl<'b, R: Read> PatchReader<'b, R> {
         }
     }
 
-    /// [`PatchReader::new`] that fails with [`Error::Corrupt`] (as
+    /// [`PatchReader::new`] that fails with [`ErrorKind::Corrupt`] (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than yield more than `limit` bytes.
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, delta: R, limit: u64) -> PatchReader<'b, R> {
@@ -513,8 +514,8 @@ pub struct SignatureWriter<W> {
 }
 
 impl<W: Write> SignatureWriter<W> {
-    /// Writes the signature to `out`. Fails with [`Error::Param`] or
-    /// [`Error::BadMagic`] for lengths or a format `rs_sig_args` rejects.
+    /// Writes the signature to `out`. Fails with [`ErrorKind::Param`] or
+    /// [`ErrorKind::BadMagic`] for lengths or a format `rs_sig_args` rejects.
     pub fn new(out: W, opts: &SignatureOptions) -> Result<SignatureWriter<W>> {
         Ok(SignatureWriter {
             engine: signature_engine(opts)?,
@@ -606,7 +607,7 @@ impl<'b, W: Write> PatchWriter<'b, W> {
         }
     }
 
-    /// [`PatchWriter::new`] that fails with [`Error::Corrupt`] (as
+    /// [`PatchWriter::new`] that fails with [`ErrorKind::Corrupt`] (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than write more than `limit` bytes.
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, out: W, limit: u64) -> PatchWriter<'b, W> {
@@ -624,7 +625,7 @@ impl_write!(PatchWriter<'_, W>);
 impl_debug!(PatchWriter<'_, T>, "PatchWriter");
 
 /// A `Vec` that refuses to grow beyond a limit, failing with
-/// [`Error::Corrupt`].
+/// [`ErrorKind::Corrupt`].
 struct LimitedVec {
     vec: Vec<u8>,
     limit: usize,
@@ -633,12 +634,13 @@ struct LimitedVec {
 impl Write for LimitedVec {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         if data.len() > self.limit - self.vec.len() {
-            crate::trace::rs_error!(
+            let e = crate::trace::fail!(
+                ErrorKind::Corrupt,
                 "delta_of_limited",
                 "output would exceed the limit of {} bytes",
                 self.limit
             );
-            return Err(Error::Corrupt.into_io());
+            return Err(e.into_io());
         }
         self.vec.extend_from_slice(data);
         Ok(data.len())
@@ -700,16 +702,17 @@ pub fn delta_of(sig: &Signature, new: &[u8]) -> Result<Vec<u8>> {
     delta_of_limited(sig, new, usize::MAX)
 }
 
-/// [`delta_of`] that fails with [`Error::Corrupt`] (the error
+/// [`delta_of`] that fails with [`ErrorKind::Corrupt`] (the error
 /// [`patch_of_limited`] gives) rather than make a delta longer than
 /// `max_len` bytes; it holds no more than `max_len` bytes of output.
 ///
 /// ```
 /// use librsync_rs::io::{delta_of_limited, load_signature_of, signature_of};
-/// use librsync_rs::{Error, SignatureOptions};
+/// use librsync_rs::{ErrorKind, SignatureOptions};
 /// let sig = load_signature_of(&signature_of(b"", &SignatureOptions::default())?)?;
 /// let new = vec![1u8; 10_000];
-/// assert_eq!(delta_of_limited(&sig, &new, 1000), Err(Error::Corrupt));
+/// let err = delta_of_limited(&sig, &new, 1000).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Corrupt);
 /// // Against an empty basis the delta is all LITERAL commands, longer than `new`.
 /// let d = delta_of_limited(&sig, &new, 20_000)?;
 /// assert!(d.len() > new.len());
@@ -742,16 +745,18 @@ pub fn patch_of(basis: &[u8], delta: &[u8]) -> Result<Vec<u8>> {
     w.finish()
 }
 
-/// [`patch_of`] that fails with [`Error::Corrupt`] (as
+/// [`patch_of`] that fails with [`ErrorKind::Corrupt`] (as
 /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
 /// than make more than `max_len` bytes (fast_rsync's `apply_limited`).
 ///
 /// ```
 /// use librsync_rs::io::patch_of_limited;
-/// use librsync_rs::Error;
+/// use librsync_rs::ErrorKind;
 /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
 /// assert_eq!(patch_of_limited(b"hello world", &delta, 6)?, b"world!");
-/// assert_eq!(patch_of_limited(b"hello world", &delta, 5), Err(Error::Corrupt));
+/// let err = patch_of_limited(b"hello world", &delta, 5).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Corrupt);
+/// assert_eq!(err.to_string(), "stream corrupt: output would exceed the limit of 5 bytes (at input byte 7)");
 /// # Ok::<(), librsync_rs::Error>(())
 /// ```
 pub fn patch_of_limited(basis: &[u8], delta: &[u8], max_len: usize) -> Result<Vec<u8>> {

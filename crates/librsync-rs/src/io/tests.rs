@@ -175,17 +175,25 @@ fn unpack(err: io::Error) -> Error {
 fn errors_map_to_io_kinds_and_back() {
     let basis = b"hello world".to_vec();
     let cases: [(&[u8], io::ErrorKind, Error); 4] = [
-        (b"nope", io::ErrorKind::InvalidData, Error::BadMagic),
-        (b"rs\x026\x55", io::ErrorKind::InvalidData, Error::Corrupt),
+        (
+            b"nope",
+            io::ErrorKind::InvalidData,
+            Error::new(ErrorKind::BadMagic),
+        ),
+        (
+            b"rs\x026\x55",
+            io::ErrorKind::InvalidData,
+            Error::new(ErrorKind::Corrupt),
+        ),
         (
             b"rs\x026\x45\x00",
             io::ErrorKind::UnexpectedEof,
-            Error::InputEnded,
+            Error::new(ErrorKind::InputEnded),
         ),
         (
             b"rs\x026\x45\x20\x05\x00",
             io::ErrorKind::UnexpectedEof,
-            Error::InputEnded,
+            Error::new(ErrorKind::InputEnded),
         ),
     ];
     quietly(|| {
@@ -210,11 +218,11 @@ fn errors_map_to_io_kinds_and_back() {
         };
         assert_eq!(
             SignatureReader::new(&b""[..], &opts).unwrap_err(),
-            Error::Param
+            Error::new(ErrorKind::Param)
         );
         assert_eq!(
             load_signature_of(b"rs\x01\x00\0\0\x08\0\0\0\0\x08").unwrap_err(),
-            Error::BadMagic
+            Error::new(ErrorKind::BadMagic)
         );
     });
     // The inner reader's and writer's errors come back as they were.
@@ -237,10 +245,12 @@ fn errors_map_to_io_kinds_and_back() {
     let err = r.read(&mut [0; 8]).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
     let w = SignatureWriter::new(Failing, &SignatureOptions::default()).unwrap();
-    match w.finish() {
-        Err(Error::Io(Some(e))) => assert_eq!(e.kind(), io::ErrorKind::PermissionDenied),
-        other => panic!("{other:?}"),
-    }
+    let e = w.finish().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io);
+    assert_eq!(
+        e.io_error().map(io::Error::kind),
+        Some(io::ErrorKind::PermissionDenied)
+    );
 }
 
 #[test]
@@ -254,14 +264,17 @@ fn limits() {
     d.push(0);
     assert_eq!(patch_of_limited(&basis, &d, 80_000).unwrap().len(), 80_000);
     quietly(|| {
-        assert_eq!(patch_of_limited(&basis, &d, 79_999), Err(Error::Corrupt));
+        assert_eq!(
+            patch_of_limited(&basis, &d, 79_999),
+            Err(Error::new(ErrorKind::Corrupt))
+        );
         let mut r = PatchReader::with_limit(&basis[..], &d[..], 50_000);
         let err = read_all(&mut r, 4096).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         assert!(r.bytes_out() <= 50_000);
         let mut w = PatchWriter::with_limit(&basis[..], Vec::new(), 1);
         w.write_all(&d).unwrap();
-        assert_eq!(w.finish().unwrap_err(), Error::Corrupt);
+        assert_eq!(w.finish().unwrap_err(), Error::new(ErrorKind::Corrupt));
     });
     let sig = load_signature_of(&signature_of(b"", &SignatureOptions::default()).unwrap()).unwrap();
     let new = Rng::new(1).bytes(50_000);
@@ -270,7 +283,7 @@ fn limits() {
     quietly(|| {
         assert_eq!(
             delta_of_limited(&sig, &new, full.len() - 1),
-            Err(Error::Corrupt)
+            Err(Error::new(ErrorKind::Corrupt))
         );
     });
 }
@@ -494,7 +507,10 @@ fn would_block_is_resumable() {
         let mut w = DeltaWriter::new(&sig, flaky(Vec::new(), step)).unwrap();
         write_retrying(&mut w, &new, step);
         while let Err(e) = w.try_finish() {
-            assert!(matches!(&e, Error::Io(Some(io)) if io.kind() == io::ErrorKind::WouldBlock));
+            assert_eq!(
+                e.io_error().map(io::Error::kind),
+                Some(io::ErrorKind::WouldBlock)
+            );
         }
         assert!(w.write(b"x").is_err());
         assert_eq!(w.into_inner().inner, d);
@@ -516,9 +532,12 @@ fn write_errors_downcast() {
         let mut w = PatchWriter::new(&b""[..], Vec::new());
         let err = w.write_all(&d).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert_eq!(unpack(err), Error::Corrupt);
-        assert_eq!(Error::from_io(w.write(b"x").unwrap_err()), Error::Corrupt);
-        assert_eq!(w.finish().unwrap_err(), Error::Corrupt);
+        assert_eq!(unpack(err), Error::new(ErrorKind::Corrupt));
+        assert_eq!(
+            Error::from_io(w.write(b"x").unwrap_err()),
+            Error::new(ErrorKind::Corrupt)
+        );
+        assert_eq!(w.finish().unwrap_err(), Error::new(ErrorKind::Corrupt));
     });
 }
 

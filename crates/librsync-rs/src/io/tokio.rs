@@ -75,7 +75,7 @@ use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use super::engine::Engine;
 use super::{delta_engine, patch_engine, signature_engine, Progress};
 use crate::basis::Basis;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::job::Job;
 use crate::signature::Signature;
 use crate::stats::Stats;
@@ -349,8 +349,8 @@ pub struct SignatureReader<R> {
 }
 
 impl<R: AsyncRead + Unpin> SignatureReader<R> {
-    /// Reads the basis from `basis`. Fails with [`Error::Param`] or
-    /// [`Error::BadMagic`] for lengths or a format `rs_sig_args` rejects.
+    /// Reads the basis from `basis`. Fails with [`ErrorKind::Param`] or
+    /// [`ErrorKind::BadMagic`] for lengths or a format `rs_sig_args` rejects.
     pub fn new(basis: R, opts: &SignatureOptions) -> Result<SignatureReader<R>> {
         Ok(SignatureReader {
             engine: signature_engine(opts)?,
@@ -419,7 +419,7 @@ impl<'b, R: AsyncRead + Unpin> PatchReader<'b, R> {
         }
     }
 
-    /// [`PatchReader::new`] that fails with [`Error::Corrupt`] (as
+    /// [`PatchReader::new`] that fails with [`ErrorKind::Corrupt`] (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than yield more than `limit` bytes.
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, delta: R, limit: u64) -> PatchReader<'b, R> {
@@ -446,8 +446,8 @@ pub struct SignatureWriter<W> {
 }
 
 impl<W: AsyncWrite + Unpin> SignatureWriter<W> {
-    /// Writes the signature to `out`. Fails with [`Error::Param`] or
-    /// [`Error::BadMagic`] for lengths or a format `rs_sig_args` rejects.
+    /// Writes the signature to `out`. Fails with [`ErrorKind::Param`] or
+    /// [`ErrorKind::BadMagic`] for lengths or a format `rs_sig_args` rejects.
     pub fn new(out: W, opts: &SignatureOptions) -> Result<SignatureWriter<W>> {
         Ok(SignatureWriter {
             engine: signature_engine(opts)?,
@@ -516,7 +516,7 @@ impl<'b, W: AsyncWrite + Unpin> PatchWriter<'b, W> {
         }
     }
 
-    /// [`PatchWriter::new`] that fails with [`Error::Corrupt`] (as
+    /// [`PatchWriter::new`] that fails with [`ErrorKind::Corrupt`] (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than write more than `limit` bytes.
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, out: W, limit: u64) -> PatchWriter<'b, W> {

@@ -7,7 +7,7 @@ use crate::buffers::Buffers;
 use crate::checksum::{
     strong_sum, strong_sums, weak_sum, StrongKind, StrongSum, WeakKind, STRONG_BATCH,
 };
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::signature::Signature;
 
 struct Params {
@@ -93,7 +93,7 @@ fn generate(p: &Params, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
                 }
                 rest
             }
-            Err(Short::Mem) => return Step::Failed(Error::Mem),
+            Err(Short::Mem) => return Step::Failed(Error::new(ErrorKind::Mem)),
             Err(Short::Blocked) => return Step::Blocked,
         };
         let block = core.scoop.peek(bufs, len);
