@@ -210,21 +210,19 @@ impl ErrorKind {
             c => ErrorKind::Other(c),
         })
     }
-
-    /// The text of `rs_strerror` for this kind ("unexplained problem" for
-    /// [`ErrorKind::Other`], whatever its number).
-    pub fn describe(self) -> &'static str {
-        match self {
-            ErrorKind::Other(_) => UNEXPLAINED,
-            kind => strerror(kind.code()),
-        }
-    }
 }
 
 impl fmt::Display for ErrorKind {
-    /// [`ErrorKind::describe`].
+    /// The text of `rs_strerror` for the code (see [`strerror`]), except
+    /// where librsync has none: `parameter out of range` for
+    /// [`ErrorKind::Param`] and `unexplained problem (result code N)` for
+    /// [`ErrorKind::Other`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.describe())
+        match self {
+            ErrorKind::Param => f.write_str("parameter out of range"),
+            ErrorKind::Other(code) => write!(f, "{UNEXPLAINED} (result code {code})"),
+            kind => f.write_str(strerror(kind.code())),
+        }
     }
 }
 
@@ -234,7 +232,8 @@ impl fmt::Display for ErrorKind {
 /// ([`Error::offset`]), plus the I/O error behind an
 /// [`ErrorKind::Io`] ([`Error::io_error`]).
 ///
-/// It displays as `rs_strerror`'s text for the code, followed by the details:
+/// It displays as its kind does (`rs_strerror`'s text for the code, see
+/// [`ErrorKind`]'s `Display`), followed by the details:
 ///
 /// ```
 /// use librsync_rs::{io::patch_of, ErrorKind};
@@ -398,12 +397,11 @@ impl fmt::Debug for Error {
 }
 
 impl fmt::Display for Error {
-    /// The text of [`strerror`] for the code ("unexplained problem" for
-    /// [`ErrorKind::Other`], whatever its number), then the message (or the
-    /// I/O error) and the offset when known: `stream corrupt: invalid
-    /// length=0 on COPY command (at input byte 4)`.
+    /// The kind, then the message (or the I/O error) and the offset when
+    /// known: `stream corrupt: invalid length=0 on COPY command (at input
+    /// byte 4)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.describe())?;
+        write!(f, "{}", self.kind)?;
         match (self.message(), self.io_error()) {
             (Some(message), _) => write!(f, ": {message}")?,
             (None, Some(io)) => write!(f, ": {io}")?,
@@ -457,8 +455,15 @@ mod tests {
         for code in [100, 101, 102, 103, 104, 105, 106, 107, 108, 77, 55] {
             let e = Error::from_code(code).unwrap();
             assert_eq!(e.code(), code);
-            assert_eq!(e.to_string(), strerror(code));
             assert_eq!(e.kind(), ErrorKind::from_code(code).unwrap());
+            match e.kind() {
+                ErrorKind::Param => assert_eq!(e.to_string(), "parameter out of range"),
+                ErrorKind::Other(c) => assert_eq!(
+                    e.to_string(),
+                    format!("unexplained problem (result code {c})")
+                ),
+                _ => assert_eq!(e.to_string(), strerror(code)),
+            }
         }
         assert!(Error::from_code(0).is_none());
     }
@@ -484,14 +489,6 @@ mod tests {
         assert_eq!(Status::Blocked.code(), codes::RS_BLOCKED);
         assert_eq!(c_strerror(55), c"unexplained problem");
         assert_eq!(c_strerror(-1), c"unexplained problem");
-        assert_eq!(
-            Error::new(ErrorKind::Other(0)).to_string(),
-            "unexplained problem"
-        );
-        assert_eq!(
-            Error::new(ErrorKind::Other(100)).to_string(),
-            "unexplained problem"
-        );
     }
 
     #[test]
@@ -500,6 +497,51 @@ mod tests {
         assert_eq!(strerror(108), "unexplained problem");
         assert_eq!(strerror(77), "unexplained problem");
         assert_eq!(strerror(106), "stream corrupt");
+    }
+
+    /// The details show after the kind, and survive a trip through
+    /// `io::Error`.
+    #[test]
+    fn details_display_and_travel() {
+        let e = Error::new(ErrorKind::Corrupt)
+            .with_message("bogus command 0x55")
+            .or_at(4);
+        assert_eq!(
+            e.to_string(),
+            "stream corrupt: bogus command 0x55 (at input byte 4)"
+        );
+        assert_eq!(
+            (e.message(), e.offset()),
+            (Some("bogus command 0x55"), Some(4))
+        );
+        assert_eq!(e.clone().or_at(9).offset(), Some(4));
+        let back = Error::from_io(e.into_io());
+        assert_eq!(
+            back.to_string(),
+            "stream corrupt: bogus command 0x55 (at input byte 4)"
+        );
+        let denied = io::Error::new(io::ErrorKind::PermissionDenied, "no");
+        let e = Error::from_io(denied);
+        assert_eq!(e.to_string(), "IO error: no");
+        assert_eq!(
+            e.io_error().map(io::Error::kind),
+            Some(io::ErrorKind::PermissionDenied)
+        );
+        assert!(std::error::Error::source(&e).is_some());
+        // Nothing but the I/O error: it comes back as it was.
+        assert_eq!(e.into_io().kind(), io::ErrorKind::PermissionDenied);
+        let e = Error::from_io(io::Error::other("disk")).with_message("error draining buf to file");
+        let io = e.into_io();
+        assert_eq!(io.kind(), io::ErrorKind::Other);
+        assert_eq!(
+            Error::from_io(io).message(),
+            Some("error draining buf to file")
+        );
+        assert_eq!(
+            Error::new(ErrorKind::Other(77)).to_string(),
+            "unexplained problem (result code 77)"
+        );
+        assert_eq!(std::mem::size_of::<Error>(), 16);
     }
 
     #[test]

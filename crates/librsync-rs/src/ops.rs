@@ -71,9 +71,12 @@
 use std::io::{self, Read, Write};
 use std::iter::FusedIterator;
 
-use crate::command::{encode_copy, encode_literal, int_len, Command, OP_END};
+use crate::command::{
+    cut_short, encode_copy, encode_literal, int_len, BadCommand, Command, OP_END,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::magic::DELTA_MAGIC;
+use crate::sig_args::c_alt_hex;
 use crate::stats::Stats;
 
 /// Default size of the literal pieces [`DeltaDecoder`] hands out: 64 KiB.
@@ -156,15 +159,15 @@ fn netint(bytes: &[u8]) -> i64 {
 /// Checks a command and its parameters as patch does (`rs_patch_s_run`,
 /// `rs_patch_s_literal`, `rs_patch_s_copy`) and counts it in `stats` as
 /// patch does. `params` holds exactly [`Command::param_len`] bytes.
-fn check_command(cmd: Command, params: &[u8], stats: &mut Stats) -> Result<Header> {
+fn check_command(cmd: Command, params: &[u8], stats: &mut Stats) -> Result<Header, BadCommand> {
     match cmd {
         Command::End => Ok(Header::End),
-        Command::Reserved(_) => Err(Error::new(ErrorKind::Corrupt)),
+        Command::Reserved(op) => Err(BadCommand::Reserved(op)),
         Command::LiteralImmediate(len) => Ok(count_literal(stats, len as i64, 0)),
         Command::Literal { len_width } => {
             let len = netint(params);
             if len <= 0 {
-                return Err(Error::new(ErrorKind::Corrupt));
+                return Err(BadCommand::LiteralLen(len));
             }
             Ok(count_literal(stats, len, len_width))
         }
@@ -174,8 +177,11 @@ fn check_command(cmd: Command, params: &[u8], stats: &mut Stats) -> Result<Heade
         } => {
             let pos = netint(&params[..pos_width as usize]);
             let len = netint(&params[pos_width as usize..]);
-            if len <= 0 || pos < 0 {
-                return Err(Error::new(ErrorKind::Corrupt));
+            if len <= 0 {
+                return Err(BadCommand::CopyLen(len));
+            }
+            if pos < 0 {
+                return Err(BadCommand::CopyPos(pos));
             }
             stats.copy_cmds += 1;
             stats.copy_bytes = stats.copy_bytes.wrapping_add(len);
@@ -186,6 +192,39 @@ fn check_command(cmd: Command, params: &[u8], stats: &mut Stats) -> Result<Heade
             })
         }
     }
+}
+
+/// The error for a delta cut short while `what` was read, starting at
+/// `start`, with `end` bytes in all: like patch, it points at the start of
+/// the unfinished field, or at the end of a literal's data.
+fn ended_at(what: &'static str, start: u64, end: u64) -> Error {
+    let at = match what {
+        cut_short::IN_MAGIC => 0,
+        cut_short::IN_PARAMS => start + 1,
+        cut_short::IN_LITERAL => end,
+        _ => start,
+    };
+    Error::new(ErrorKind::InputEnded)
+        .with_message(what)
+        .or_at(at)
+}
+
+/// The error patch gives for a command that fails its checks, at `offset`.
+fn bad_command(problem: BadCommand, offset: u64) -> Error {
+    Error::new(ErrorKind::Corrupt)
+        .with_message(problem.to_string())
+        .or_at(offset)
+}
+
+/// The error for a delta that does not start with [`DELTA_MAGIC`].
+fn bad_magic(magic: [u8; 4]) -> Error {
+    Error::new(ErrorKind::BadMagic)
+        .with_message(format!(
+            "got magic number {} rather than expected value {}",
+            c_alt_hex(u32::from_be_bytes(magic)),
+            c_alt_hex(DELTA_MAGIC)
+        ))
+        .or_at(0)
 }
 
 fn count_literal(stats: &mut Stats, len: i64, len_width: u8) -> Header {
@@ -281,14 +320,20 @@ impl<'a> DeltaOps<'a> {
         &self.stats
     }
 
+    /// The error for a delta that ends in the middle of a command (or
+    /// before its END), with the offset patch gives.
+    fn ended(&self, what: &'static str) -> Error {
+        ended_at(what, self.pos as u64, self.data.len() as u64)
+    }
+
     fn step(&mut self) -> Result<DeltaOp<'a>> {
         if self.state == State::Header {
             let magic = self
                 .data
                 .get(..4)
-                .ok_or(Error::new(ErrorKind::InputEnded))?;
+                .ok_or_else(|| self.ended(cut_short::IN_MAGIC))?;
             if magic != DELTA_MAGIC.to_be_bytes() {
-                return Err(Error::new(ErrorKind::BadMagic));
+                return Err(bad_magic(magic.try_into().expect("four bytes")));
             }
             self.pos = 4;
             self.state = State::Commands;
@@ -296,19 +341,22 @@ impl<'a> DeltaOps<'a> {
         self.offset = self.pos;
         let (&op, rest) = self.data[self.pos..]
             .split_first()
-            .ok_or(Error::new(ErrorKind::InputEnded))?;
+            .ok_or_else(|| self.ended(cut_short::BEFORE_END))?;
         let cmd = Command::decode(op);
         let params = rest
             .get(..cmd.param_len())
-            .ok_or(Error::new(ErrorKind::InputEnded))?;
-        let header = check_command(cmd, params, &mut self.stats)?;
+            .ok_or_else(|| self.ended(cut_short::IN_PARAMS))?;
+        let header = check_command(cmd, params, &mut self.stats)
+            .map_err(|problem| bad_command(problem, self.offset as u64))?;
         let rest = &rest[params.len()..];
         let (op, used) = match header {
             Header::End => (DeltaOp::End, 0),
             Header::Copy { pos, len } => (DeltaOp::Copy { pos, len }, 0),
             Header::Literal(len) => {
-                let len = usize::try_from(len).map_err(|_| Error::new(ErrorKind::InputEnded))?;
-                let data = rest.get(..len).ok_or(Error::new(ErrorKind::InputEnded))?;
+                let len = usize::try_from(len).map_err(|_| self.ended(cut_short::IN_LITERAL))?;
+                let data = rest
+                    .get(..len)
+                    .ok_or_else(|| self.ended(cut_short::IN_LITERAL))?;
                 (DeltaOp::Literal(data), len)
             }
         };
@@ -499,10 +547,11 @@ impl<R: Read> DeltaDecoder<R> {
         Ok(n)
     }
 
-    /// Fills `buf` or fails with [`ErrorKind::InputEnded`].
-    fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
+    /// Fills `buf` or fails with [`ErrorKind::InputEnded`], saying `what`
+    /// was cut short.
+    fn read_exact(&mut self, buf: &mut [u8], what: &'static str) -> Result<()> {
         if self.read_full(buf)? < buf.len() {
-            return Err(Error::new(ErrorKind::InputEnded));
+            return Err(ended_at(what, self.offset, self.consumed));
         }
         Ok(())
     }
@@ -514,7 +563,7 @@ impl<R: Read> DeltaDecoder<R> {
         data.try_reserve_exact(n)
             .map_err(|_| Error::new(ErrorKind::Mem))?;
         data.resize(n, 0);
-        self.read_exact(&mut data)?;
+        self.read_exact(&mut data, cut_short::IN_LITERAL)?;
         let end = start + n as u64;
         self.literal = (end < total).then_some((total, end));
         Ok(DeltaPiece::Literal(LiteralPiece { data, start, total }))
@@ -526,20 +575,22 @@ impl<R: Read> DeltaDecoder<R> {
         }
         if self.state == State::Header {
             let mut magic = [0u8; 4];
-            self.read_exact(&mut magic)?;
+            self.read_exact(&mut magic, cut_short::IN_MAGIC)?;
             if u32::from_be_bytes(magic) != DELTA_MAGIC {
-                return Err(Error::new(ErrorKind::BadMagic));
+                return Err(bad_magic(magic));
             }
             self.state = State::Commands;
         }
         self.offset = self.consumed;
         let mut op = [0u8; 1];
-        self.read_exact(&mut op)?;
+        self.read_exact(&mut op, cut_short::BEFORE_END)?;
         let cmd = Command::decode(op[0]);
         let mut params = [0u8; 16];
         let params = &mut params[..cmd.param_len()];
-        self.read_exact(params)?;
-        match check_command(cmd, params, &mut self.stats)? {
+        self.read_exact(params, cut_short::IN_PARAMS)?;
+        let header = check_command(cmd, params, &mut self.stats)
+            .map_err(|problem| bad_command(problem, self.offset))?;
+        match header {
             Header::End => Ok(DeltaPiece::End),
             Header::Copy { pos, len } => Ok(DeltaPiece::Copy { pos, len }),
             Header::Literal(len) => self.literal_piece(len, 0),

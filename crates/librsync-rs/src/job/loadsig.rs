@@ -23,6 +23,18 @@ enum Phase {
     Strong(u32),
 }
 
+impl<'a> LoadSig<'a> {
+    /// What was being read when the input ended, in words.
+    pub fn cut_short(&self) -> &'static str {
+        match self.phase {
+            Phase::Magic | Phase::BlockLen | Phase::StrongLen => {
+                "the signature ends inside its 12-byte header"
+            }
+            Phase::Weak | Phase::Strong(_) => "the signature ends inside a block's sums",
+        }
+    }
+}
+
 pub(crate) struct LoadSig<'a> {
     slot: SigSlot<'a>,
     phase: Phase,

@@ -331,8 +331,8 @@ impl<'a> Job<'a> {
                 Step::Blocked => break Ok(Status::Blocked),
                 Step::Done => break self.complete(Ok(())),
                 Step::Failed(e) => {
-                    let at = self.core.position(bufs);
-                    break self.complete(Err(e.or_at(at)));
+                    let e = self.explain(e).or_at(self.core.position(bufs));
+                    break self.complete(Err(e));
                 }
             }
         };
@@ -340,6 +340,19 @@ impl<'a> Job<'a> {
             d.publish_match_stats();
         }
         result
+    }
+
+    /// Says what was being read when the input ended, if the error does
+    /// not say why already.
+    fn explain(&self, e: Error) -> Error {
+        if e.kind() != ErrorKind::InputEnded || e.message().is_some() {
+            return e;
+        }
+        match &self.kind {
+            Kind::LoadSig(l) => e.with_message(l.cut_short()),
+            Kind::Patch(p) => e.with_message(p.cut_short()),
+            Kind::Sig(_) | Kind::Delta(_) => e,
+        }
     }
 
     /// `rs_job_complete`: records the result and the end time, and logs a

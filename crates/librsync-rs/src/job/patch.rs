@@ -6,7 +6,7 @@ use std::io;
 use super::{Core, Step};
 use crate::basis::Basis;
 use crate::buffers::Buffers;
-use crate::command::Command;
+use crate::command::{cut_short, BadCommand, Command};
 use crate::error::{Error, ErrorKind};
 use crate::magic::DELTA_MAGIC;
 use crate::sig_args::c_alt_hex;
@@ -77,34 +77,26 @@ impl<'a> Patch<'a> {
                     }
                     Err(e) => return e.into(),
                 },
-                Phase::CmdByte => match {
+                Phase::CmdByte => {
                     self.cmd_at = core.position(bufs);
-                    core.scoop.read_array::<1>(bufs)
-                } {
-                    Ok([op]) => {
-                        let cmd = Command::decode(op);
-                        match cmd {
-                            Command::End => return Step::Done,
-                            Command::LiteralImmediate(len) => {
-                                if let Some(step) = self.literal(core, len as i64, 0) {
-                                    return step;
-                                }
+                    let [op] = match core.scoop.read_array::<1>(bufs) {
+                        Ok(op) => op,
+                        Err(e) => return e.into(),
+                    };
+                    let cmd = Command::decode(op);
+                    match cmd {
+                        Command::End => return Step::Done,
+                        Command::LiteralImmediate(len) => {
+                            if let Some(step) = self.literal(core, len as i64, 0) {
+                                return step;
                             }
-                            Command::Reserved(op) => {
-                                return Step::Failed(
-                                    fail!(
-                                        ErrorKind::Corrupt,
-                                        "rs_patch_s_run",
-                                        "bogus command {op:#04x}"
-                                    )
-                                    .or_at(self.cmd_at),
-                                );
-                            }
-                            _ => self.phase = Phase::Params(cmd),
                         }
+                        Command::Reserved(op) => {
+                            return Step::Failed(self.bad(BadCommand::Reserved(op)));
+                        }
+                        _ => self.phase = Phase::Params(cmd),
                     }
-                    Err(e) => return e.into(),
-                },
+                }
                 Phase::Params(cmd) => {
                     if let Err(e) = core.scoop.readahead(bufs, cmd.param_len()) {
                         return e.into();
@@ -140,12 +132,7 @@ impl<'a> Patch<'a> {
     /// `rs_patch_s_literal`: queues `len` bytes of input to pass through.
     fn literal(&mut self, core: &mut Core, len: i64, len_width: u8) -> Option<Step> {
         if len <= 0 {
-            let e = fail!(
-                ErrorKind::Corrupt,
-                "rs_patch_s_literal",
-                "invalid length={len} on LITERAL command"
-            );
-            return Some(Step::Failed(e.or_at(self.cmd_at)));
+            return Some(Step::Failed(self.bad(BadCommand::LiteralLen(len))));
         }
         if let Err(e) = self.within_limit(len as u64) {
             return Some(Step::Failed(e));
@@ -163,20 +150,10 @@ impl<'a> Patch<'a> {
     /// `rs_patch_s_copy`: checks a COPY command and starts it.
     fn copy(&mut self, core: &mut Core, pos: i64, len: i64, cmd_bytes: i64) -> Option<Step> {
         if len <= 0 {
-            let e = fail!(
-                ErrorKind::Corrupt,
-                "rs_patch_s_copy",
-                "invalid length={len} on COPY command"
-            );
-            return Some(Step::Failed(e.or_at(self.cmd_at)));
+            return Some(Step::Failed(self.bad(BadCommand::CopyLen(len))));
         }
         if pos < 0 {
-            let e = fail!(
-                ErrorKind::Corrupt,
-                "rs_patch_s_copy",
-                "invalid position={pos} on COPY command"
-            );
-            return Some(Step::Failed(e.or_at(self.cmd_at)));
+            return Some(Step::Failed(self.bad(BadCommand::CopyPos(pos))));
         }
         if let Err(e) = self.within_limit(len as u64) {
             return Some(Step::Failed(e));
@@ -190,6 +167,20 @@ impl<'a> Patch<'a> {
             remaining: len as u64,
         };
         None
+    }
+
+    /// What was being read when the input ended, in words.
+    pub fn cut_short(&self) -> &'static str {
+        match self.phase {
+            Phase::Header => cut_short::IN_MAGIC,
+            Phase::CmdByte | Phase::Copying { .. } => cut_short::BEFORE_END,
+            Phase::Params(_) => cut_short::IN_PARAMS,
+        }
+    }
+
+    /// Logs a command that fails the checks, and gives its error.
+    fn bad(&self, problem: BadCommand) -> Error {
+        fail!(ErrorKind::Corrupt, problem.c_function(), "{problem}").or_at(self.cmd_at)
     }
 
     /// Adds to an error of the basis where it happened, unless it says so.

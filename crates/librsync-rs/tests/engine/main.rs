@@ -5,6 +5,8 @@
 //! * `differential`: signatures and deltas byte-identical to Debian's
 //!   `rdiff` over the corpus;
 //! * `streaming`: the same bytes whatever the buffer sizes;
+//! * `error_messages`: every failing catalogue row's error names the
+//!   problem and where it is;
 //! * `robustness`: random corruptions end in a result;
 //! * `adapters_rdiff`: the `io` adapters write `rdiff`'s bytes whatever
 //!   the sizes of reads and writes;
@@ -18,6 +20,7 @@ use librsync_rs_scenarios as common;
 mod adapters_rdiff;
 mod bad_inputs;
 mod differential;
+mod error_messages;
 mod ops_rdiff;
 mod robustness;
 mod streaming;
