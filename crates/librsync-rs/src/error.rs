@@ -373,6 +373,16 @@ impl Error {
     }
 }
 
+/// The error of a job whose output would pass the `limit` its caller set
+/// (logged as coming from `caller`).
+pub(crate) fn output_over_limit(caller: &str, limit: u64) -> Error {
+    crate::trace::fail!(
+        ErrorKind::Corrupt,
+        caller,
+        "output would exceed the limit of {limit} bytes"
+    )
+}
+
 impl From<ErrorKind> for Error {
     fn from(kind: ErrorKind) -> Error {
         Error::new(kind)

@@ -5,7 +5,7 @@
 use std::io::{self, Read, Write};
 
 use crate::buffers::Buffers;
-use crate::error::{Error, ErrorKind, Result, Status};
+use crate::error::{output_over_limit, Error, ErrorKind, Result, Status};
 use crate::job::Job;
 use crate::stats::Stats;
 
@@ -49,6 +49,8 @@ pub(super) struct Engine<'a> {
     pub consumed: u64,
     pub produced: u64,
     pub progress: Option<ProgressFn<'a>>,
+    /// The job fails rather than make more output than this.
+    pub out_limit: Option<u64>,
 }
 
 impl<'a> Engine<'a> {
@@ -71,6 +73,7 @@ impl<'a> Engine<'a> {
             consumed: 0,
             produced: 0,
             progress: None,
+            out_limit: None,
         }
     }
 
@@ -258,7 +261,11 @@ impl<'a> Engine<'a> {
         let mut bufs = Buffers::new(input, &mut self.outbuf).with_eof(self.eof_sent);
         let result = self.job.process(&mut bufs);
         let (used, made) = (bufs.input_consumed(), bufs.output_produced());
-        let status = match result {
+        let over_limit = self
+            .out_limit
+            .filter(|&limit| self.produced + made as u64 > limit)
+            .map(|limit| output_over_limit(self.job.stats().op, limit));
+        let status = match over_limit.map_or(result, Err) {
             Ok(status) => status,
             Err(e) => {
                 // As in C, output of the failing call is not handed out.

@@ -31,8 +31,8 @@
 //! The one-shots and `finish` return [`crate::Error`]. The adapters'
 //! `read` and `write` return [`io::Error`]: an error of the inner reader or
 //! writer comes back as it was, and a librsync error is packed with the
-//! kind `InvalidData` for [`ErrorKind::Corrupt`] and [`ErrorKind::BadMagic`],
-//! `UnexpectedEof` for [`ErrorKind::InputEnded`] and `Other` for the rest,
+//! kind `InvalidData` for [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) and [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic),
+//! `UnexpectedEof` for [`ErrorKind::InputEnded`](crate::ErrorKind::InputEnded) and `Other` for the rest,
 //! and can be had back with [`Error::from_io`] or
 //! `err.into_inner().unwrap().downcast::<Error>()`. A failed adapter keeps
 //! failing with the same error.
@@ -169,7 +169,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 
 use crate::basis::Basis;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::job::Job;
 use crate::signature::Signature;
 use crate::stats::Stats;
@@ -380,8 +380,8 @@ pub struct SignatureReader<R> {
 }
 
 impl<R: Read> SignatureReader<R> {
-    /// Reads the basis from `basis`. Fails with [`ErrorKind::Param`] or
-    /// [`ErrorKind::BadMagic`] for lengths or a format `rs_sig_args` rejects.
+    /// Reads the basis from `basis`. Fails with [`ErrorKind::Param`](crate::ErrorKind::Param) or
+    /// [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic) for lengths or a format `rs_sig_args` rejects.
     pub fn new(basis: R, opts: &SignatureOptions) -> Result<SignatureReader<R>> {
         Ok(SignatureReader {
             engine: signature_engine(opts)?,
@@ -438,6 +438,14 @@ impl<'s, R: Read> DeltaReader<'s, R> {
         })
     }
 
+    /// [`DeltaReader::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
+    /// [`delta_of_limited`] does) rather than yield more than `limit` bytes.
+    pub fn with_limit(sig: &'s Signature, new: R, limit: u64) -> Result<DeltaReader<'s, R>> {
+        let mut reader = DeltaReader::new(sig, new)?;
+        reader.engine.out_limit = Some(limit);
+        Ok(reader)
+    }
+
     reader_common!('s);
 }
 
@@ -473,7 +481,7 @@ impl<'b, R: Read> PatchReader<'b, R> {
         }
     }
 
-    /// [`PatchReader::new`] that fails with [`ErrorKind::Corrupt`] (as
+    /// [`PatchReader::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than yield more than `limit` bytes.
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, delta: R, limit: u64) -> PatchReader<'b, R> {
@@ -514,8 +522,8 @@ pub struct SignatureWriter<W> {
 }
 
 impl<W: Write> SignatureWriter<W> {
-    /// Writes the signature to `out`. Fails with [`ErrorKind::Param`] or
-    /// [`ErrorKind::BadMagic`] for lengths or a format `rs_sig_args` rejects.
+    /// Writes the signature to `out`. Fails with [`ErrorKind::Param`](crate::ErrorKind::Param) or
+    /// [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic) for lengths or a format `rs_sig_args` rejects.
     pub fn new(out: W, opts: &SignatureOptions) -> Result<SignatureWriter<W>> {
         Ok(SignatureWriter {
             engine: signature_engine(opts)?,
@@ -571,6 +579,15 @@ impl<'s, W: Write> DeltaWriter<'s, W> {
         })
     }
 
+    /// [`DeltaWriter::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
+    /// [`delta_of_limited`] does) rather than write more than `limit`
+    /// bytes to `out`.
+    pub fn with_limit(sig: &'s Signature, out: W, limit: u64) -> Result<DeltaWriter<'s, W>> {
+        let mut writer = DeltaWriter::new(sig, out)?;
+        writer.engine.out_limit = Some(limit);
+        Ok(writer)
+    }
+
     writer_common!('s);
 }
 
@@ -607,7 +624,7 @@ impl<'b, W: Write> PatchWriter<'b, W> {
         }
     }
 
-    /// [`PatchWriter::new`] that fails with [`ErrorKind::Corrupt`] (as
+    /// [`PatchWriter::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than write more than `limit` bytes.
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, out: W, limit: u64) -> PatchWriter<'b, W> {
@@ -623,33 +640,6 @@ impl<'b, W: Write> PatchWriter<'b, W> {
 
 impl_write!(PatchWriter<'_, W>);
 impl_debug!(PatchWriter<'_, T>, "PatchWriter");
-
-/// A `Vec` that refuses to grow beyond a limit, failing with
-/// [`ErrorKind::Corrupt`].
-struct LimitedVec {
-    vec: Vec<u8>,
-    limit: usize,
-}
-
-impl Write for LimitedVec {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if data.len() > self.limit - self.vec.len() {
-            let e = crate::trace::fail!(
-                ErrorKind::Corrupt,
-                "delta_of_limited",
-                "output would exceed the limit of {} bytes",
-                self.limit
-            );
-            return Err(e.into_io());
-        }
-        self.vec.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The signature of `basis` (`rs_sig_file` over a file holding these
 /// bytes). With `opts.basis_size` unset, the slice's length is taken for
@@ -702,7 +692,7 @@ pub fn delta_of(sig: &Signature, new: &[u8]) -> Result<Vec<u8>> {
     delta_of_limited(sig, new, usize::MAX)
 }
 
-/// [`delta_of`] that fails with [`ErrorKind::Corrupt`] (the error
+/// [`delta_of`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (the error
 /// [`patch_of_limited`] gives) rather than make a delta longer than
 /// `max_len` bytes; it holds no more than `max_len` bytes of output.
 ///
@@ -719,13 +709,9 @@ pub fn delta_of(sig: &Signature, new: &[u8]) -> Result<Vec<u8>> {
 /// # Ok::<(), librsync_rs::Error>(())
 /// ```
 pub fn delta_of_limited(sig: &Signature, new: &[u8], max_len: usize) -> Result<Vec<u8>> {
-    let out = LimitedVec {
-        vec: Vec::new(),
-        limit: max_len,
-    };
-    let mut w = DeltaWriter::new(sig, out)?;
+    let mut w = DeltaWriter::with_limit(sig, Vec::new(), max_len as u64)?;
     w.write_all(new).map_err(Error::from_io)?;
-    Ok(w.finish()?.vec)
+    w.finish()
 }
 
 /// The new file made from `basis` and `delta` (`rs_patch_file` over files
@@ -745,7 +731,7 @@ pub fn patch_of(basis: &[u8], delta: &[u8]) -> Result<Vec<u8>> {
     w.finish()
 }
 
-/// [`patch_of`] that fails with [`ErrorKind::Corrupt`] (as
+/// [`patch_of`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
 /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
 /// than make more than `max_len` bytes (fast_rsync's `apply_limited`).
 ///

@@ -8,7 +8,7 @@ use librsync_rs_scenarios::Rng;
 
 use super::*;
 use crate::magic::SigMagic;
-use crate::{delta, load_signature, patch, signature, StrongLen};
+use crate::{delta, load_signature, patch, signature, ErrorKind, StrongLen};
 
 /// The read and write sizes every adapter test uses.
 pub(super) const SIZES: [usize; 4] = STEPS;
@@ -281,11 +281,34 @@ fn limits() {
     let full = delta_of(&sig, &new).unwrap();
     assert_eq!(delta_of_limited(&sig, &new, full.len()).unwrap(), full);
     quietly(|| {
+        let err = delta_of_limited(&sig, &new, full.len() - 1).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Corrupt);
+        let limit = full.len() as u64 - 1;
         assert_eq!(
-            delta_of_limited(&sig, &new, full.len() - 1),
-            Err(Error::new(ErrorKind::Corrupt))
+            err.message(),
+            Some(format!("output would exceed the limit of {limit} bytes").as_str())
         );
+        // The delta adapters: nothing past the limit is handed out, in
+        // reads or writes of any size; at the limit, the whole delta.
+        for step in STEPS {
+            let mut r = DeltaReader::with_limit(&sig, &new[..], limit).unwrap();
+            let err = read_all(&mut r, step).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert!(r.bytes_out() <= limit);
+            let mut w = DeltaWriter::with_limit(&sig, Vec::new(), limit).unwrap();
+            let written = write_in(&mut w, &new, step).and_then(|_| w.flush());
+            let err = match written {
+                Ok(()) => w.finish().unwrap_err(),
+                Err(e) => Error::from_io(e),
+            };
+            assert_eq!(err.kind(), ErrorKind::Corrupt);
+        }
     });
+    let mut r = DeltaReader::with_limit(&sig, &new[..], full.len() as u64).unwrap();
+    assert_eq!(read_all(&mut r, 4096).unwrap(), full);
+    let mut w = DeltaWriter::with_limit(&sig, Vec::new(), full.len() as u64).unwrap();
+    w.write_all(&new).unwrap();
+    assert_eq!(w.finish().unwrap(), full);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use super::{Core, Step};
 use crate::basis::Basis;
 use crate::buffers::Buffers;
 use crate::command::{cut_short, BadCommand, Command};
-use crate::error::{Error, ErrorKind};
+use crate::error::{output_over_limit, Error, ErrorKind};
 use crate::magic::DELTA_MAGIC;
 use crate::sig_args::c_alt_hex;
 use crate::trace::{fail, rs_warn};
@@ -44,12 +44,9 @@ impl<'a> Patch<'a> {
     fn within_limit(&mut self, len: u64) -> Result<(), Error> {
         self.written = self.written.saturating_add(len);
         match self.limit {
-            Some(limit) if self.written > limit => Err(fail!(
-                ErrorKind::Corrupt,
-                "rs_patch",
-                "output would exceed the limit of {limit} bytes"
-            )
-            .or_at(self.cmd_at)),
+            Some(limit) if self.written > limit => {
+                Err(output_over_limit("rs_patch", limit).or_at(self.cmd_at))
+            }
             _ => Ok(()),
         }
     }
