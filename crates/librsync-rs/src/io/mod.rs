@@ -84,9 +84,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The whole-stream helpers take no callback: for the same job with
-//! progress, `io::copy` from a pull adapter to the output (or from the
-//! input to a push adapter, then `finish`), which writes the same bytes.
+//! The whole-stream helpers ([`signature`](crate::signature),
+//! [`delta`](crate::delta), [`patch`](crate::patch)) show progress through
+//! their reader and writer: wrap the input or the output in [`Counted`],
+//! and watch its [`ByteCounter`] from any thread or give it a callback.
 //!
 //! # Coming from the `librsync` crate
 //!
@@ -161,6 +162,7 @@
 //! For files too large for memory, the same three steps stream with the
 //! adapters above; nothing else changes.
 
+mod counted;
 mod engine;
 #[cfg(test)]
 mod tests;
@@ -175,6 +177,7 @@ use crate::signature::Signature;
 use crate::stats::Stats;
 use crate::whole::{delta_buffers, signature_buffers, BufferSizes, SignatureOptions, PATCH_BUFFER};
 
+pub use counted::{ByteCounter, Counted};
 use engine::Engine;
 
 /// How far an adapter has got: bytes taken in and put out so far.
