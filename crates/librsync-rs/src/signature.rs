@@ -3,7 +3,7 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use crate::checksum::{mix32, WeakKind};
+use crate::checksum::{mix32, unmix32, WeakKind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::index::{BlockSums, Index, MatchStats};
 use crate::magic::SigMagic;
@@ -140,6 +140,59 @@ impl Signature {
         Ok(())
     }
 
+    /// The signature in librsync's file format: the header (magic, block
+    /// length, strong sum length, 4 bytes each, big-endian), then each
+    /// block's weak sum (4 bytes) and strong sum prefix. For a signature
+    /// loaded from a stream these are the bytes it was loaded from (less
+    /// any stray bytes after the last block, and with a magic of 0 given as
+    /// the default it stands for); for one made by
+    /// [`signature`](crate::signature) with the same parameters, the bytes
+    /// it wrote.
+    ///
+    /// ```
+    /// use librsync_rs::io::signature_of;
+    /// use librsync_rs::{Signature, SignatureOptions};
+    /// let bytes = signature_of(&[5u8; 10_000], &SignatureOptions::default())?;
+    /// let sig = Signature::from_bytes(&bytes)?;
+    /// assert_eq!(sig.to_bytes(), bytes);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(12 + self.block_count() * (4 + self.strong_len));
+        out.extend_from_slice(&(self.magic as u32).to_be_bytes());
+        out.extend_from_slice(&self.block_len.to_be_bytes());
+        out.extend_from_slice(&(self.strong_len as u32).to_be_bytes());
+        for (block, &weak) in self.weak.iter().enumerate() {
+            let stored = match self.magic.weak_kind() {
+                WeakKind::Rollsum => unmix32(weak),
+                WeakKind::RabinKarp => weak,
+            };
+            out.extend_from_slice(&stored.to_be_bytes());
+            out.extend_from_slice(self.strong_sum(block).expect("one strong sum per block"));
+        }
+        out
+    }
+
+    /// Writes [`Signature::to_bytes`] to `out`.
+    pub fn write_to<W: std::io::Write>(&self, mut out: W) -> std::io::Result<()> {
+        out.write_all(&self.to_bytes())
+    }
+
+    /// Parses a signature in librsync's file format (`rs_loadsig_file` over
+    /// these bytes), as [`load_signature_of`](crate::io::load_signature_of)
+    /// does but without building the match index yet (it is built on first
+    /// use).
+    ///
+    /// ```
+    /// use librsync_rs::{ErrorKind, Signature};
+    /// let err = Signature::from_bytes(b"rs\x01\x47\0\0").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InputEnded);
+    /// ```
+    pub fn from_bytes(bytes: &[u8]) -> Result<Signature> {
+        let (sig, _) = crate::whole::load_signature(bytes, Some(bytes.len() as u64))?;
+        Ok(sig)
+    }
+
     fn sums(&self) -> BlockSums<'_> {
         BlockSums {
             weak: &self.weak,
@@ -248,6 +301,35 @@ mod tests {
     use super::*;
     use crate::checksum::{strong_sum, weak_sum, StrongKind};
     use crate::index::{PathCache, WindowStrong};
+
+    /// `to_bytes` gives back what the signature job wrote, for every
+    /// format, block length and strong length, and `from_bytes` reads it.
+    #[test]
+    fn serialises_to_the_bytes_it_was_made_from() {
+        let data: Vec<u8> = (0..50_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for magic in SigMagic::ALL {
+            for (block_len, strong_len) in [(1, 1), (7, 8), (2048, 0), (100_000, 5)] {
+                let opts = crate::SignatureOptions::new()
+                    .magic(magic)
+                    .block_len(block_len)
+                    .strong_len(crate::StrongLen::from_c(strong_len));
+                let bytes = crate::io::signature_of(&data, &opts).unwrap();
+                let sig = Signature::from_bytes(&bytes).unwrap();
+                assert_eq!(sig.to_bytes(), bytes, "{magic:?} {block_len} {strong_len}");
+                let mut written = Vec::new();
+                sig.write_to(&mut written).unwrap();
+                assert_eq!(written, bytes);
+            }
+        }
+        let mut built = Signature::new(SigMagic::Md4, 4, 8).unwrap();
+        built.add_block(0x0102_0304, &[9; 8]).unwrap();
+        assert_eq!(
+            built.to_bytes(),
+            [&b"rs\x016\0\0\0\x04\0\0\0\x08\x01\x02\x03\x04"[..], &[9; 8]].concat()
+        );
+    }
 
     fn find(sig: &Signature, data: &[u8]) -> Option<u32> {
         let (index, sums) = sig.index().unwrap();
