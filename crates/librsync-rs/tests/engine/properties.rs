@@ -9,8 +9,10 @@
 //! * `roundtrip_*`: patch(basis, delta(sig(basis), new)) == new;
 //! * `adapters_*`: the pull and push adapters give the one-shots' bytes
 //!   whatever the sizes of reads and writes;
-//! * `limits_*`: the `_limited` one-shots succeed exactly when the output
-//!   fits, with the same bytes.
+//! * `whole_stream_*`: the whole-stream helpers give the one-shots' bytes
+//!   whatever their buffer sizes;
+//! * `limits_*`: the `_limited` one-shots and the patch adapters with a
+//!   limit succeed exactly when the output fits, with the same bytes.
 //!
 //! Each property runs [`CASES`] cases (a few for the big inputs); set
 //! `PROPTEST_CASES` to run more. Failures found here are kept as plain
@@ -30,7 +32,10 @@ use librsync_rs::io::{
     DeltaReader, DeltaWriter, PatchReader, PatchWriter, SignatureReader, SignatureWriter,
 };
 use librsync_rs::ops::{ops, DeltaDecoder, DeltaEncoder, DeltaOp, DeltaPiece};
-use librsync_rs::{SeekBasis, SigMagic, Signature, SignatureOptions, Stats, StrongLen};
+use librsync_rs::{
+    delta, load_signature, patch, signature, BufferSizes, SeekBasis, SigMagic, Signature,
+    SignatureOptions, Stats, StrongLen,
+};
 
 /// Cases per property with small inputs.
 const CASES: u32 = 256;
@@ -837,9 +842,33 @@ proptest! {
         check_adapters(&case, &inner, &outer)?;
     }
 
-    /// The `_limited` one-shots succeed exactly when the output fits the
-    /// limit, with the bytes of the plain ones, and fail with
-    /// `RS_CORRUPT` otherwise.
+    /// The whole-stream helpers give the one-shots' bytes whatever their
+    /// buffer sizes (for a delta: against a signature with blocks; without,
+    /// its commands follow the input buffers, as in C).
+    #[test]
+    fn whole_stream_helpers_match_one_shots(
+        case in case(3000),
+        input in 1usize..5000,
+        output in 1usize..5000,
+    ) {
+        let made = make(&case);
+        let sizes = BufferSizes { input, output };
+        let mut sig = Vec::new();
+        signature(&case.basis[..], &mut sig, &made.opts.buffers(sizes)).unwrap();
+        prop_assert!(sig == made.sig, "signature");
+        let (loaded, _) = load_signature(ScheduledReader::new(&sig, &[input]), None).unwrap();
+        let mut d = Vec::new();
+        let sizes_for_delta = if loaded.block_count() > 0 { sizes } else { BufferSizes { input: 0, output } };
+        delta(&loaded, &case.new[..], &mut d, sizes_for_delta).unwrap();
+        prop_assert!(d == made.delta, "delta");
+        let mut out = Vec::new();
+        patch(&case.basis[..], &made.delta[..], &mut out, sizes).unwrap();
+        prop_assert!(out == patch_of(&case.basis, &made.delta).unwrap(), "patch");
+    }
+
+    /// The `_limited` one-shots (and the patch adapters `with_limit`)
+    /// succeed exactly when the output fits the limit, with the bytes of
+    /// the plain ones, and fail with `RS_CORRUPT` otherwise.
     #[test]
     fn limits_small(case in case(3000), slack in -3i64..=3, any_limit in 0usize..8000) {
         let made = make(&case);
@@ -855,6 +884,16 @@ proptest! {
                     prop_assert_eq!(e.code(), CORRUPT);
                 }
             }
+            // The patch adapters with the same limit give the same verdict.
+            let expected = if out.len() <= limit { Ok(out.clone()) } else { Err(CORRUPT) };
+            let r = PatchReader::with_limit(&case.basis[..], &made.delta[..], limit as u64);
+            prop_assert_eq!(read_with(r, &[7, 4096]).map_err(|e| io_code(&e)), expected.clone());
+            let mut w = PatchWriter::with_limit(&case.basis[..], Vec::new(), limit as u64);
+            let written = match write_with(&mut w, &made.delta, &[5, 3000]) {
+                Ok(()) => w.finish().map_err(|e| e.code()),
+                Err(e) => Err(io_code(&e)),
+            };
+            prop_assert_eq!(written, expected);
         }
         for limit in [(made.delta.len() as i64 + slack).max(0) as usize, any_limit] {
             match delta_of_limited(&made.loaded, &case.new, limit) {
