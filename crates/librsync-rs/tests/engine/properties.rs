@@ -6,6 +6,11 @@
 //!   yields; arbitrary operations encode and decode back; the encoder
 //!   refuses what patch would reject; on arbitrary bytes the decoders give
 //!   patch's verdict (the contract of `librsync_rs::ops`);
+//! * `patch_verdict_*`: on any bytes, the patch adapters say what the
+//!   one-shot says, whatever the sizes of reads and writes;
+//! * `any_loaded_signature_*`: loading a damaged signature gives one
+//!   verdict at once or in pieces, and any signature that loads gives a
+//!   well-formed delta;
 //! * `roundtrip_*`: patch(basis, delta(sig(basis), new)) == new;
 //! * `adapters_*`: the pull and push adapters give the one-shots' bytes
 //!   whatever the sizes of reads and writes;
@@ -26,7 +31,7 @@ use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use proptest::test_runner::Config;
 
-use crate::common::bytes::{CORRUPT, INPUT_ENDED, PARAM_ERROR};
+use crate::common::bytes::{CORRUPT, INPUT_ENDED, MEM_ERROR, PARAM_ERROR, RK_BLAKE2_MAGIC};
 use librsync_rs::io::{
     delta_of, delta_of_limited, load_signature_of, patch_of, patch_of_limited, signature_of,
     DeltaReader, DeltaWriter, PatchReader, PatchWriter, SignatureReader, SignatureWriter,
@@ -822,6 +827,88 @@ proptest! {
         }
     }
 
+    /// On any bytes, the patch adapters give the one-shot's verdict (the
+    /// same output, or the same error code) whatever the sizes of reads
+    /// and writes: how a delta arrives does not change what patch says.
+    #[test]
+    fn patch_verdict_does_not_depend_on_chunking(
+        delta in raw_delta(),
+        basis_len in prop_oneof![Just(VERDICT_BASIS), 0usize..600],
+        inner in schedule(),
+        outer in schedule(),
+    ) {
+        let basis: Vec<u8> = (0..basis_len).map(|i| (i % 251) as u8).collect();
+        let one_shot = patch_of(&basis, &delta).map_err(|e| e.code());
+        let r = PatchReader::new(&basis[..], ScheduledReader::new(&delta, inner.as_slice()));
+        let pulled = read_with(r, &outer).map_err(|e| io_code(&e));
+        prop_assert_eq!(&pulled, &one_shot, "PatchReader");
+        let mut w = PatchWriter::new(&basis[..], ScheduledSink::new(&inner));
+        let pushed = match write_with(&mut w, &delta, &outer) {
+            Ok(()) => w.finish().map(|sink| sink.out).map_err(|e| e.code()),
+            Err(e) => Err(io_code(&e)),
+        };
+        prop_assert_eq!(&pushed, &one_shot, "PatchWriter");
+    }
+
+    /// Any signature that loads gives a well-formed delta for any new file
+    /// (or `RS_MEM_ERROR` where C's buffer size overflows, see
+    /// [`c_delta_buffer_fails`]):
+    /// it decodes, its literals are the new file's bytes in place, its
+    /// COPYs lie within the blocks the signature describes and add up with
+    /// the literals to the new file's length. Loading gives the same
+    /// verdict whether the bytes come at once or in pieces.
+    #[test]
+    fn any_loaded_signature_gives_a_well_formed_delta(
+        case in case(1500),
+        flips in vec((any::<Index>(), 1u8..), 0..4),
+        cut in weighted(0.2, any::<Index>()),
+        reads in schedule(),
+    ) {
+        let mut sig = make(&case).sig;
+        for (at, x) in flips {
+            let at = at.index(sig.len());
+            sig[at] ^= x;
+        }
+        if let Some(cut) = cut {
+            sig.truncate(cut.index(sig.len() + 1));
+        }
+        let loaded = load_signature_of(&sig);
+        let streamed = load_signature(ScheduledReader::new(&sig, &reads), None);
+        prop_assert_eq!(
+            streamed.as_ref().map(|(s, _)| (s.block_len(), s.block_count())).map_err(|e| e.code()),
+            loaded.as_ref().map(|s| (s.block_len(), s.block_count())).map_err(|e| e.code())
+        );
+        let Ok(loaded) = loaded else {
+            return Ok(());
+        };
+        let delta = match delta_of(&loaded, &case.new) {
+            Err(e) if c_delta_buffer_fails(loaded.block_len()) => {
+                prop_assert_eq!(e.code(), MEM_ERROR);
+                return Ok(());
+            }
+            d => d.unwrap(),
+        };
+        let (decoded, _, _, consumed) = decode_slice(&delta);
+        prop_assert_eq!(decoded.error, None);
+        prop_assert_eq!(consumed, delta.len());
+        let covered = (loaded.block_len() * loaded.block_count()) as u64;
+        let mut at = 0usize;
+        for op in &decoded.ops {
+            match op {
+                Op::Literal(data) => {
+                    prop_assert_eq!(&data[..], &case.new[at..at + data.len()]);
+                    at += data.len();
+                }
+                Op::Copy { pos, len } => {
+                    prop_assert!(pos + len <= covered, "COPY {pos}+{len} past {covered}");
+                    at += *len as usize;
+                }
+                Op::End => {}
+            }
+        }
+        prop_assert_eq!(at, case.new.len());
+    }
+
     /// patch(basis, delta(signature(basis), new)) == new, for every format,
     /// block length and strong sum length of 4 bytes or more; with shorter
     /// sums a block can match by accident (as in librsync), so only the
@@ -922,6 +1009,15 @@ proptest! {
     }
 }
 
+/// Whether `rs_delta_file`'s output buffer size for blocks of `block_len`
+/// bytes, the C `int` `10 + 4 * block_len`, wraps to a negative number: C
+/// cannot allocate it (`rdiff delta` aborts in `rs_alloc`), and the crate
+/// fails with `RS_MEM_ERROR` instead, in the one-shots and the delta
+/// adapters too (found by `any_loaded_signature_gives_a_well_formed_delta`).
+fn c_delta_buffer_fails(block_len: usize) -> bool {
+    10i32.wrapping_add(4i32.wrapping_mul(block_len as i32)) < 0
+}
+
 /// Checks the round trip of `case` (see [`roundtrip_small`]).
 fn check_roundtrip(case: &Case) -> Result<(), TestCaseError> {
     let made = make(case);
@@ -996,4 +1092,41 @@ fn check_adapters(case: &Case, inner: &[usize], outer: &[usize]) -> Result<(), T
         );
     }
     Ok(())
+}
+
+// ------------------------------------------------ regressions (found above)
+
+/// A signature of block length 2^29 (loadable, with or without blocks)
+/// makes `delta_of` and the delta adapters fail with `RS_MEM_ERROR`, as
+/// `rs_delta_file`'s `int` output buffer size `10 + 4 * block_len`
+/// wraps negative (`rdiff delta` aborts there); 2^30, where it wraps to a
+/// small positive size, works.
+#[test]
+fn delta_against_a_huge_block_length_fails_with_mem_as_c_cannot_allocate() {
+    for (block_len, blocks, fails) in [
+        (1u32 << 29, 0, true),
+        (1 << 29, 1, true),
+        ((1 << 29) - 2, 0, true),
+        ((1 << 29) - 3, 0, false),
+        (1 << 30, 1, false),
+    ] {
+        let mut sig = RK_BLAKE2_MAGIC.to_be_bytes().to_vec();
+        sig.extend_from_slice(&block_len.to_be_bytes());
+        sig.extend_from_slice(&32u32.to_be_bytes());
+        sig.resize(12 + blocks * 36, 0);
+        let loaded = load_signature_of(&sig).unwrap();
+        assert_eq!(c_delta_buffer_fails(block_len as usize), fails);
+        let one_shot = delta_of(&loaded, b"hello world").map_err(|e| e.code());
+        let pulled = DeltaReader::new(&loaded, &b"hello world"[..])
+            .map(|_| ())
+            .map_err(|e| e.code());
+        if fails {
+            assert_eq!(one_shot, Err(MEM_ERROR), "block_len {block_len}");
+            assert_eq!(pulled, Err(MEM_ERROR), "block_len {block_len}");
+        } else {
+            let delta = one_shot.unwrap();
+            assert_eq!(decode_slice(&delta).0.error, None);
+            assert_eq!(pulled, Ok(()));
+        }
+    }
 }
