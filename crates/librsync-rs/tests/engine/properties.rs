@@ -13,7 +13,7 @@
 //!   well-formed delta;
 //! * `roundtrip_*`: patch(basis, delta(sig(basis), new)) == new;
 //! * `adapters_*`: the pull and push adapters give the one-shots' bytes
-//!   whatever the sizes of reads and writes;
+//!   whatever the sizes of reads and writes, and count their progress;
 //! * `whole_stream_*`: the whole-stream helpers give the one-shots' bytes
 //!   whatever their buffer sizes;
 //! * `limits_*`: the `_limited` one-shots and the patch adapters with a
@@ -24,6 +24,7 @@
 //! tests at the end of the file.
 
 use std::io::{self, Cursor, Read, Write};
+use std::sync::{Arc, Mutex};
 
 use proptest::collection::vec;
 use proptest::option::weighted;
@@ -34,7 +35,7 @@ use proptest::test_runner::Config;
 use crate::common::bytes::{CORRUPT, INPUT_ENDED, MEM_ERROR, PARAM_ERROR, RK_BLAKE2_MAGIC};
 use librsync_rs::io::{
     delta_of, delta_of_limited, load_signature_of, patch_of, patch_of_limited, signature_of,
-    DeltaReader, DeltaWriter, PatchReader, PatchWriter, SignatureReader, SignatureWriter,
+    DeltaReader, DeltaWriter, PatchReader, PatchWriter, Progress, SignatureReader, SignatureWriter,
 };
 use librsync_rs::ops::{ops, DeltaDecoder, DeltaEncoder, DeltaOp, DeltaPiece};
 use librsync_rs::{
@@ -1045,36 +1046,142 @@ fn check_roundtrip(case: &Case) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Checks that the adapters give the one-shots' bytes for `case`, with
+/// Checks a pull adapter `$adapter` over `$input`: read to the end with
+/// the read sizes `$sizes`, it yields `$expected`; its counters then equal
+/// the input and output lengths and its statistics' `in_bytes` and
+/// `out_bytes`; what its progress callback saw never decreased and never
+/// passed them.
+macro_rules! pull {
+    ($adapter:expr, $input:expr, $expected:expr, $sizes:expr) => {{
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let mut r = $adapter.with_progress(move |p| log.lock().unwrap().push(p));
+        let name = stringify!($adapter);
+        prop_assert!(read_with(&mut r, $sizes).unwrap() == $expected, "{}", name);
+        let end = Progress {
+            consumed: $input.len() as u64,
+            produced: $expected.len() as u64,
+        };
+        check_progress(name, r.progress(), r.stats(), &seen.lock().unwrap(), end)?;
+    }};
+}
+
+/// Checks a push adapter `$adapter` fed `$input` with the write sizes
+/// `$sizes`, as [`pull`] checks a pull adapter, its inner sink holding
+/// `$expected` once finished.
+macro_rules! push {
+    ($adapter:expr, $input:expr, $expected:expr, $sizes:expr) => {{
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        let mut w = $adapter.with_progress(move |p| log.lock().unwrap().push(p));
+        let name = stringify!($adapter);
+        write_with(&mut w, $input, $sizes).unwrap();
+        w.try_finish().unwrap();
+        let end = Progress {
+            consumed: $input.len() as u64,
+            produced: $expected.len() as u64,
+        };
+        check_progress(name, w.progress(), w.stats(), &seen.lock().unwrap(), end)?;
+        prop_assert!(w.into_inner().out == $expected, "{}", name);
+    }};
+}
+
+/// Checks an adapter's counters at its end: `progress` and the statistics'
+/// byte counts equal `end`, and the callback's reports `seen` never
+/// decreased nor passed `end`, and came at least once if any bytes moved.
+fn check_progress(
+    name: &str,
+    progress: Progress,
+    stats: &Stats,
+    seen: &[Progress],
+    end: Progress,
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(progress, end, "{}", name);
+    prop_assert_eq!(
+        (stats.in_bytes as u64, stats.out_bytes as u64),
+        (end.consumed, end.produced),
+        "{} stats",
+        name
+    );
+    prop_assert!(
+        !seen.is_empty() || end == Progress::default(),
+        "{}: no progress reported",
+        name
+    );
+    let mut last = Progress::default();
+    for &p in seen {
+        prop_assert!(
+            p.consumed >= last.consumed && p.produced >= last.produced,
+            "{}: {:?} after {:?}",
+            name,
+            p,
+            last
+        );
+        prop_assert!(
+            p.consumed <= end.consumed && p.produced <= end.produced,
+            "{}: {:?} past {:?}",
+            name,
+            p,
+            end
+        );
+        last = p;
+    }
+    Ok(())
+}
+
+/// Checks that the adapters give the one-shots' bytes for `case` (and
+/// count their progress right), with
 /// the inner readers and writers moving `inner` bytes per call and the
 /// caller reading or writing `outer` bytes per call.
 fn check_adapters(case: &Case, inner: &[usize], outer: &[usize]) -> Result<(), TestCaseError> {
     let made = make(case);
     let out = patch_of(&case.basis, &made.delta).unwrap();
 
-    let r = SignatureReader::new(ScheduledReader::new(&case.basis, inner), &made.opts).unwrap();
-    prop_assert!(read_with(r, outer).unwrap() == made.sig, "SignatureReader");
-    let mut w = SignatureWriter::new(ScheduledSink::new(inner), &made.opts).unwrap();
-    write_with(&mut w, &case.basis, outer).unwrap();
-    prop_assert!(w.finish().unwrap().out == made.sig, "SignatureWriter");
-
-    let r = DeltaReader::new(&made.loaded, ScheduledReader::new(&case.new, inner)).unwrap();
-    prop_assert!(read_with(r, outer).unwrap() == made.delta, "DeltaReader");
-    let mut w = DeltaWriter::new(&made.loaded, ScheduledSink::new(inner)).unwrap();
-    write_with(&mut w, &case.new, outer).unwrap();
-    prop_assert!(w.finish().unwrap().out == made.delta, "DeltaWriter");
-
-    let r = PatchReader::new(&case.basis[..], ScheduledReader::new(&made.delta, inner));
-    prop_assert!(read_with(r, outer).unwrap() == out, "PatchReader");
-    let basis = SeekBasis::new(Cursor::new(&case.basis));
-    let r = PatchReader::new(basis, ScheduledReader::new(&made.delta, inner));
-    prop_assert!(
-        read_with(r, outer).unwrap() == out,
-        "PatchReader over SeekBasis"
+    let (basis, new, delta) = (&case.basis[..], &case.new[..], &made.delta[..]);
+    let opts = &made.opts;
+    pull!(
+        SignatureReader::new(ScheduledReader::new(basis, inner), opts).unwrap(),
+        basis,
+        made.sig,
+        outer
     );
-    let mut w = PatchWriter::new(&case.basis[..], ScheduledSink::new(inner));
-    write_with(&mut w, &made.delta, outer).unwrap();
-    prop_assert!(w.finish().unwrap().out == out, "PatchWriter");
+    push!(
+        SignatureWriter::new(ScheduledSink::new(inner), opts).unwrap(),
+        basis,
+        made.sig,
+        outer
+    );
+    pull!(
+        DeltaReader::new(&made.loaded, ScheduledReader::new(new, inner)).unwrap(),
+        new,
+        made.delta,
+        outer
+    );
+    push!(
+        DeltaWriter::new(&made.loaded, ScheduledSink::new(inner)).unwrap(),
+        new,
+        made.delta,
+        outer
+    );
+    pull!(
+        PatchReader::new(basis, ScheduledReader::new(delta, inner)),
+        delta,
+        out,
+        outer
+    );
+    let seek_basis = SeekBasis::new(Cursor::new(basis));
+    pull!(
+        PatchReader::new(seek_basis, ScheduledReader::new(delta, inner)),
+        delta,
+        out,
+        outer
+    );
+    push!(
+        PatchWriter::new(basis, ScheduledSink::new(inner)),
+        delta,
+        out,
+        outer
+    );
 
     // A delta cut short fails the same way through every patch path.
     if made.delta.len() > 4 {
