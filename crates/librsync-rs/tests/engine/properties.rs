@@ -11,6 +11,8 @@
 //! * `any_loaded_signature_*`: loading a damaged signature gives one
 //!   verdict at once or in pieces, and any signature that loads gives a
 //!   well-formed delta;
+//! * `sized_basis_*`: a basis of expected length fails exactly the COPYs
+//!   past it;
 //! * `roundtrip_*`: patch(basis, delta(sig(basis), new)) == new;
 //! * `adapters_*`: the pull and push adapters give the one-shots' bytes
 //!   whatever the sizes of reads and writes, and count their progress;
@@ -40,7 +42,7 @@ use librsync_rs::io::{
 use librsync_rs::ops::{ops, DeltaDecoder, DeltaEncoder, DeltaOp, DeltaPiece};
 use librsync_rs::{
     delta, load_signature, patch, signature, BufferSizes, SeekBasis, SigMagic, Signature,
-    SignatureOptions, Stats, StrongLen,
+    SignatureOptions, SizedBasis, Stats, StrongLen,
 };
 
 /// Cases per property with small inputs.
@@ -754,6 +756,37 @@ proptest! {
         prop_assert_eq!(&patch_of(&basis, &delta).unwrap(), &expected);
         let out = read_with(PatchReader::new(&basis[..], &delta[..]), &[4096]).unwrap();
         prop_assert_eq!(&out, &expected);
+    }
+
+    /// A [`SizedBasis`] of an expected length fails a patch with
+    /// `RS_CORRUPT` exactly when a COPY reaches past that length, and
+    /// otherwise changes nothing; a basis shorter than expected changes
+    /// nothing while the COPYs stay inside it.
+    #[test]
+    fn sized_basis_fails_exactly_the_copies_past_its_length(
+        (basis, ops_in) in basis_and_ops(),
+        expected_len in any::<Index>(),
+        longer in 0u64..3,
+    ) {
+        let delta = encode(&ops_in);
+        let reach = ops_in
+            .iter()
+            .map(|op| match op {
+                Op::Copy { pos, len } => pos + len,
+                _ => 0,
+            })
+            .max()
+            .unwrap_or(0);
+        let plain = patch_of(&basis, &delta).unwrap();
+        let expected_len = expected_len.index(basis.len() + 1) as u64 + longer;
+        let sized = SizedBasis::new(&basis[..], expected_len);
+        let r = PatchReader::new(sized, &delta[..]);
+        let got = read_with(r, &[4096]).map_err(|e| io_code(&e));
+        if reach <= expected_len {
+            prop_assert_eq!(got, Ok(plain));
+        } else {
+            prop_assert_eq!(got, Err(CORRUPT));
+        }
     }
 
     /// The encoder refuses an empty literal, a COPY of length 0 and
