@@ -11,7 +11,10 @@
 //! * `adapters_rdiff`: the `io` adapters write `rdiff`'s bytes whatever
 //!   the sizes of reads and writes;
 //! * `ops_rdiff`: the delta operations API (`librsync_rs::ops`) re-encodes
-//!   every delta Debian's `rdiff` writes to the same bytes.
+//!   every delta Debian's `rdiff` writes to the same bytes;
+//! * `properties`: property tests (proptest) of the delta operations API,
+//!   the one-shots, the adapters and the output limits over arbitrary data,
+//!   formats, lengths and read/write schedules.
 //!
 //! The one job driver, [`drive`], is here.
 
@@ -22,6 +25,7 @@ mod bad_inputs;
 mod differential;
 mod error_messages;
 mod ops_rdiff;
+mod properties;
 mod robustness;
 mod streaming;
 
