@@ -486,6 +486,15 @@ pub fn delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<(usize, usiz
     sizes.resolve(input, output)
 }
 
+/// [`delta_buffers`] for the Rust API: where C's `int` output size wraps
+/// negative (block lengths from about 2^29 to 2^30, for which C cannot
+/// allocate its buffer and `rdiff delta` aborts), the largest output buffer
+/// instead. The delta's bytes do not depend on the output size.
+pub(crate) fn rust_delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<(usize, usize)> {
+    let (input, output) = delta_buffer_defaults(sig.block_len(), sig.block_count());
+    sizes.resolve(input, if output <= 0 { i32::MAX } else { output })
+}
+
 /// Writes a delta of `new` against `sig` to `out` (`rs_delta_file`).
 ///
 /// ```
@@ -504,7 +513,7 @@ pub fn delta<R: Read, W: Write>(
     sizes: BufferSizes,
 ) -> Result<Stats> {
     let mut job = Job::delta(sig);
-    let (in_len, out_len) = delta_buffers(sig, sizes)?;
+    let (in_len, out_len) = rust_delta_buffers(sig, sizes)?;
     run(&mut job, &mut new, Some(&mut out), in_len, out_len)?;
     Ok(job.stats().clone())
 }

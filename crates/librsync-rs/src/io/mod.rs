@@ -175,7 +175,9 @@ use crate::error::{Error, Result};
 use crate::job::Job;
 use crate::signature::Signature;
 use crate::stats::Stats;
-use crate::whole::{delta_buffers, signature_buffers, BufferSizes, SignatureOptions, PATCH_BUFFER};
+use crate::whole::{
+    rust_delta_buffers, signature_buffers, BufferSizes, SignatureOptions, PATCH_BUFFER,
+};
 
 pub use counted::{ByteCounter, Counted};
 use engine::Engine;
@@ -202,7 +204,7 @@ fn signature_engine(opts: &SignatureOptions) -> Result<Engine<'static>> {
 
 /// The job and buffers for a delta.
 fn delta_engine(sig: &Signature, sizes: BufferSizes) -> Result<Engine<'_>> {
-    let (in_len, _) = delta_buffers(sig, sizes)?;
+    let (in_len, _) = rust_delta_buffers(sig, sizes)?;
     Ok(Engine::new(Job::delta(sig), in_len, sizes.output))
 }
 

@@ -34,7 +34,7 @@ use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use proptest::test_runner::Config;
 
-use crate::common::bytes::{CORRUPT, INPUT_ENDED, MEM_ERROR, PARAM_ERROR, RK_BLAKE2_MAGIC};
+use crate::common::bytes::{CORRUPT, INPUT_ENDED, PARAM_ERROR, RK_BLAKE2_MAGIC};
 use librsync_rs::io::{
     delta_of, delta_of_limited, load_signature_of, patch_of, patch_of_limited, signature_of,
     DeltaReader, DeltaWriter, PatchReader, PatchWriter, Progress, SignatureReader, SignatureWriter,
@@ -884,9 +884,7 @@ proptest! {
         prop_assert_eq!(&pushed, &one_shot, "PatchWriter");
     }
 
-    /// Any signature that loads gives a well-formed delta for any new file
-    /// (or `RS_MEM_ERROR` where C's buffer size overflows, see
-    /// [`c_delta_buffer_fails`]):
+    /// Any signature that loads gives a well-formed delta for any new file:
     /// it decodes, its literals are the new file's bytes in place, its
     /// COPYs lie within the blocks the signature describes and add up with
     /// the literals to the new file's length. Loading gives the same
@@ -915,13 +913,7 @@ proptest! {
         let Ok(loaded) = loaded else {
             return Ok(());
         };
-        let delta = match delta_of(&loaded, &case.new) {
-            Err(e) if c_delta_buffer_fails(loaded.block_len()) => {
-                prop_assert_eq!(e.code(), MEM_ERROR);
-                return Ok(());
-            }
-            d => d.unwrap(),
-        };
+        let delta = delta_of(&loaded, &case.new).unwrap();
         let (decoded, _, _, consumed) = decode_slice(&delta);
         prop_assert_eq!(decoded.error, None);
         prop_assert_eq!(consumed, delta.len());
@@ -1041,15 +1033,6 @@ proptest! {
         check_roundtrip(&case)?;
         check_adapters(&case, &inner, &outer)?;
     }
-}
-
-/// Whether `rs_delta_file`'s output buffer size for blocks of `block_len`
-/// bytes, the C `int` `10 + 4 * block_len`, wraps to a negative number: C
-/// cannot allocate it (`rdiff delta` aborts in `rs_alloc`), and the crate
-/// fails with `RS_MEM_ERROR` instead, in the one-shots and the delta
-/// adapters too (found by `any_loaded_signature_gives_a_well_formed_delta`).
-fn c_delta_buffer_fails(block_len: usize) -> bool {
-    10i32.wrapping_add(4i32.wrapping_mul(block_len as i32)) < 0
 }
 
 /// Checks the round trip of `case` (see [`roundtrip_small`]).
@@ -1236,37 +1219,43 @@ fn check_adapters(case: &Case, inner: &[usize], outer: &[usize]) -> Result<(), T
 
 // ------------------------------------------------ regressions (found above)
 
-/// A signature of block length 2^29 (loadable, with or without blocks)
-/// makes `delta_of` and the delta adapters fail with `RS_MEM_ERROR`, as
-/// `rs_delta_file`'s `int` output buffer size `10 + 4 * block_len`
-/// wraps negative (`rdiff delta` aborts there); 2^30, where it wraps to a
-/// small positive size, works.
+/// A signature of block length near 2^29 (loadable, with or without
+/// blocks) makes `rs_delta_file`'s `int` output buffer size
+/// `10 + 4 * block_len` wrap negative, and `rdiff delta` aborts; the Rust
+/// API does not inherit that: `delta_of`, `delta` and the delta adapters
+/// work for every block length (found by
+/// `any_loaded_signature_gives_a_well_formed_delta`).
 #[test]
-fn delta_against_a_huge_block_length_fails_with_mem_as_c_cannot_allocate() {
-    for (block_len, blocks, fails) in [
-        (1u32 << 29, 0, true),
-        (1 << 29, 1, true),
-        ((1 << 29) - 2, 0, true),
-        ((1 << 29) - 3, 0, false),
-        (1 << 30, 1, false),
+fn delta_against_a_huge_block_length_works() {
+    for (block_len, blocks) in [
+        (1u32 << 29, 0),
+        (1 << 29, 1),
+        ((1 << 29) - 2, 0),
+        ((1 << 29) - 3, 0),
+        (1 << 30, 1),
+        (i32::MAX as u32, 1),
     ] {
         let mut sig = RK_BLAKE2_MAGIC.to_be_bytes().to_vec();
         sig.extend_from_slice(&block_len.to_be_bytes());
         sig.extend_from_slice(&32u32.to_be_bytes());
         sig.resize(12 + blocks * 36, 0);
         let loaded = load_signature_of(&sig).unwrap();
-        assert_eq!(c_delta_buffer_fails(block_len as usize), fails);
-        let one_shot = delta_of(&loaded, b"hello world").map_err(|e| e.code());
-        let pulled = DeltaReader::new(&loaded, &b"hello world"[..])
-            .map(|_| ())
-            .map_err(|e| e.code());
-        if fails {
-            assert_eq!(one_shot, Err(MEM_ERROR), "block_len {block_len}");
-            assert_eq!(pulled, Err(MEM_ERROR), "block_len {block_len}");
-        } else {
-            let delta = one_shot.unwrap();
-            assert_eq!(decode_slice(&delta).0.error, None);
-            assert_eq!(pulled, Ok(()));
-        }
+        let delta = delta_of(&loaded, b"hello world").unwrap();
+        assert_eq!(decode_slice(&delta).0.error, None, "block_len {block_len}");
+        let mut pulled = Vec::new();
+        DeltaReader::new(&loaded, &b"hello world"[..])
+            .unwrap()
+            .read_to_end(&mut pulled)
+            .unwrap();
+        assert_eq!(pulled, delta, "block_len {block_len}");
+        let mut whole = Vec::new();
+        librsync_rs::delta(
+            &loaded,
+            &b"hello world"[..],
+            &mut whole,
+            BufferSizes::default(),
+        )
+        .unwrap();
+        assert_eq!(whole, delta, "block_len {block_len}");
     }
 }
