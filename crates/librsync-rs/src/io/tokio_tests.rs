@@ -280,6 +280,32 @@ async fn corrupt_deltas_fail() {
     let mut w = a::PatchWriter::with_limit(&basis[..], Vec::new(), 6);
     w.write_all(&delta).await.unwrap();
     assert_eq!(w.finish().await.unwrap(), b"world!");
+    // The delta adapters' limit: against an empty signature, the delta of
+    // 20 000 bytes is longer than them.
+    let sig = crate::io::load_signature_of(
+        &crate::io::signature_of(b"", &SignatureOptions::default()).unwrap(),
+    )
+    .unwrap();
+    let new = vec![3u8; 20_000];
+    let full = crate::io::delta_of(&sig, &new).unwrap();
+    let limit = full.len() as u64;
+    let r = a::DeltaReader::with_limit(&sig, &new[..], limit - 1).unwrap();
+    let err = quietly(read_all(r, 4096)).await.unwrap_err();
+    assert_eq!(Error::from_io(err).kind(), ErrorKind::Corrupt);
+    let r = a::DeltaReader::with_limit(&sig, &new[..], limit).unwrap();
+    assert_eq!(read_all(r, 4096).await.unwrap(), full);
+    let mut w = a::DeltaWriter::with_limit(&sig, Vec::new(), limit - 1).unwrap();
+    let result = async {
+        w.write_all(&new).await.map_err(Error::from_io)?;
+        w.try_finish().await
+    };
+    assert_eq!(
+        quietly(result).await.unwrap_err().kind(),
+        ErrorKind::Corrupt
+    );
+    let mut w = a::DeltaWriter::with_limit(&sig, Vec::new(), limit).unwrap();
+    w.write_all(&new).await.unwrap();
+    assert_eq!(w.finish().await.unwrap(), full);
 }
 
 /// Runs `f` with librsync's error messages silenced. The lock (the sync
