@@ -42,6 +42,7 @@ pub mod io;
 mod job;
 mod magic;
 pub mod ops;
+mod parallel;
 mod sig_args;
 mod signature;
 mod simd;

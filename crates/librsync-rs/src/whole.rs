@@ -10,6 +10,7 @@ use crate::buffers::Buffers;
 use crate::error::{Error, ErrorKind, Result, Status};
 use crate::job::Job;
 use crate::magic::SigMagic;
+use crate::parallel::run_signature;
 use crate::sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
 use crate::signature::Signature;
 use crate::stats::Stats;
@@ -307,6 +308,10 @@ pub struct SignatureOptions {
     pub basis_size: Option<u64>,
     /// Buffer sizes of the whole-stream helpers.
     pub buffers: BufferSizes,
+    /// Threads [`signature`] may hash on: 0 and 1 (the default) mean the
+    /// calling thread only. The bytes are the same for any count; the
+    /// streaming adapters and [`Job`] always use their caller's thread.
+    pub threads: usize,
 }
 
 impl Default for SignatureOptions {
@@ -317,6 +322,7 @@ impl Default for SignatureOptions {
             strong_len: StrongLen::Max,
             basis_size: None,
             buffers: BufferSizes::default(),
+            threads: 1,
         }
     }
 }
@@ -358,6 +364,23 @@ impl SignatureOptions {
         self
     }
 
+    /// Sets [`threads`](Self::threads): how many threads [`signature`] may
+    /// hash on.
+    ///
+    /// ```
+    /// use librsync_rs::{signature, SignatureOptions};
+    /// let data = vec![9u8; 3 << 20];
+    /// let (mut one, mut two) = (Vec::new(), Vec::new());
+    /// signature(&data[..], &mut one, &SignatureOptions::new())?;
+    /// signature(&data[..], &mut two, &SignatureOptions::new().threads(2))?;
+    /// assert_eq!(one, two);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
+    pub fn threads(mut self, threads: usize) -> SignatureOptions {
+        self.threads = threads;
+        self
+    }
+
     /// The settled format and lengths (`rs_sig_args`): the recommended
     /// ones where asked, checked against the format. Fails with
     /// [`ErrorKind::Param`] for a strong length the hash cannot give or a block
@@ -392,7 +415,14 @@ pub fn signature<R: Read, W: Write>(
     let args = opts.resolve()?;
     let (in_len, out_len) = signature_buffers(&args, opts.buffers)?;
     let mut job = Job::signature(args.magic, args.block_len, args.strong_len);
-    run(&mut job, &mut basis, Some(&mut out), in_len, out_len)?;
+    run_signature(
+        &mut job,
+        &mut basis,
+        &mut out,
+        in_len,
+        out_len,
+        opts.threads,
+    )?;
     Ok(job.stats().clone())
 }
 

@@ -4,7 +4,9 @@
 
 use std::io::{BufReader, Read};
 
-use librsync_rs::compat::{delta_buffers, run, seek_basis_fd, sig_args, signature_buffers};
+use librsync_rs::compat::{
+    delta_buffers, run, run_signature, seek_basis_fd, sig_args, signature_buffers, threads_from_env,
+};
 use librsync_rs::{log_stats, BufferSizes, Error, ErrorKind, Job, SeekBasis};
 
 use crate::files::{open_input, open_output, Input, Output};
@@ -97,12 +99,13 @@ fn signature(p: &mut Parser) -> Outcome {
         )?;
         let (in_len, out_len) = buffer_sizes(&s).and_then(|b| signature_buffers(&args, b))?;
         let job = job.insert(Job::signature(args.magic, args.block_len, args.strong_len));
-        run(
+        run_signature(
             job,
             &mut buffered(basis),
-            Some(&mut out.writer),
+            &mut out.writer,
             in_len,
             out_len,
+            threads_from_env(),
         )
     })();
     let stdout = out.close();

@@ -254,6 +254,15 @@ impl<'a> Job<'a> {
         &mut self.core.stats
     }
 
+    /// For a signature job whose header is out: its format, block length
+    /// and strong sum length.
+    pub(crate) fn signature_settings(&self) -> Option<(SigMagic, usize, usize)> {
+        match &self.kind {
+            Kind::Sig(s) => s.settled(),
+            _ => None,
+        }
+    }
+
     /// Sets a function to be shown the statistics whenever the job calls out
     /// to other code in the middle of a step.
     pub(crate) fn set_stats_observer(&mut self, observer: StatsObserver) {

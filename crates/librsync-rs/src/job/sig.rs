@@ -8,9 +8,11 @@ use crate::checksum::{
     strong_sum, strong_sums, weak_sum, StrongKind, StrongSum, WeakKind, STRONG_BATCH,
 };
 use crate::error::{Error, ErrorKind};
+use crate::magic::SigMagic;
 use crate::signature::Signature;
 
 struct Params {
+    magic: SigMagic,
     block_len: usize,
     strong_len: usize,
     weak: WeakKind,
@@ -33,6 +35,14 @@ impl SigGen {
             strong_len: strong_len as i32,
             params: None,
         }
+    }
+
+    /// The format, block length and strong sum length, once the header
+    /// has settled them.
+    pub fn settled(&self) -> Option<(SigMagic, usize, usize)> {
+        self.params
+            .as_ref()
+            .map(|p| (p.magic, p.block_len, p.strong_len))
     }
 
     pub fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
@@ -60,6 +70,7 @@ impl SigGen {
         core.tube.write_through(bufs, &header);
         core.stats.block_len = sig.block_len();
         self.params = Some(Params {
+            magic: sig.magic(),
             block_len: sig.block_len(),
             strong_len: sig.strong_len(),
             weak: sig.magic().weak_kind(),

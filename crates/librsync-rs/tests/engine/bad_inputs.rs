@@ -50,6 +50,7 @@ fn real_sig(data: &[u8], magic: u32, block_len: u32, strong_len: u32) -> Vec<u8>
         strong_len: StrongLen::from_c(strong_len as i64),
         basis_size: Some(data.len() as u64),
         buffers: BufferSizes::default(),
+        threads: 1,
     };
     let mut sig = Vec::new();
     librsync_rs::signature(data, &mut sig, &opts).expect("signature of test data");
