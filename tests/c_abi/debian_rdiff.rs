@@ -349,6 +349,11 @@ fn signature_test() {
 }
 
 #[test]
+fn threaded_signatures() {
+    scenario("abi threaded signatures", shell::threaded_signatures);
+}
+
+#[test]
 fn delta_test() {
     scenario("abi delta.test", shell::delta_test);
 }

@@ -103,6 +103,64 @@ pub fn signature(pair: &mut Pair) {
     }
 }
 
+/// Signatures with `LIBRSYNC_RS_THREADS` at 2, 3 and 8 (the reference
+/// ignores it): every format, block lengths from 1 byte to more than a
+/// parallel piece, inputs from empty to several pieces with a short last
+/// block, from files and through pipes, with and without `-s`, and `-I`
+/// buffer sizes (which the parallel path does not use): the bytes and
+/// messages of one thread.
+pub fn threaded_signatures(pair: &mut Pair) {
+    let data = Rng::new(68).bytes((9 << 20) + 7);
+    let sizes = [
+        0,
+        1,
+        2047,
+        1 << 20,
+        (1 << 20) + 1,
+        (3 << 20) + 5,
+        data.len(),
+    ];
+    let inputs: Vec<String> = sizes
+        .iter()
+        .map(|&len| pair.input(&format!("t{len}"), &data[..len]))
+        .collect();
+    for (ti, threads) in ["2", "3", "8"].into_iter().enumerate() {
+        let env = [("LIBRSYNC_RS_THREADS", threads)];
+        for (ri, rollsum) in ["rollsum", "rabinkarp"].into_iter().enumerate() {
+            for (hi, hash) in ["md4", "blake2"].into_iter().enumerate() {
+                for (bi, block) in ["1", "700", "2048", "default", "3145728"]
+                    .into_iter()
+                    .enumerate()
+                {
+                    for (&len, input) in sizes.iter().zip(&inputs) {
+                        if block == "1" && len > 5000 {
+                            continue;
+                        }
+                        let mut args = vec!["-f", "-R", rollsum, "-H", hash, "-S", "8"];
+                        if (ti + ri + hi + bi) % 2 == 0 {
+                            args.push("-s");
+                        }
+                        if bi == 2 {
+                            args.extend(["-I", "7"]);
+                        }
+                        if block != "default" {
+                            args.extend(["-b", block]);
+                        }
+                        let mut file = args.clone();
+                        file.extend(["signature", input, "sig"]);
+                        pair.run_with(&file, [None, None], &env);
+                        if len == (3 << 20) + 5 {
+                            args.push("signature");
+                            let piped = &data[..len];
+                            pair.run_with(&args, [Some(piped), Some(piped)], &env);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// delta.test: hand-made deltas applied to /dev/null at every `-I`, then a
 /// patch without `-f` onto an existing file, which is refused.
 pub fn delta_test(pair: &mut Pair) {

@@ -58,6 +58,11 @@ fn signature_test() {
 }
 
 #[test]
+fn threaded_signatures() {
+    scenario("rdiff threaded signatures", shell::threaded_signatures);
+}
+
+#[test]
 fn delta_test() {
     scenario("rdiff delta.test", shell::delta_test);
 }
