@@ -64,6 +64,10 @@ const BATCH_INPUT: i32 = 64 * 1024;
 /// (C's signature output buffer holds four block sums).
 const BATCH_OUTPUT: i32 = 64 * 1024;
 
+/// Input buffer size of deltas against a signature with blocks is not made
+/// larger than this (the delta does not depend on it).
+const MAX_DELTA_INPUT: i32 = 1 << 20;
+
 /// Output buffers are not made larger than this: the bytes written do not
 /// depend on the output buffer size, only how many calls it takes.
 const MAX_OUT_BUFFER: usize = 1 << 20;
@@ -426,12 +430,15 @@ pub fn signature_buffer_defaults(block_len: usize, strong_len: usize) -> (i32, i
 /// `rs_delta_file`'s default buffer sizes for a signature of `block_count`
 /// blocks of `block_len` bytes: one block in, a literal command and four
 /// blocks out (C `int` expressions). With blocks, the input size is raised
-/// to `BATCH_INPUT`; without, the delta holds one literal command per
-/// input buffer, so C's size is kept.
+/// to `BATCH_INPUT` and kept under `MAX_DELTA_INPUT`; without, the delta
+/// holds one literal command per input buffer, so C's size is kept.
 pub fn delta_buffer_defaults(block_len: usize, block_count: usize) -> (i32, i32) {
     let block_len = block_len as i32;
     let input = if block_count > 0 {
-        batch_size(block_len, BATCH_INPUT)
+        // Not above MAX_DELTA_INPUT: the job keeps a block's worth of input
+        // itself, so a bigger buffer would hold a second copy of it (a
+        // huge block length would double the memory, bad-inputs.md R3).
+        batch_size(block_len, BATCH_INPUT).min(MAX_DELTA_INPUT)
     } else {
         block_len
     };
@@ -474,9 +481,9 @@ pub fn load_signature<R: Read>(mut input: R, size: Option<u64>) -> Result<(Signa
 }
 
 /// Buffer sizes for `rs_delta_file` with a signature: one block in, as in
-/// C, but at least 256 KiB when the signature has blocks (the delta does
-/// not depend on it then); a literal command and four blocks out; `sizes`
-/// overrides them.
+/// C, but at least 64 KiB and at most 1 MiB when the signature has blocks
+/// (the delta does not depend on it then); a literal command and four
+/// blocks out; `sizes` overrides them.
 pub fn delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<(usize, usize)> {
     let (input, output) = delta_buffer_defaults(sig.block_len(), sig.block_count());
     sizes.resolve(input, output)

@@ -9,7 +9,15 @@
 //! * `adapters_rdiff`: the `io` adapters write `rdiff`'s bytes whatever
 //!   the sizes of reads and writes;
 //! * `ops_rdiff`: the delta operations API (`librsync_rs::ops`) re-encodes
-//!   every delta Debian's `rdiff` writes to the same bytes.
+//!   every delta Debian's `rdiff` writes to the same bytes;
+//! * `faults`: I/O errors on every read and write path (failing writers,
+//!   readers and bases) end in `RS_IO_ERROR` with C's message, and nothing
+//!   is written after them;
+//! * `threads`: many jobs on many threads while the log state changes,
+//!   outputs equal to single-threaded runs (in a child process);
+//! * `memory`: peak RSS of the adversarial rows (huge lengths in a
+//!   signature header, a signature claiming 8 GiB, COPY and LITERAL bombs)
+//!   within stated bounds, measured in child processes.
 //!
 //! The one job driver, [`drive`], is here.
 
@@ -18,9 +26,12 @@ use librsync_rs_scenarios as common;
 mod adapters_rdiff;
 mod bad_inputs;
 mod differential;
+mod faults;
+mod memory;
 mod ops_rdiff;
 mod robustness;
 mod streaming;
+mod threads;
 
 use librsync_rs::{Buffers, Job, Status};
 
