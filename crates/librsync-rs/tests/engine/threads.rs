@@ -140,10 +140,13 @@ impl Task {
     }
 }
 
+/// Bytes shared by several tasks.
+type Shared = Arc<Vec<u8>>;
+
 /// The tasks: four data sets, all magics, several lengths, three ways.
 fn tasks() -> Vec<Task> {
     let mut rng = Rng::new(31337);
-    let data: Vec<(Arc<Vec<u8>>, Arc<Vec<u8>>)> = (0..4)
+    let data: Vec<(Shared, Shared)> = (0..4)
         .map(|_| {
             let basis = rng.text(60_000);
             let new = rng.mutate(&basis, 10);
