@@ -426,7 +426,7 @@ pub fn signature_buffer_defaults(block_len: usize, strong_len: usize) -> (i32, i
         BATCH_INPUT
     };
     let input = match batch_size(input, whole_blocks) {
-        big if big > MAX_BATCH_INPUT && block_len <= MAX_BATCH_INPUT => {
+        big if big > MAX_BATCH_INPUT && (1..=MAX_BATCH_INPUT).contains(&block_len) => {
             MAX_BATCH_INPUT / block_len * block_len
         }
         big if big > MAX_BATCH_INPUT => MAX_BATCH_INPUT,
