@@ -55,6 +55,7 @@ typedef struct {
     long calls_after;   /* calls made after the first failure */
 } cookie_t;
 
+/* fopencookie read: the data up to fail_at, then EIO (0 at the end). */
 static ssize_t cookie_read(void *c_, char *buf, size_t n)
 {
     cookie_t *c = (cookie_t *)c_;
@@ -75,6 +76,7 @@ static ssize_t cookie_read(void *c_, char *buf, size_t n)
     return (ssize_t)n;
 }
 
+/* fopencookie write: takes bytes up to fail_at, then fails. */
 static ssize_t cookie_write(void *c_, const char *buf, size_t n)
 {
     cookie_t *c = (cookie_t *)c_;
@@ -92,6 +94,7 @@ static ssize_t cookie_write(void *c_, const char *buf, size_t n)
     return (ssize_t)n;
 }
 
+/* fopencookie seek, for a basis read by rs_file_copy_cb. */
 static int cookie_seek(void *c_, off64_t *pos, int whence)
 {
     cookie_t *c = (cookie_t *)c_;
@@ -109,6 +112,7 @@ static int cookie_seek(void *c_, off64_t *pos, int whence)
     return 0;
 }
 
+/* A stream reading `data`, failing with EIO after `fail_at` bytes. */
 static FILE *reader(cookie_t *c, const void *data, size_t len, size_t fail_at)
 {
     cookie_io_functions_t io = {cookie_read, NULL, cookie_seek, NULL};
@@ -137,6 +141,7 @@ static FILE *writer(cookie_t *c, size_t fail_at)
     return f;
 }
 
+/* A temporary file holding `data`, at its start. */
 static FILE *memfile(const void *data, size_t len)
 {
     FILE *f = tmpfile();
@@ -147,6 +152,7 @@ static FILE *memfile(const void *data, size_t len)
     return f;
 }
 
+/* The good signature, loaded, with its hash table built. */
 static rs_signature_t *loaded_sig(void)
 {
     rs_signature_t *sig = NULL;
@@ -186,6 +192,7 @@ static rs_result run_op(enum op op, FILE *out)
     return r;
 }
 
+/* The right output of `op`. */
 static const mb_t *expected_output(enum op op)
 {
     return op == SIG ? &good_sig : op == DELTA ? &good_delta : &newf;
@@ -408,6 +415,7 @@ typedef struct {
     long calls, fail_at, calls_after_fail;
 } snk_t;
 
+/* rs_job_drive input callback over memory; fails on call fail_at. */
 static rs_result src_cb(rs_job_t *job, rs_buffers_t *b, void *opaque)
 {
     src_t *s = (src_t *)opaque;
@@ -428,6 +436,8 @@ static rs_result src_cb(rs_job_t *job, rs_buffers_t *b, void *opaque)
     return RS_DONE;
 }
 
+/* rs_job_drive output callback; fails on call fail_at and counts calls
+ * after it. */
 static rs_result snk_cb(rs_job_t *job, rs_buffers_t *b, void *opaque)
 {
     snk_t *k = (snk_t *)opaque;

@@ -74,6 +74,7 @@ static rs_result iterate(rs_job_t *job, const unsigned char *in, size_t len, mb_
     return r;
 }
 
+/* A temporary file holding `data`, at its start. */
 static FILE *stream_of(const void *data, size_t len)
 {
     FILE *f = tmpfile();
@@ -84,6 +85,7 @@ static FILE *stream_of(const void *data, size_t len)
     return f;
 }
 
+/* Appends the contents of `f` to `out` and closes it. */
 static void read_back(FILE *f, mb_t *out)
 {
     char buf[8192];
@@ -94,7 +96,7 @@ static void read_back(FILE *f, mb_t *out)
     fclose(f);
 }
 
-/* A loaded signature, with the statistics line it logs formatted. */
+/* The signature `sig`, loaded through rs_job_iter, its hash table built. */
 static rs_signature_t *load(const mb_t *sig)
 {
     rs_signature_t *s = NULL;
@@ -186,6 +188,7 @@ static rs_result run_task(task_t *t, mb_t *out)
 static volatile int stop_chaos;
 static volatile long sink_a_lines, sink_b_lines;
 
+/* Log sinks that count lines (the chaos thread switches between them). */
 static void sink_a(rs_loglevel level, char const *msg)
 {
     (void)level;
@@ -200,6 +203,7 @@ static void sink_b(rs_loglevel level, char const *msg)
     __atomic_add_fetch(&sink_b_lines, 1, __ATOMIC_RELAXED);
 }
 
+/* Changes the global state until told to stop; counts its rounds. */
 static void *chaos(void *arg)
 {
     static const int sizes[] = {0, 1000, 4096, 65536};
@@ -227,6 +231,7 @@ typedef struct {
     long mismatches;
 } worker_t;
 
+/* Runs `jobs` tasks and counts outcomes that differ from the reference. */
 static void *worker(void *arg)
 {
     worker_t *w = (worker_t *)arg;
@@ -246,6 +251,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* Makes the tasks and their inputs (signatures, deltas). */
 static void make_tasks(void)
 {
     int i;

@@ -558,6 +558,7 @@ trait Push: Write {
     fn inner(self) -> Self::Inner;
 }
 
+/// Implements [`Push`] for the push adapters.
 macro_rules! push_impl {
     ($($ty:ty),*) => {$(
         impl<W: Write> Push for $ty {

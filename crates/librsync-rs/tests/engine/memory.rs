@@ -155,6 +155,7 @@ fn loaded(sig: &[u8]) -> librsync_rs::Result<Signature> {
     load_signature(sig, None).map(|(s, _)| s)
 }
 
+/// A MiB in KiB, the unit of the figures.
 const MIB: u64 = 1024;
 
 #[test]

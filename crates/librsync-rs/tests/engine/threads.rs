@@ -26,8 +26,11 @@ use librsync_rs::{
     SignatureOptions, StrongLen,
 };
 
+/// Threads running tasks at once.
 const THREADS: usize = 8;
+/// Tasks each thread runs.
 const JOBS_PER_THREAD: usize = 50;
+/// Distinct tasks.
 const TASKS: usize = 40;
 
 /// How a task's job is run.
