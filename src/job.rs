@@ -16,9 +16,9 @@ use crate::lent::lent_input;
 use librsync_rs::compat::StatsObserver;
 use librsync_rs::Basis;
 use librsync_rs::Buffers;
-use librsync_rs::Error;
 use librsync_rs::Job;
 use librsync_rs::Signature;
+use librsync_rs::{Error, ErrorKind};
 
 /// C's `time(NULL)`.
 fn c_time() -> i64 {
@@ -102,7 +102,7 @@ unsafe impl Send for CopyCallback {}
 impl Basis for CopyCallback {
     fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
         let Some(cb) = self.cb else {
-            return Err(Error::Param.into_io());
+            return Err(Error::new(ErrorKind::Param).into_io());
         };
         let start = buf.as_mut_ptr() as *mut c_void;
         let mut ptr = start;
@@ -114,7 +114,7 @@ impl Basis for CopyCallback {
             RS_DONE => {
                 if ptr != start && len > 0 {
                     if ptr.is_null() {
-                        return Err(Error::Io(None).into_io());
+                        return Err(Error::new(ErrorKind::Io).into_io());
                     }
                     // SAFETY: the callback returned `len` bytes at its own
                     // buffer `ptr`; we copy at most what fits (the job warns
@@ -128,7 +128,7 @@ impl Basis for CopyCallback {
             // C would run the state again: the job reports it blocked.
             RS_BLOCKED | RS_RUNNING => Err(io::ErrorKind::WouldBlock.into()),
             code => Err(Error::from_code(code as i32)
-                .unwrap_or(Error::Internal)
+                .unwrap_or(Error::new(ErrorKind::Internal))
                 .into_io()),
         }
     }

@@ -39,7 +39,7 @@ pub unsafe extern "C" fn rs_sig_args(
                 *block_len = args.block_len;
                 *strong_len = args.strong_len;
             }
-            Err(librsync_rs::Error::Param) => {
+            Err(e) if e.kind() == librsync_rs::ErrorKind::Param => {
                 // C has already stored the defaulted magic and block length.
                 *magic = if *magic == 0 {
                     SigMagic::default() as rs_magic_number

@@ -11,7 +11,7 @@ use std::ffi::{c_char, c_int, c_uint, c_void};
 use librsync_rs::compat::codes;
 use librsync_rs::Job;
 use librsync_rs::Signature;
-use librsync_rs::{Error, Status};
+use librsync_rs::{ErrorKind, Status};
 
 /// `rs_result`: a result code (`enum rs_result` in the header).
 pub type rs_result = c_uint;
@@ -37,10 +37,10 @@ pub(crate) const RS_PARAM_ERROR: rs_result = codes::RS_PARAM_ERROR as rs_result;
 // What the library returns for a job step and for each error.
 const _: () = assert!(Status::Done.code() as rs_result == RS_DONE);
 const _: () = assert!(Status::Blocked.code() as rs_result == RS_BLOCKED);
-const _: () = assert!(Error::Mem.code() as rs_result == RS_MEM_ERROR);
-const _: () = assert!(Error::InputEnded.code() as rs_result == RS_INPUT_ENDED);
-const _: () = assert!(Error::Internal.code() as rs_result == RS_INTERNAL_ERROR);
-const _: () = assert!(Error::Param.code() as rs_result == RS_PARAM_ERROR);
+const _: () = assert!(ErrorKind::Mem.code() as rs_result == RS_MEM_ERROR);
+const _: () = assert!(ErrorKind::InputEnded.code() as rs_result == RS_INPUT_ENDED);
+const _: () = assert!(ErrorKind::Internal.code() as rs_result == RS_INTERNAL_ERROR);
+const _: () = assert!(ErrorKind::Param.code() as rs_result == RS_PARAM_ERROR);
 
 // The header's constants are literals (cbindgen copies them as they are
 // written); these assertions tie each to the core's.

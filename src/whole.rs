@@ -14,7 +14,8 @@ use super::{
     RS_INTERNAL_ERROR, RS_MEM_ERROR, RS_PARAM_ERROR,
 };
 use librsync_rs::compat::{
-    delta_buffer_defaults, run, signature_buffer_defaults, LOADSIG_BUFFER, PATCH_BUFFER,
+    delta_buffer_defaults, run, run_signature, signature_buffer_defaults, threads_from_env,
+    LOADSIG_BUFFER, PATCH_BUFFER,
 };
 use librsync_rs::BufferSizes;
 use librsync_rs::Job;
@@ -62,6 +63,7 @@ fn run_files(
     input: *mut FILE,
     output: *mut FILE,
     defaults: (i32, i32),
+    threads: usize,
 ) -> rs_result {
     let Some(sizes) = buffer_sizes() else {
         return RS_MEM_ERROR;
@@ -73,12 +75,18 @@ fn run_files(
         };
     let mut reader = CFileRead(input);
     let mut writer = CFileWrite(output);
-    let out: Option<&mut dyn std::io::Write> = if output.is_null() {
-        None
+    if output.is_null() {
+        done_or(&run(job, &mut reader, None, in_len, out_len))
     } else {
-        Some(&mut writer)
-    };
-    done_or(&run(job, &mut reader, out, in_len, out_len))
+        done_or(&run_signature(
+            job,
+            &mut reader,
+            &mut writer,
+            in_len,
+            out_len,
+            threads,
+        ))
+    }
 }
 
 /// Copies a job's statistics out, if asked.
@@ -125,6 +133,7 @@ pub unsafe extern "C" fn rs_sig_file(
             old_file,
             sig_file,
             signature_buffer_defaults(block_len, strong_len),
+            threads_from_env(),
         );
         copy_stats(&job, stats);
         r
@@ -152,6 +161,7 @@ pub unsafe extern "C" fn rs_loadsig_file(
             sig_file,
             std::ptr::null_mut(),
             (LOADSIG_BUFFER as i32, 0),
+            1,
         );
         copy_stats(&job, stats);
         r
@@ -180,6 +190,7 @@ pub unsafe extern "C" fn rs_delta_file(
             new_file,
             delta_file,
             delta_buffer_defaults(block_len, block_count),
+            1,
         );
         copy_stats(&job, stats);
         r
@@ -210,6 +221,7 @@ pub unsafe extern "C" fn rs_patch_file(
             delta_file,
             new_file,
             (PATCH_BUFFER as i32, PATCH_BUFFER as i32),
+            1,
         );
         copy_stats(&job, stats);
         r

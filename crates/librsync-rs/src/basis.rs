@@ -3,15 +3,15 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use crate::error::Error;
-use crate::trace::rs_error;
+use crate::error::{Error, ErrorKind};
+use crate::trace::fail;
 
 /// Random access to the old file a delta refers to (librsync's `rs_copy_cb`).
 ///
 /// `read_at` fills `buf` with bytes from position `pos` on and returns how
 /// many it wrote; fewer than asked is fine. `Ok(0)` means the basis ends
 /// before `pos` and makes the patch fail with
-/// [`Error::InputEnded`]. An `io::ErrorKind::WouldBlock` error makes the
+/// [`ErrorKind::InputEnded`]. An `io::ErrorKind::WouldBlock` error makes the
 /// job return [`Status::Blocked`](crate::Status::Blocked) so that it can be
 /// retried later; other errors fail the job (an error made by
 /// [`Error::into_io`] keeps its code).
@@ -70,18 +70,20 @@ pub(crate) fn os_error_text(err: &io::Error) -> String {
 /// from anywhere else: a check librsync does not make, off unless asked.
 ///
 /// A COPY command that reaches past `len` fails the patch with
-/// [`Error::Corrupt`] (the delta was not made against a basis of this
+/// [`ErrorKind::Corrupt`] (the delta was not made against a basis of this
 /// length) when it gets there, and a basis that ends before `len` fails it
-/// with [`Error::InputEnded`]. Either way no byte from outside the expected
+/// with [`ErrorKind::InputEnded`]. Either way no byte from outside the expected
 /// basis reaches the output.
 ///
 /// ```
-/// use librsync_rs::{patch, BufferSizes, Error, SizedBasis};
+/// use librsync_rs::{patch, BufferSizes, ErrorKind, SizedBasis};
 /// // A delta that copies 10 bytes from position 0 (then ends).
 /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 10, 0];
 /// let mut out = Vec::new();
 /// let short = SizedBasis::new(&b"only 8 b"[..], 8);
-/// assert_eq!(patch(short, &delta[..], &mut out, BufferSizes::default()), Err(Error::Corrupt));
+/// let err = patch(short, &delta[..], &mut out, BufferSizes::default()).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Corrupt);
+/// assert_eq!(err.offset(), Some(4)); // the COPY command
 /// out.clear();
 /// let basis = SizedBasis::new(&b"0123456789"[..], 10);
 /// patch(basis, &delta[..], &mut out, BufferSizes::default()).unwrap();
@@ -121,10 +123,21 @@ impl<B: Basis> Basis for SizedBasis<B> {
             .checked_add(buf.len() as u64)
             .is_some_and(|end| end <= self.len);
         if !fits {
-            return Err(Error::Corrupt.into_io());
+            let e = Error::new(ErrorKind::Corrupt).with_message(format!(
+                "COPY of {} bytes at position {pos} reaches past the end of the {}-byte basis",
+                buf.len(),
+                self.len
+            ));
+            return Err(e.into_io());
         }
         match self.inner.read_at(pos, buf)? {
-            0 if !buf.is_empty() => Err(Error::InputEnded.into_io()),
+            0 if !buf.is_empty() => {
+                let e = Error::new(ErrorKind::InputEnded).with_message(format!(
+                    "the basis ended at position {pos}, short of its expected {} bytes",
+                    self.len
+                ));
+                Err(e.into_io())
+            }
             n => Ok(n),
         }
     }
@@ -175,8 +188,8 @@ impl SeekBasis<std::fs::File> {
 impl<R: Read + Seek> Basis for SeekBasis<R> {
     fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
         if let Err(e) = self.inner.seek(SeekFrom::Start(pos)) {
-            rs_error!("rs_file_copy_cb", "seek failed: {}", os_error_text(&e));
-            return Err(Error::Io(Some(e.into())).into_io());
+            let text = os_error_text(&e);
+            return Err(fail!(error = e, "rs_file_copy_cb", "seek failed: {text}").into_io());
         }
         // Like fread: fill as much as possible.
         let mut got = 0;
@@ -186,15 +199,20 @@ impl<R: Read + Seek> Basis for SeekBasis<R> {
                 Ok(n) => got += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if got == 0 => {
-                    rs_error!("rs_file_copy_cb", "read error: {}", os_error_text(&e));
-                    return Err(Error::Io(Some(e.into())).into_io());
+                    let text = os_error_text(&e);
+                    return Err(fail!(error = e, "rs_file_copy_cb", "read error: {text}").into_io());
                 }
                 Err(_) => break,
             }
         }
         if got == 0 && !buf.is_empty() {
-            rs_error!("rs_file_copy_cb", "unexpected eof on fd{}", self.fd);
-            return Err(Error::InputEnded.into_io());
+            let e = fail!(
+                ErrorKind::InputEnded,
+                "rs_file_copy_cb",
+                "unexpected eof on fd{}",
+                self.fd
+            );
+            return Err(e.into_io());
         }
         Ok(got)
     }
@@ -227,7 +245,7 @@ mod tests {
             let too_short = SizedBasis::new(&data[..], 12);
             assert_eq!(
                 patch(too_short, &delta[..], &mut out, sizes),
-                Err(Error::Corrupt)
+                Err(Error::new(ErrorKind::Corrupt))
             );
             assert!(out.len() <= 10 + 7, "wrote {} bytes", out.len());
             // The caller promised 13 bytes but the basis has 11.
@@ -235,7 +253,7 @@ mod tests {
             let lying = SizedBasis::new(&data[..11], 13);
             assert_eq!(
                 patch(lying, &delta[..], &mut out, sizes),
-                Err(Error::InputEnded)
+                Err(Error::new(ErrorKind::InputEnded))
             );
         }
     }
@@ -257,6 +275,6 @@ mod tests {
         let mut buf = [0u8; 8];
         assert_eq!(basis.read_at(1, &mut buf).unwrap(), 2);
         let err = basis.read_at(3, &mut buf).unwrap_err();
-        assert_eq!(Error::from_io(err), Error::InputEnded);
+        assert_eq!(Error::from_io(err), Error::new(ErrorKind::InputEnded));
     }
 }

@@ -35,6 +35,53 @@ pub enum Command {
     Reserved(u8),
 }
 
+/// Where a delta that ends too soon was cut, in words.
+pub(crate) mod cut_short {
+    /// Inside the 4-byte magic number.
+    pub const IN_MAGIC: &str = "the delta ends inside its magic number";
+    /// Between commands: the END command is missing.
+    pub const BEFORE_END: &str = "the delta ends before its END command";
+    /// Inside a command's parameters.
+    pub const IN_PARAMS: &str = "the delta ends inside a command's parameters";
+    /// Inside a LITERAL command's data.
+    pub const IN_LITERAL: &str = "the delta ends inside a LITERAL command's data";
+}
+
+/// Why a command fails patch's checks, worded as librsync logs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BadCommand {
+    /// A reserved opcode (0x55..=0xff).
+    Reserved(u8),
+    /// A LITERAL whose length is 0 or negative.
+    LiteralLen(i64),
+    /// A COPY whose length is 0 or negative.
+    CopyLen(i64),
+    /// A COPY whose position is negative.
+    CopyPos(i64),
+}
+
+impl BadCommand {
+    /// The librsync function that logs this problem.
+    pub fn c_function(self) -> &'static str {
+        match self {
+            BadCommand::Reserved(_) => "rs_patch_s_run",
+            BadCommand::LiteralLen(_) => "rs_patch_s_literal",
+            BadCommand::CopyLen(_) | BadCommand::CopyPos(_) => "rs_patch_s_copy",
+        }
+    }
+}
+
+impl std::fmt::Display for BadCommand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadCommand::Reserved(op) => write!(f, "bogus command {op:#04x}"),
+            BadCommand::LiteralLen(len) => write!(f, "invalid length={len} on LITERAL command"),
+            BadCommand::CopyLen(len) => write!(f, "invalid length={len} on COPY command"),
+            BadCommand::CopyPos(pos) => write!(f, "invalid position={pos} on COPY command"),
+        }
+    }
+}
+
 const WIDTHS: [u8; 4] = [1, 2, 4, 8];
 
 impl Command {

@@ -10,6 +10,7 @@ use crate::signature::Signature;
 pub use crate::command::{int_len, Command};
 pub use crate::error::{c_strerror, codes, ResultCode, RESULT_CODES};
 pub use crate::job::StatsObserver;
+pub use crate::parallel::{run_signature, threads_from_env, THREADS_VAR};
 pub use crate::sig_args::{recommended_block_len, sig_args, STRONG_LEN_MIN};
 pub use crate::stats::{format_stats, log_stats_text, set_clock, OP_NAMES};
 pub use crate::whole::{
@@ -67,7 +68,7 @@ pub fn seek_basis_fd<R>(basis: crate::SeekBasis<R>, fd: i32) -> crate::SeekBasis
 
 /// The sizes a whole-stream run uses given an operation's defaults (C `int`
 /// expressions that may have wrapped: a negative default is a failed
-/// allocation in C, [`Error::Mem`](crate::Error::Mem)).
+/// allocation in C, [`ErrorKind::Mem`](crate::ErrorKind::Mem)).
 pub fn resolve_buffer_sizes(
     sizes: crate::BufferSizes,
     input_default: i32,

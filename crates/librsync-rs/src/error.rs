@@ -141,15 +141,13 @@ impl Status {
     }
 }
 
-/// A librsync failure. Each variant is one `rs_result` code; [`Error::code`]
-/// gives the number and [`Error::from_code`] goes back. It displays as
-/// [`strerror`] of its code ("unexplained problem" for [`Error::Other`]).
-#[derive(Clone, Debug)]
+/// What kind of failure an [`Error`] is: one variant per `rs_result` error
+/// code. [`ErrorKind::code`] gives the number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Error {
-    /// `RS_IO_ERROR`: reading or writing failed. Carries the I/O error when
-    /// one is known.
-    Io(Option<Arc<io::Error>>),
+pub enum ErrorKind {
+    /// `RS_IO_ERROR`: reading or writing failed.
+    Io,
     /// `RS_SYNTAX_ERROR`: bad command line syntax (used by `rdiff`).
     Syntax,
     /// `RS_MEM_ERROR`: memory could not be allocated.
@@ -174,43 +172,160 @@ pub enum Error {
     Other(i32),
 }
 
-impl Error {
-    /// The `rs_result` number of this error.
-    pub const fn code(&self) -> i32 {
+impl ErrorKind {
+    /// The `rs_result` number of this kind.
+    ///
+    /// ```
+    /// assert_eq!(librsync_rs::ErrorKind::Corrupt.code(), 106);
+    /// ```
+    pub const fn code(self) -> i32 {
         match self {
-            Error::Io(_) => codes::RS_IO_ERROR,
-            Error::Syntax => codes::RS_SYNTAX_ERROR,
-            Error::Mem => codes::RS_MEM_ERROR,
-            Error::InputEnded => codes::RS_INPUT_ENDED,
-            Error::BadMagic => codes::RS_BAD_MAGIC,
-            Error::Unimplemented => codes::RS_UNIMPLEMENTED,
-            Error::Corrupt => codes::RS_CORRUPT,
-            Error::Internal => codes::RS_INTERNAL_ERROR,
-            Error::Param => codes::RS_PARAM_ERROR,
-            Error::Other(c) => *c,
+            ErrorKind::Io => codes::RS_IO_ERROR,
+            ErrorKind::Syntax => codes::RS_SYNTAX_ERROR,
+            ErrorKind::Mem => codes::RS_MEM_ERROR,
+            ErrorKind::InputEnded => codes::RS_INPUT_ENDED,
+            ErrorKind::BadMagic => codes::RS_BAD_MAGIC,
+            ErrorKind::Unimplemented => codes::RS_UNIMPLEMENTED,
+            ErrorKind::Corrupt => codes::RS_CORRUPT,
+            ErrorKind::Internal => codes::RS_INTERNAL_ERROR,
+            ErrorKind::Param => codes::RS_PARAM_ERROR,
+            ErrorKind::Other(c) => c,
         }
     }
 
-    /// The error for an `rs_result` number; `None` for `RS_DONE` (0).
-    /// `RS_BLOCKED` and `RS_RUNNING` come back as [`Error::Other`].
-    pub fn from_code(code: i32) -> Option<Error> {
+    /// The kind for an `rs_result` number; `None` for `RS_DONE` (0).
+    /// `RS_BLOCKED` and `RS_RUNNING` come back as [`ErrorKind::Other`].
+    pub const fn from_code(code: i32) -> Option<ErrorKind> {
         Some(match code {
             codes::RS_DONE => return None,
-            codes::RS_IO_ERROR => Error::Io(None),
-            codes::RS_SYNTAX_ERROR => Error::Syntax,
-            codes::RS_MEM_ERROR => Error::Mem,
-            codes::RS_INPUT_ENDED => Error::InputEnded,
-            codes::RS_BAD_MAGIC => Error::BadMagic,
-            codes::RS_UNIMPLEMENTED => Error::Unimplemented,
-            codes::RS_CORRUPT => Error::Corrupt,
-            codes::RS_INTERNAL_ERROR => Error::Internal,
-            codes::RS_PARAM_ERROR => Error::Param,
-            c => Error::Other(c),
+            codes::RS_IO_ERROR => ErrorKind::Io,
+            codes::RS_SYNTAX_ERROR => ErrorKind::Syntax,
+            codes::RS_MEM_ERROR => ErrorKind::Mem,
+            codes::RS_INPUT_ENDED => ErrorKind::InputEnded,
+            codes::RS_BAD_MAGIC => ErrorKind::BadMagic,
+            codes::RS_UNIMPLEMENTED => ErrorKind::Unimplemented,
+            codes::RS_CORRUPT => ErrorKind::Corrupt,
+            codes::RS_INTERNAL_ERROR => ErrorKind::Internal,
+            codes::RS_PARAM_ERROR => ErrorKind::Param,
+            c => ErrorKind::Other(c),
         })
     }
+}
 
-    /// Wraps an I/O error. An `io::Error` that itself carries an [`Error`]
-    /// (see [`Error::into_io`]) gives that error back unchanged.
+impl fmt::Display for ErrorKind {
+    /// The text of `rs_strerror` for the code (see [`strerror`]), except
+    /// where librsync has none: `parameter out of range` for
+    /// [`ErrorKind::Param`] and `unexplained problem (result code N)` for
+    /// [`ErrorKind::Other`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::Param => f.write_str("parameter out of range"),
+            ErrorKind::Other(code) => write!(f, "{UNEXPLAINED} (result code {code})"),
+            kind => f.write_str(strerror(kind.code())),
+        }
+    }
+}
+
+/// A librsync failure: its [`kind`](Error::kind) (one `rs_result` code,
+/// [`Error::code`]) and, when the library knows them, what exactly went
+/// wrong ([`Error::message`]) and where in the job's input
+/// ([`Error::offset`]), plus the I/O error behind an
+/// [`ErrorKind::Io`] ([`Error::io_error`]).
+///
+/// It displays as its kind does (`rs_strerror`'s text for the code, see
+/// [`ErrorKind`]'s `Display`), followed by the details:
+///
+/// ```
+/// use librsync_rs::{io::patch_of, ErrorKind};
+/// // A delta whose only command copies 10 bytes from a 3-byte basis.
+/// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 10, 0];
+/// let err = patch_of(b"abc", &delta).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::InputEnded);
+/// assert_eq!(err.code(), 103);
+/// assert_eq!(err.offset(), Some(4));
+/// println!("{err}");
+/// ```
+///
+/// Two errors are equal (`==`) when their codes are; compare
+/// [`Error::kind`] for the same test written more plainly.
+#[derive(Clone)]
+pub struct Error {
+    kind: ErrorKind,
+    /// Boxed, so that a `Result<T, Error>` stays small.
+    details: Option<Box<Details>>,
+}
+
+/// What an [`Error`] knows beyond its kind.
+#[derive(Clone, Default)]
+struct Details {
+    message: Option<String>,
+    offset: Option<u64>,
+    io: Option<Arc<io::Error>>,
+}
+
+impl Error {
+    /// An error of `kind` with no details.
+    pub const fn new(kind: ErrorKind) -> Error {
+        Error {
+            kind,
+            details: None,
+        }
+    }
+
+    /// What kind of failure this is.
+    pub const fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The `rs_result` number of this error.
+    pub const fn code(&self) -> i32 {
+        self.kind.code()
+    }
+
+    /// The error for an `rs_result` number; `None` for `RS_DONE` (0).
+    /// `RS_BLOCKED` and `RS_RUNNING` come back as [`ErrorKind::Other`].
+    pub fn from_code(code: i32) -> Option<Error> {
+        ErrorKind::from_code(code).map(Error::new)
+    }
+
+    /// What went wrong, in words (the reason librsync logs, such as
+    /// `"invalid length=0 on COPY command"`), when known.
+    pub fn message(&self) -> Option<&str> {
+        self.details.as_ref()?.message.as_deref()
+    }
+
+    /// Where in the job's input (the signature or delta being read, counted
+    /// from its first byte) the problem was found, when known: the start of
+    /// the faulty field or command, or the end of a truncated stream.
+    pub fn offset(&self) -> Option<u64> {
+        self.details.as_ref()?.offset
+    }
+
+    /// The I/O error behind an [`ErrorKind::Io`], when known.
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.details.as_ref()?.io.as_deref()
+    }
+
+    /// This error with `message` as its [`Error::message`].
+    pub fn with_message(mut self, message: impl Into<String>) -> Error {
+        self.details_mut().message = Some(message.into());
+        self
+    }
+
+    /// This error at input byte `offset`, unless it already has an offset.
+    pub(crate) fn or_at(mut self, offset: u64) -> Error {
+        let details = self.details_mut();
+        details.offset.get_or_insert(offset);
+        self
+    }
+
+    fn details_mut(&mut self) -> &mut Details {
+        self.details.get_or_insert_with(Box::default)
+    }
+
+    /// Wraps an I/O error as an [`ErrorKind::Io`]. An `io::Error` that itself
+    /// carries an [`Error`] (see [`Error::into_io`]) gives that error back
+    /// unchanged.
     pub fn from_io(err: io::Error) -> Error {
         if err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
             if let Some(inner) = err.into_inner() {
@@ -218,50 +333,102 @@ impl Error {
                     return *e;
                 }
             }
-            return Error::Io(None);
+            return Error::new(ErrorKind::Io);
         }
-        Error::Io(Some(Arc::new(err)))
+        Error::from_shared_io(Arc::new(err))
+    }
+
+    /// An [`ErrorKind::Io`] for an I/O error that is shared.
+    fn from_shared_io(err: Arc<io::Error>) -> Error {
+        let mut e = Error::new(ErrorKind::Io);
+        e.details_mut().io = Some(err);
+        e
     }
 
     /// Packs this error into an `io::Error`, so that it can travel through
     /// `std::io` interfaces (such as a [`Basis`](crate::Basis)) and come back
     /// intact through [`Error::from_io`] (or `into_inner()` and
-    /// `downcast::<Error>()`). The kind is the I/O error's own for
-    /// [`Error::Io`], `InvalidData` for [`Error::Corrupt`] and
-    /// [`Error::BadMagic`], `UnexpectedEof` for [`Error::InputEnded`], and
-    /// `Other` for the rest.
+    /// `downcast::<Error>()`). An [`ErrorKind::Io`] with nothing but its
+    /// I/O error becomes that I/O error again; otherwise the kind is the
+    /// I/O error's own for [`ErrorKind::Io`], `InvalidData` for
+    /// [`ErrorKind::Corrupt`] and [`ErrorKind::BadMagic`], `UnexpectedEof`
+    /// for [`ErrorKind::InputEnded`], and `Other` for the rest.
     pub fn into_io(self) -> io::Error {
-        let kind = match self {
-            Error::Io(Some(e)) => match Arc::try_unwrap(e) {
-                Ok(e) => return e,
-                Err(e) => return io::Error::new(e.kind(), Error::Io(Some(e))),
-            },
-            Error::Corrupt | Error::BadMagic => io::ErrorKind::InvalidData,
-            Error::InputEnded => io::ErrorKind::UnexpectedEof,
+        let kind = match (self.kind, self.io_error()) {
+            (ErrorKind::Io, Some(io)) => {
+                if self.message().is_none() && self.offset().is_none() {
+                    let shared = self.details.and_then(|d| d.io).expect("checked above");
+                    return match Arc::try_unwrap(shared) {
+                        Ok(e) => e,
+                        Err(e) => io::Error::new(e.kind(), Error::from_shared_io(e)),
+                    };
+                }
+                io.kind()
+            }
+            (ErrorKind::Corrupt | ErrorKind::BadMagic, _) => io::ErrorKind::InvalidData,
+            (ErrorKind::InputEnded, _) => io::ErrorKind::UnexpectedEof,
             _ => io::ErrorKind::Other,
         };
         io::Error::new(kind, self)
     }
 }
 
-impl fmt::Display for Error {
-    /// The text of [`strerror`] for the code ("unexplained problem" for
-    /// [`Error::Other`], whatever its number).
+/// The error of a job whose output would pass the `limit` its caller set
+/// (logged as coming from `caller`).
+pub(crate) fn output_over_limit(caller: &str, limit: u64) -> Error {
+    crate::trace::fail!(
+        ErrorKind::Corrupt,
+        caller,
+        "output would exceed the limit of {limit} bytes"
+    )
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Error {
+        Error::new(kind)
+    }
+}
+
+impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Error::Other(_) => UNEXPLAINED,
-            e => strerror(e.code()),
-        })
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind);
+        if let Some(message) = self.message() {
+            d.field("message", &message);
+        }
+        if let Some(offset) = self.offset() {
+            d.field("offset", &offset);
+        }
+        if let Some(io) = self.io_error() {
+            d.field("io", io);
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    /// The kind, then the message (or the I/O error) and the offset when
+    /// known: `stream corrupt: invalid length=0 on COPY command (at input
+    /// byte 4)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)?;
+        match (self.message(), self.io_error()) {
+            (Some(message), _) => write!(f, ": {message}")?,
+            (None, Some(io)) => write!(f, ": {io}")?,
+            (None, None) => {}
+        }
+        if let Some(offset) = self.offset() {
+            write!(f, " (at input byte {offset})")?;
+        }
+        Ok(())
     }
 }
 
 impl std::error::Error for Error {
-    /// The I/O error of [`Error::Io`] (the `Arc` holding it), if known.
+    /// The I/O error of an [`ErrorKind::Io`], if known.
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Io(Some(e)) => Some(e),
-            _ => None,
-        }
+        self.io_error()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
 
@@ -298,7 +465,15 @@ mod tests {
         for code in [100, 101, 102, 103, 104, 105, 106, 107, 108, 77, 55] {
             let e = Error::from_code(code).unwrap();
             assert_eq!(e.code(), code);
-            assert_eq!(e.to_string(), strerror(code));
+            assert_eq!(e.kind(), ErrorKind::from_code(code).unwrap());
+            match e.kind() {
+                ErrorKind::Param => assert_eq!(e.to_string(), "parameter out of range"),
+                ErrorKind::Other(c) => assert_eq!(
+                    e.to_string(),
+                    format!("unexplained problem (result code {c})")
+                ),
+                _ => assert_eq!(e.to_string(), strerror(code)),
+            }
         }
         assert!(Error::from_code(0).is_none());
     }
@@ -324,8 +499,6 @@ mod tests {
         assert_eq!(Status::Blocked.code(), codes::RS_BLOCKED);
         assert_eq!(c_strerror(55), c"unexplained problem");
         assert_eq!(c_strerror(-1), c"unexplained problem");
-        assert_eq!(Error::Other(0).to_string(), "unexplained problem");
-        assert_eq!(Error::Other(100).to_string(), "unexplained problem");
     }
 
     #[test]
@@ -336,10 +509,55 @@ mod tests {
         assert_eq!(strerror(106), "stream corrupt");
     }
 
+    /// The details show after the kind, and survive a trip through
+    /// `io::Error`.
+    #[test]
+    fn details_display_and_travel() {
+        let e = Error::new(ErrorKind::Corrupt)
+            .with_message("bogus command 0x55")
+            .or_at(4);
+        assert_eq!(
+            e.to_string(),
+            "stream corrupt: bogus command 0x55 (at input byte 4)"
+        );
+        assert_eq!(
+            (e.message(), e.offset()),
+            (Some("bogus command 0x55"), Some(4))
+        );
+        assert_eq!(e.clone().or_at(9).offset(), Some(4));
+        let back = Error::from_io(e.into_io());
+        assert_eq!(
+            back.to_string(),
+            "stream corrupt: bogus command 0x55 (at input byte 4)"
+        );
+        let denied = io::Error::new(io::ErrorKind::PermissionDenied, "no");
+        let e = Error::from_io(denied);
+        assert_eq!(e.to_string(), "IO error: no");
+        assert_eq!(
+            e.io_error().map(io::Error::kind),
+            Some(io::ErrorKind::PermissionDenied)
+        );
+        assert!(std::error::Error::source(&e).is_some());
+        // Nothing but the I/O error: it comes back as it was.
+        assert_eq!(e.into_io().kind(), io::ErrorKind::PermissionDenied);
+        let e = Error::from_io(io::Error::other("disk")).with_message("error draining buf to file");
+        let io = e.into_io();
+        assert_eq!(io.kind(), io::ErrorKind::Other);
+        assert_eq!(
+            Error::from_io(io).message(),
+            Some("error draining buf to file")
+        );
+        assert_eq!(
+            Error::new(ErrorKind::Other(77)).to_string(),
+            "unexplained problem (result code 77)"
+        );
+        assert_eq!(std::mem::size_of::<Error>(), 16);
+    }
+
     #[test]
     fn io_round_trip_keeps_code() {
-        let io = Error::InputEnded.into_io();
-        assert_eq!(Error::from_io(io), Error::InputEnded);
+        let io = Error::new(ErrorKind::InputEnded).into_io();
+        assert_eq!(Error::from_io(io).kind(), ErrorKind::InputEnded);
         let plain = io::Error::new(io::ErrorKind::NotFound, "x");
         assert_eq!(Error::from_io(plain).code(), 100);
     }

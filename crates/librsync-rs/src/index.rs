@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use crate::checksum::{nozero, strong_sum, StrongKind, StrongSum};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// Counters librsync keeps while matching (its hashtable's `find_count`,
 /// `match_count`, `hashcmp_count`, `entrycmp_count`, and the signature's
@@ -232,10 +232,14 @@ impl<V> FpMap<V> {
 
     fn insert(&mut self, fp: u64, v: V) -> Result<()> {
         if self.map.contains_key(&fp) {
-            self.collided.try_reserve(1).map_err(|_| Error::Mem)?;
+            self.collided
+                .try_reserve(1)
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
             self.collided.push((fp, v));
         } else {
-            self.map.try_reserve(1).map_err(|_| Error::Mem)?;
+            self.map
+                .try_reserve(1)
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
             self.map.insert(fp, v);
         }
         Ok(())
@@ -374,7 +378,8 @@ impl MissFilter<'_> {
 
 fn zeroed<T: Clone + Default>(n: usize) -> Result<Box<[T]>> {
     let mut v = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| Error::Mem)?;
+    v.try_reserve_exact(n)
+        .map_err(|_| Error::new(ErrorKind::Mem))?;
     v.resize(n, T::default());
     Ok(v.into_boxed_slice())
 }
@@ -393,9 +398,9 @@ impl Index {
             bits += 1;
         }
         if bits > 32 {
-            return Err(Error::Mem);
+            return Err(Error::new(ErrorKind::Mem));
         }
-        let size_usize = usize::try_from(size).map_err(|_| Error::Mem)?;
+        let size_usize = usize::try_from(size).map_err(|_| Error::new(ErrorKind::Mem))?;
         let mut index = Index {
             mask: (size - 1) as u32,
             bloom_shift: 32 - bits,
@@ -485,7 +490,9 @@ impl Index {
             let pos = self.walk_path(start, |_, k, b| {
                 members.insert(fingerprint(hasher, k, sums.strong(b)), b)
             })?;
-            long_paths.try_reserve(1).map_err(|_| Error::Mem)?;
+            long_paths
+                .try_reserve(1)
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
             long_paths.insert(
                 start,
                 BuildPath {
@@ -726,7 +733,7 @@ impl Index {
     /// cache is already as big as the table.
     fn summarise(&self, start: u32, sums: BlockSums<'_>, cache: &mut PathCache) -> Result<()> {
         if cache.entries > self.keys.len() {
-            return Err(Error::Mem);
+            return Err(Error::new(ErrorKind::Mem));
         }
         let mut summary = PathSummary {
             empty_pos: 0,
@@ -747,7 +754,10 @@ impl Index {
         })?;
         summary.empty_pos = pos;
         cache.entries += summary.entries.len() + 1;
-        cache.summaries.try_reserve(1).map_err(|_| Error::Mem)?;
+        cache
+            .summaries
+            .try_reserve(1)
+            .map_err(|_| Error::new(ErrorKind::Mem))?;
         cache.summaries.insert(start, summary);
         Ok(())
     }

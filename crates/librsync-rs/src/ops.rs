@@ -15,14 +15,14 @@
 //!   librsync's delta job picks (the smallest ones).
 //!
 //! Both decoders validate each command as librsync's patch job does and
-//! fail with the error it gives for the same bytes: [`Error::InputEnded`]
+//! fail with the error it gives for the same bytes: [`ErrorKind::InputEnded`]
 //! when the delta is truncated (fewer than four bytes, no END, a short
-//! parameter or literal), [`Error::BadMagic`] for a wrong magic number, and
-//! [`Error::Corrupt`] for a reserved opcode (0x55..=0xff), a LITERAL or COPY
+//! parameter or literal), [`ErrorKind::BadMagic`] for a wrong magic number, and
+//! [`ErrorKind::Corrupt`] for a reserved opcode (0x55..=0xff), a LITERAL or COPY
 //! length of zero, or a length or position whose 8-byte encoding has the
 //! top bit set (negative in C). Bytes after END are never read, as in
 //! patch. What patch can only find out from the basis (a COPY beyond its
-//! end, which fails with [`Error::InputEnded`] there) is not checked.
+//! end, which fails with [`ErrorKind::InputEnded`] there) is not checked.
 //!
 //! Decoding and re-encoding gives back the very bytes of every delta
 //! librsync (or this crate) writes, since they use the smallest encodings
@@ -71,9 +71,12 @@
 use std::io::{self, Read, Write};
 use std::iter::FusedIterator;
 
-use crate::command::{encode_copy, encode_literal, int_len, Command, OP_END};
-use crate::error::{Error, Result};
+use crate::command::{
+    cut_short, encode_copy, encode_literal, int_len, BadCommand, Command, OP_END,
+};
+use crate::error::{Error, ErrorKind, Result};
 use crate::magic::DELTA_MAGIC;
+use crate::sig_args::c_alt_hex;
 use crate::stats::Stats;
 
 /// Default size of the literal pieces [`DeltaDecoder`] hands out: 64 KiB.
@@ -156,15 +159,15 @@ fn netint(bytes: &[u8]) -> i64 {
 /// Checks a command and its parameters as patch does (`rs_patch_s_run`,
 /// `rs_patch_s_literal`, `rs_patch_s_copy`) and counts it in `stats` as
 /// patch does. `params` holds exactly [`Command::param_len`] bytes.
-fn check_command(cmd: Command, params: &[u8], stats: &mut Stats) -> Result<Header> {
+fn check_command(cmd: Command, params: &[u8], stats: &mut Stats) -> Result<Header, BadCommand> {
     match cmd {
         Command::End => Ok(Header::End),
-        Command::Reserved(_) => Err(Error::Corrupt),
+        Command::Reserved(op) => Err(BadCommand::Reserved(op)),
         Command::LiteralImmediate(len) => Ok(count_literal(stats, len as i64, 0)),
         Command::Literal { len_width } => {
             let len = netint(params);
             if len <= 0 {
-                return Err(Error::Corrupt);
+                return Err(BadCommand::LiteralLen(len));
             }
             Ok(count_literal(stats, len, len_width))
         }
@@ -174,8 +177,11 @@ fn check_command(cmd: Command, params: &[u8], stats: &mut Stats) -> Result<Heade
         } => {
             let pos = netint(&params[..pos_width as usize]);
             let len = netint(&params[pos_width as usize..]);
-            if len <= 0 || pos < 0 {
-                return Err(Error::Corrupt);
+            if len <= 0 {
+                return Err(BadCommand::CopyLen(len));
+            }
+            if pos < 0 {
+                return Err(BadCommand::CopyPos(pos));
             }
             stats.copy_cmds += 1;
             stats.copy_bytes = stats.copy_bytes.wrapping_add(len);
@@ -186,6 +192,39 @@ fn check_command(cmd: Command, params: &[u8], stats: &mut Stats) -> Result<Heade
             })
         }
     }
+}
+
+/// The error for a delta cut short while `what` was read, starting at
+/// `start`, with `end` bytes in all: like patch, it points at the start of
+/// the unfinished field, or at the end of a literal's data.
+fn ended_at(what: &'static str, start: u64, end: u64) -> Error {
+    let at = match what {
+        cut_short::IN_MAGIC => 0,
+        cut_short::IN_PARAMS => start + 1,
+        cut_short::IN_LITERAL => end,
+        _ => start,
+    };
+    Error::new(ErrorKind::InputEnded)
+        .with_message(what)
+        .or_at(at)
+}
+
+/// The error patch gives for a command that fails its checks, at `offset`.
+fn bad_command(problem: BadCommand, offset: u64) -> Error {
+    Error::new(ErrorKind::Corrupt)
+        .with_message(problem.to_string())
+        .or_at(offset)
+}
+
+/// The error for a delta that does not start with [`DELTA_MAGIC`].
+fn bad_magic(magic: [u8; 4]) -> Error {
+    Error::new(ErrorKind::BadMagic)
+        .with_message(format!(
+            "got magic number {} rather than expected value {}",
+            c_alt_hex(u32::from_be_bytes(magic)),
+            c_alt_hex(DELTA_MAGIC)
+        ))
+        .or_at(0)
 }
 
 fn count_literal(stats: &mut Stats, len: i64, len_width: u8) -> Header {
@@ -281,11 +320,20 @@ impl<'a> DeltaOps<'a> {
         &self.stats
     }
 
+    /// The error for a delta that ends in the middle of a command (or
+    /// before its END), with the offset patch gives.
+    fn ended(&self, what: &'static str) -> Error {
+        ended_at(what, self.pos as u64, self.data.len() as u64)
+    }
+
     fn step(&mut self) -> Result<DeltaOp<'a>> {
         if self.state == State::Header {
-            let magic = self.data.get(..4).ok_or(Error::InputEnded)?;
+            let magic = self
+                .data
+                .get(..4)
+                .ok_or_else(|| self.ended(cut_short::IN_MAGIC))?;
             if magic != DELTA_MAGIC.to_be_bytes() {
-                return Err(Error::BadMagic);
+                return Err(bad_magic(magic.try_into().expect("four bytes")));
             }
             self.pos = 4;
             self.state = State::Commands;
@@ -293,17 +341,22 @@ impl<'a> DeltaOps<'a> {
         self.offset = self.pos;
         let (&op, rest) = self.data[self.pos..]
             .split_first()
-            .ok_or(Error::InputEnded)?;
+            .ok_or_else(|| self.ended(cut_short::BEFORE_END))?;
         let cmd = Command::decode(op);
-        let params = rest.get(..cmd.param_len()).ok_or(Error::InputEnded)?;
-        let header = check_command(cmd, params, &mut self.stats)?;
+        let params = rest
+            .get(..cmd.param_len())
+            .ok_or_else(|| self.ended(cut_short::IN_PARAMS))?;
+        let header = check_command(cmd, params, &mut self.stats)
+            .map_err(|problem| bad_command(problem, self.offset as u64))?;
         let rest = &rest[params.len()..];
         let (op, used) = match header {
             Header::End => (DeltaOp::End, 0),
             Header::Copy { pos, len } => (DeltaOp::Copy { pos, len }, 0),
             Header::Literal(len) => {
-                let len = usize::try_from(len).map_err(|_| Error::InputEnded)?;
-                let data = rest.get(..len).ok_or(Error::InputEnded)?;
+                let len = usize::try_from(len).map_err(|_| self.ended(cut_short::IN_LITERAL))?;
+                let data = rest
+                    .get(..len)
+                    .ok_or_else(|| self.ended(cut_short::IN_LITERAL))?;
                 (DeltaOp::Literal(data), len)
             }
         };
@@ -387,7 +440,7 @@ pub enum DeltaPiece {
 /// [`DeltaEncoder::write_piece`] writes the same command back without
 /// gathering them. It checks what patch checks and fails as patch does
 /// (see the [module](self) documentation); I/O errors come as
-/// [`Error::Io`]. After END or an error it yields nothing more.
+/// [`ErrorKind::Io`]. After END or an error it yields nothing more.
 ///
 /// It reads exactly the delta and never past END, with small reads for
 /// command headers: wrap an unbuffered reader in a
@@ -494,10 +547,11 @@ impl<R: Read> DeltaDecoder<R> {
         Ok(n)
     }
 
-    /// Fills `buf` or fails with [`Error::InputEnded`].
-    fn read_exact(&mut self, buf: &mut [u8]) -> Result<()> {
+    /// Fills `buf` or fails with [`ErrorKind::InputEnded`], saying `what`
+    /// was cut short.
+    fn read_exact(&mut self, buf: &mut [u8], what: &'static str) -> Result<()> {
         if self.read_full(buf)? < buf.len() {
-            return Err(Error::InputEnded);
+            return Err(ended_at(what, self.offset, self.consumed));
         }
         Ok(())
     }
@@ -506,9 +560,10 @@ impl<R: Read> DeltaDecoder<R> {
     fn literal_piece(&mut self, total: u64, start: u64) -> Result<DeltaPiece> {
         let n = (total - start).min(self.chunk as u64) as usize;
         let mut data = Vec::new();
-        data.try_reserve_exact(n).map_err(|_| Error::Mem)?;
+        data.try_reserve_exact(n)
+            .map_err(|_| Error::new(ErrorKind::Mem))?;
         data.resize(n, 0);
-        self.read_exact(&mut data)?;
+        self.read_exact(&mut data, cut_short::IN_LITERAL)?;
         let end = start + n as u64;
         self.literal = (end < total).then_some((total, end));
         Ok(DeltaPiece::Literal(LiteralPiece { data, start, total }))
@@ -520,20 +575,22 @@ impl<R: Read> DeltaDecoder<R> {
         }
         if self.state == State::Header {
             let mut magic = [0u8; 4];
-            self.read_exact(&mut magic)?;
+            self.read_exact(&mut magic, cut_short::IN_MAGIC)?;
             if u32::from_be_bytes(magic) != DELTA_MAGIC {
-                return Err(Error::BadMagic);
+                return Err(bad_magic(magic));
             }
             self.state = State::Commands;
         }
         self.offset = self.consumed;
         let mut op = [0u8; 1];
-        self.read_exact(&mut op)?;
+        self.read_exact(&mut op, cut_short::BEFORE_END)?;
         let cmd = Command::decode(op[0]);
         let mut params = [0u8; 16];
         let params = &mut params[..cmd.param_len()];
-        self.read_exact(params)?;
-        match check_command(cmd, params, &mut self.stats)? {
+        self.read_exact(params, cut_short::IN_PARAMS)?;
+        let header = check_command(cmd, params, &mut self.stats)
+            .map_err(|problem| bad_command(problem, self.offset))?;
+        match header {
             Header::End => Ok(DeltaPiece::End),
             Header::Copy { pos, len } => Ok(DeltaPiece::Copy { pos, len }),
             Header::Literal(len) => self.literal_piece(len, 0),
@@ -565,7 +622,7 @@ impl<R: Read> FusedIterator for DeltaDecoder<R> {}
 /// longer ones and all COPY parameters in the smallest of 1, 2, 4 or 8
 /// bytes (`rs_int_len`).
 ///
-/// It refuses, with [`Error::Param`] and before writing anything for the
+/// It refuses, with [`ErrorKind::Param`] and before writing anything for the
 /// call, what librsync never writes and patch rejects as corrupt: an empty
 /// literal, a COPY of length 0, and positions or lengths above `i64::MAX`;
 /// and misuse: a command while streamed literal data is still owed, more
@@ -611,7 +668,7 @@ impl<W: Write> DeltaEncoder<W> {
     /// Fails unless a new command may be written.
     fn ready(&self) -> Result<()> {
         if self.ended || self.lit_owed > 0 {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         Ok(())
     }
@@ -622,7 +679,7 @@ impl<W: Write> DeltaEncoder<W> {
     pub fn copy(&mut self, pos: u64, len: u64) -> Result<()> {
         self.ready()?;
         if len == 0 || len > MAX_PARAM || pos > MAX_PARAM {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         let mut cmd = [0u8; 17];
         let n = encode_copy(&mut cmd, pos, len, &mut Stats::default());
@@ -649,7 +706,7 @@ impl<W: Write> DeltaEncoder<W> {
     pub fn begin_literal(&mut self, len: u64) -> Result<()> {
         self.ready()?;
         if len == 0 || len > MAX_PARAM {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         self.lit_owed = len;
         self.cmd_owed = 0;
@@ -660,7 +717,7 @@ impl<W: Write> DeltaEncoder<W> {
     /// [`DeltaEncoder::begin_literal`]; no more than it still owes.
     pub fn literal_data(&mut self, mut data: &[u8]) -> Result<()> {
         if data.len() as u64 > self.lit_owed {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         while !data.is_empty() {
             if self.cmd_owed == 0 {
@@ -712,7 +769,7 @@ impl<W: Write> DeltaEncoder<W> {
                 if p.start == 0 {
                     self.begin_literal(p.total)?;
                 } else if p.total - p.start.min(p.total) != self.lit_owed {
-                    return Err(Error::Param);
+                    return Err(Error::new(ErrorKind::Param));
                 }
                 self.literal_data(&p.data)
             }
@@ -733,11 +790,11 @@ impl<W: Write> DeltaEncoder<W> {
     }
 
     /// Writes END unless [`DeltaEncoder::end`] did, flushes the writer and
-    /// gives it back. Fails with [`Error::Param`] if literal data is still
+    /// gives it back. Fails with [`ErrorKind::Param`] if literal data is still
     /// owed.
     pub fn finish(mut self) -> Result<W> {
         if self.lit_owed > 0 {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         if !self.ended {
             self.end()?;

@@ -1,9 +1,9 @@
 //! Signature parameters: `rs_sig_args`, which picks the recommended block and
 //! strong sum lengths for a file size.
 
-use crate::error::{Error, Result};
+use crate::error::{ErrorKind, Result};
 use crate::magic::{SigMagic, DEFAULT_BLOCK_LEN, DEFAULT_MIN_STRONG_LEN};
-use crate::trace::{rs_error, rs_warn};
+use crate::trace::{fail, rs_warn};
 
 /// A `strong_len` argument meaning "the minimum safe length" (C's
 /// `(size_t)-1`, rdiff's `-S -1`).
@@ -84,7 +84,7 @@ pub(crate) fn c_alt_hex(v: u32) -> String {
 /// * `strong_len`: 0 for the maximum, [`STRONG_LEN_MIN`] for the minimum the
 ///   file size calls for.
 ///
-/// Fails with [`Error::BadMagic`] for an unknown magic and [`Error::Param`]
+/// Fails with [`ErrorKind::BadMagic`] for an unknown magic and [`ErrorKind::Param`]
 /// for a strong length longer than the hash. A length below the recommended
 /// minimum is accepted with a warning, as in C.
 ///
@@ -108,8 +108,12 @@ pub fn sig_args(
         magic
     };
     let Some(sig_magic) = SigMagic::from_u32(magic) else {
-        rs_error!("rs_sig_args", "invalid magic {}", c_alt_hex(magic));
-        return Err(Error::BadMagic);
+        return Err(fail!(
+            ErrorKind::BadMagic,
+            "rs_sig_args",
+            "invalid magic {}",
+            c_alt_hex(magic)
+        ));
     };
     let max_strong_len = sig_magic.max_strong_len();
     let block_len = if block_len == 0 {
@@ -135,12 +139,12 @@ pub fn sig_args(
         );
         strong_len
     } else if strong_len > max_strong_len {
-        rs_error!(
+        return Err(fail!(
+            ErrorKind::Param,
             "rs_sig_args",
             "invalid strong_len={strong_len} for magic={}",
             c_alt_hex(magic)
-        );
-        return Err(Error::Param);
+        ));
     } else {
         strong_len
     };
@@ -154,6 +158,7 @@ pub fn sig_args(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     fn args(fsize: i64, magic: u32, block: usize, strong: usize) -> (u32, usize, usize) {
         let a = sig_args(fsize, magic, block, strong).unwrap();
@@ -201,10 +206,19 @@ mod tests {
             args(1_000_000, 0x72730137, 0, STRONG_LEN_MIN),
             (0x72730137, 896, 7)
         );
-        assert_eq!(sig_args(-1, 1, 0, 0), Err(Error::BadMagic));
-        assert_eq!(sig_args(-1, 0x72730137, 0, 33), Err(Error::Param));
-        assert_eq!(sig_args(-1, 0x72730136, 0, 17), Err(Error::Param));
-        assert_eq!(sig_args(-1, 0x72730236, 0, 0), Err(Error::BadMagic));
+        assert_eq!(sig_args(-1, 1, 0, 0), Err(Error::new(ErrorKind::BadMagic)));
+        assert_eq!(
+            sig_args(-1, 0x72730137, 0, 33),
+            Err(Error::new(ErrorKind::Param))
+        );
+        assert_eq!(
+            sig_args(-1, 0x72730136, 0, 17),
+            Err(Error::new(ErrorKind::Param))
+        );
+        assert_eq!(
+            sig_args(-1, 0x72730236, 0, 0),
+            Err(Error::new(ErrorKind::BadMagic))
+        );
     }
 
     #[test]

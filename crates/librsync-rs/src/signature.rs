@@ -3,8 +3,8 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use crate::checksum::{mix32, WeakKind};
-use crate::error::{Error, Result};
+use crate::checksum::{mix32, unmix32, WeakKind};
+use crate::error::{Error, ErrorKind, Result};
 use crate::index::{BlockSums, Index, MatchStats};
 use crate::magic::SigMagic;
 use crate::sig_args::{c_alt_hex, sig_args};
@@ -45,7 +45,7 @@ impl Signature {
     /// an unknown file size). `block_len` 0 and `strong_len` 0 pick the
     /// defaults (2048 and the hash's full length).
     pub fn new(magic: SigMagic, block_len: usize, strong_len: usize) -> Result<Signature> {
-        let block_len = i32::try_from(block_len).map_err(|_| Error::Param)?;
+        let block_len = i32::try_from(block_len).map_err(|_| Error::new(ErrorKind::Param))?;
         Signature::init(magic as u32, block_len, strong_len)
     }
 
@@ -54,10 +54,10 @@ impl Signature {
     pub(crate) fn init(magic: u32, block_len: i32, strong_len: usize) -> Result<Signature> {
         if block_len < 0 {
             // C would trip an assertion here.
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         let args = sig_args(-1, magic, block_len as usize, strong_len)?;
-        let block_len = u32::try_from(args.block_len).map_err(|_| Error::Param)?;
+        let block_len = u32::try_from(args.block_len).map_err(|_| Error::new(ErrorKind::Param))?;
         Ok(Signature {
             magic: args.magic,
             block_len,
@@ -109,12 +109,12 @@ impl Signature {
     }
 
     /// Appends a block with its weak sum as stored in the file and its strong
-    /// sum prefix (`rs_signature_add_block`). Fails with [`Error::Mem`] when
-    /// memory runs out, and with [`Error::Param`] if `strong` has the wrong
+    /// sum prefix (`rs_signature_add_block`). Fails with [`ErrorKind::Mem`] when
+    /// memory runs out, and with [`ErrorKind::Param`] if `strong` has the wrong
     /// length.
     pub fn add_block(&mut self, weak: u32, strong: &[u8]) -> Result<()> {
         if strong.len() != self.strong_len {
-            return Err(Error::Param);
+            return Err(Error::new(ErrorKind::Param));
         }
         let weak = match self.magic.weak_kind() {
             WeakKind::Rollsum => mix32(weak),
@@ -128,14 +128,69 @@ impl Signature {
                 have.max(8) * 2
             };
             let extra = want - have;
-            self.weak.try_reserve_exact(extra).map_err(|_| Error::Mem)?;
+            self.weak
+                .try_reserve_exact(extra)
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
             self.strong
                 .try_reserve_exact(extra * self.strong_len)
-                .map_err(|_| Error::Mem)?;
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
         }
         self.weak.push(weak);
         self.strong.extend_from_slice(strong);
         Ok(())
+    }
+
+    /// The signature in librsync's file format: the header (magic, block
+    /// length, strong sum length, 4 bytes each, big-endian), then each
+    /// block's weak sum (4 bytes) and strong sum prefix. For a signature
+    /// loaded from a stream these are the bytes it was loaded from (less
+    /// any stray bytes after the last block, and with a magic of 0 given as
+    /// the default it stands for); for one made by
+    /// [`signature`](crate::signature) with the same parameters, the bytes
+    /// it wrote.
+    ///
+    /// ```
+    /// use librsync_rs::io::signature_of;
+    /// use librsync_rs::{Signature, SignatureOptions};
+    /// let bytes = signature_of(&[5u8; 10_000], &SignatureOptions::default())?;
+    /// let sig = Signature::from_bytes(&bytes)?;
+    /// assert_eq!(sig.to_bytes(), bytes);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(12 + self.block_count() * (4 + self.strong_len));
+        out.extend_from_slice(&(self.magic as u32).to_be_bytes());
+        out.extend_from_slice(&self.block_len.to_be_bytes());
+        out.extend_from_slice(&(self.strong_len as u32).to_be_bytes());
+        for (block, &weak) in self.weak.iter().enumerate() {
+            let stored = match self.magic.weak_kind() {
+                WeakKind::Rollsum => unmix32(weak),
+                WeakKind::RabinKarp => weak,
+            };
+            out.extend_from_slice(&stored.to_be_bytes());
+            out.extend_from_slice(self.strong_sum(block).expect("one strong sum per block"));
+        }
+        out
+    }
+
+    /// Writes [`Signature::to_bytes`] to `out`.
+    pub fn write_to<W: std::io::Write>(&self, mut out: W) -> std::io::Result<()> {
+        out.write_all(&self.to_bytes())
+    }
+
+    /// Parses a signature in librsync's file format (`rs_loadsig_file` over
+    /// these bytes), as [`load_signature_of`](crate::io::load_signature_of)
+    /// does but without building the match index yet (it is built on first
+    /// use).
+    ///
+    /// ```
+    /// use librsync_rs::{ErrorKind, Signature};
+    /// let err = Signature::from_bytes(b"rs\x01\x47\0\0").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InputEnded);
+    /// ```
+    pub fn from_bytes(bytes: &[u8]) -> Result<Signature> {
+        let (sig, _) = crate::whole::load_signature(bytes, Some(bytes.len() as u64))?;
+        Ok(sig)
     }
 
     fn sums(&self) -> BlockSums<'_> {
@@ -247,6 +302,35 @@ mod tests {
     use crate::checksum::{strong_sum, weak_sum, StrongKind};
     use crate::index::{PathCache, WindowStrong};
 
+    /// `to_bytes` gives back what the signature job wrote, for every
+    /// format, block length and strong length, and `from_bytes` reads it.
+    #[test]
+    fn serialises_to_the_bytes_it_was_made_from() {
+        let data: Vec<u8> = (0..50_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for magic in SigMagic::ALL {
+            for (block_len, strong_len) in [(1, 1), (7, 8), (2048, 0), (100_000, 5)] {
+                let opts = crate::SignatureOptions::new()
+                    .magic(magic)
+                    .block_len(block_len)
+                    .strong_len(crate::StrongLen::from_c(strong_len));
+                let bytes = crate::io::signature_of(&data, &opts).unwrap();
+                let sig = Signature::from_bytes(&bytes).unwrap();
+                assert_eq!(sig.to_bytes(), bytes, "{magic:?} {block_len} {strong_len}");
+                let mut written = Vec::new();
+                sig.write_to(&mut written).unwrap();
+                assert_eq!(written, bytes);
+            }
+        }
+        let mut built = Signature::new(SigMagic::Md4, 4, 8).unwrap();
+        built.add_block(0x0102_0304, &[9; 8]).unwrap();
+        assert_eq!(
+            built.to_bytes(),
+            [&b"rs\x016\0\0\0\x04\0\0\0\x08\x01\x02\x03\x04"[..], &[9; 8]].concat()
+        );
+    }
+
     fn find(sig: &Signature, data: &[u8]) -> Option<u32> {
         let (index, sums) = sig.index().unwrap();
         let raw = weak_sum(sig.magic.weak_kind(), data);
@@ -302,13 +386,16 @@ mod tests {
         assert_eq!(sig.strong_len(), 12);
         assert_eq!(
             Signature::new(SigMagic::Md4, 16, 17).unwrap_err(),
-            Error::Param
+            Error::new(ErrorKind::Param)
         );
         assert_eq!(
             Signature::init(0, 16, 0).unwrap().magic(),
             SigMagic::RkBlake2
         );
-        assert_eq!(Signature::init(1, 16, 0).unwrap_err(), Error::BadMagic);
+        assert_eq!(
+            Signature::init(1, 16, 0).unwrap_err(),
+            Error::new(ErrorKind::BadMagic)
+        );
     }
 
     #[test]

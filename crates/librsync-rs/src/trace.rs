@@ -183,7 +183,22 @@ macro_rules! rs_warn {
     };
 }
 
-pub(crate) use {rs_error, rs_warn};
+/// Logs a failure as `rs_error` does (the text C logs), and gives the
+/// [`Error`](crate::Error) of `kind` that carries the same text as its
+/// message, so a Rust caller learns the reason without a log.
+/// `fail!(error = e, ...)` does the same for an existing error `e`.
+macro_rules! fail {
+    (error = $error:expr, $func:expr, $($arg:tt)*) => {{
+        let message = format!($($arg)*);
+        $crate::trace::rs_error!($func, "{}", message);
+        $crate::error::Error::from($error).with_message(message)
+    }};
+    ($kind:expr, $func:expr, $($arg:tt)*) => {
+        $crate::trace::fail!(error = $crate::error::Error::new($kind), $func, $($arg)*)
+    };
+}
+
+pub(crate) use {fail, rs_error, rs_warn};
 
 /// Serialises tests that change the global level or sink.
 #[cfg(test)]

@@ -7,13 +7,14 @@ use std::io::{self, Read, Write};
 
 use crate::basis::{os_error_text, Basis};
 use crate::buffers::Buffers;
-use crate::error::{Error, Result, Status};
+use crate::error::{Error, ErrorKind, Result, Status};
 use crate::job::Job;
 use crate::magic::SigMagic;
+use crate::parallel::run_signature;
 use crate::sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
 use crate::signature::Signature;
 use crate::stats::Stats;
-use crate::trace::rs_error;
+use crate::trace::fail;
 
 /// Buffer sizes for a whole-stream run; 0 means the operation's default
 /// (librsync's global `rs_inbuflen` / `rs_outbuflen`).
@@ -34,7 +35,7 @@ impl BufferSizes {
             if set != 0 {
                 Ok(set)
             } else {
-                usize::try_from(default).map_err(|_| Error::Mem)
+                usize::try_from(default).map_err(|_| Error::new(ErrorKind::Mem))
             }
         };
         Ok((
@@ -112,7 +113,9 @@ impl InBuf {
         while filled < self.limit {
             if filled == self.buf.len() {
                 let add = (self.limit - filled).min(READ_STEP.min(FIRST_STEP.max(filled)));
-                self.buf.try_reserve(add).map_err(|_| Error::Mem)?;
+                self.buf
+                    .try_reserve(add)
+                    .map_err(|_| Error::new(ErrorKind::Mem))?;
                 self.buf.resize(filled + add, 0);
             }
             let end = self.buf.len().min(self.limit);
@@ -159,7 +162,9 @@ pub fn run(
     // up to `out_size`.
     let mut outbuf = Vec::new();
     let first = out_size.min(FIRST_STEP);
-    outbuf.try_reserve_exact(first).map_err(|_| Error::Mem)?;
+    outbuf
+        .try_reserve_exact(first)
+        .map_err(|_| Error::new(ErrorKind::Mem))?;
     outbuf.resize(first, 0);
     let mut eof_in = false;
     let mut file_eof = false;
@@ -180,18 +185,18 @@ pub fn run(
                     if filled.at_end {
                         eof_in = true;
                     } else if let Some(e) = filled.error {
-                        rs_error!(
+                        let text = os_error_text(&e);
+                        return Err(fail!(
+                            error = e,
                             "rs_infilebuf_fill",
-                            "error filling buf from file: {}",
-                            os_error_text(&e)
-                        );
-                        return Err(Error::Io(Some(e.into())));
+                            "error filling buf from file: {text}"
+                        ));
                     } else {
-                        rs_error!(
+                        return Err(fail!(
+                            ErrorKind::Io,
                             "rs_infilebuf_fill",
                             "no error bit, but got 0 return when trying to read"
-                        );
-                        return Err(Error::Io(None));
+                        ));
                     }
                 }
                 job.stats_mut().in_bytes += n as i64;
@@ -219,7 +224,7 @@ pub fn run(
             let grown = (outbuf.len() * 2).min(out_size);
             outbuf
                 .try_reserve_exact(grown - outbuf.len())
-                .map_err(|_| Error::Mem)?;
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
             outbuf.resize(grown, 0);
         };
         // rs_outfilebuf_drain
@@ -228,12 +233,12 @@ pub fn run(
                 out_ready = true;
             } else if out_pos > 0 {
                 if let Err(e) = out.write_all(&outbuf[..out_pos]) {
-                    rs_error!(
+                    let text = os_error_text(&e);
+                    return Err(fail!(
+                        error = e,
                         "rs_outfilebuf_drain",
-                        "error draining buf to file: {}",
-                        os_error_text(&e)
-                    );
-                    return Err(Error::Io(Some(e.into())));
+                        "error draining buf to file: {text}"
+                    ));
                 }
                 job.stats_mut().out_bytes += out_pos as i64;
                 out_pos = 0;
@@ -310,6 +315,10 @@ pub struct SignatureOptions {
     pub basis_size: Option<u64>,
     /// Buffer sizes of the whole-stream helpers.
     pub buffers: BufferSizes,
+    /// Threads [`signature`] may hash on: 0 and 1 (the default) mean the
+    /// calling thread only. The bytes are the same for any count; the
+    /// streaming adapters and [`Job`] always use their caller's thread.
+    pub threads: usize,
 }
 
 impl Default for SignatureOptions {
@@ -320,6 +329,7 @@ impl Default for SignatureOptions {
             strong_len: StrongLen::Max,
             basis_size: None,
             buffers: BufferSizes::default(),
+            threads: 1,
         }
     }
 }
@@ -361,9 +371,26 @@ impl SignatureOptions {
         self
     }
 
+    /// Sets [`threads`](Self::threads): how many threads [`signature`] may
+    /// hash on.
+    ///
+    /// ```
+    /// use librsync_rs::{signature, SignatureOptions};
+    /// let data = vec![9u8; 3 << 20];
+    /// let (mut one, mut two) = (Vec::new(), Vec::new());
+    /// signature(&data[..], &mut one, &SignatureOptions::new())?;
+    /// signature(&data[..], &mut two, &SignatureOptions::new().threads(2))?;
+    /// assert_eq!(one, two);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
+    pub fn threads(mut self, threads: usize) -> SignatureOptions {
+        self.threads = threads;
+        self
+    }
+
     /// The settled format and lengths (`rs_sig_args`): the recommended
     /// ones where asked, checked against the format. Fails with
-    /// [`Error::Param`] for a strong length the hash cannot give or a block
+    /// [`ErrorKind::Param`] for a strong length the hash cannot give or a block
     /// length over `i32::MAX`.
     pub fn resolve(&self) -> Result<SigArgs> {
         let size = self
@@ -395,7 +422,14 @@ pub fn signature<R: Read, W: Write>(
     let args = opts.resolve()?;
     let (in_len, out_len) = signature_buffers(&args, opts.buffers)?;
     let mut job = Job::signature(args.magic, args.block_len, args.strong_len);
-    run(&mut job, &mut basis, Some(&mut out), in_len, out_len)?;
+    run_signature(
+        &mut job,
+        &mut basis,
+        &mut out,
+        in_len,
+        out_len,
+        opts.threads,
+    )?;
     Ok(job.stats().clone())
 }
 
@@ -403,7 +437,7 @@ pub fn signature<R: Read, W: Write>(
 /// the header and four block sums out, as in C, but 64 KiB to 1 MiB in and
 /// at least 64 KiB out (the signature does not depend on them); `sizes`
 /// overrides them. Fails with
-/// [`Error::Mem`] where C's `int` arithmetic gives a negative size (C's
+/// [`ErrorKind::Mem`] where C's `int` arithmetic gives a negative size (C's
 /// allocation would fail).
 pub fn signature_buffers(args: &SigArgs, sizes: BufferSizes) -> Result<(usize, usize)> {
     let (input, output) = signature_buffer_defaults(args.block_len, args.strong_len);
@@ -482,7 +516,7 @@ pub fn load_signature<R: Read>(mut input: R, size: Option<u64>) -> Result<(Signa
     let stats = job.stats().clone();
     job.take_signature()
         .map(|sig| (sig, stats))
-        .ok_or(Error::InputEnded)
+        .ok_or(Error::new(ErrorKind::InputEnded))
 }
 
 /// Buffer sizes for `rs_delta_file` with a signature: one block in, as in
@@ -492,6 +526,15 @@ pub fn load_signature<R: Read>(mut input: R, size: Option<u64>) -> Result<(Signa
 pub fn delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<(usize, usize)> {
     let (input, output) = delta_buffer_defaults(sig.block_len(), sig.block_count());
     sizes.resolve(input, output)
+}
+
+/// [`delta_buffers`] for the Rust API: where C's `int` output size wraps
+/// negative (block lengths from about 2^29 to 2^30, for which C cannot
+/// allocate its buffer and `rdiff delta` aborts), the largest output buffer
+/// instead. The delta's bytes do not depend on the output size.
+pub(crate) fn rust_delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<(usize, usize)> {
+    let (input, output) = delta_buffer_defaults(sig.block_len(), sig.block_count());
+    sizes.resolve(input, if output <= 0 { i32::MAX } else { output })
 }
 
 /// Writes a delta of `new` against `sig` to `out` (`rs_delta_file`).
@@ -512,7 +555,7 @@ pub fn delta<R: Read, W: Write>(
     sizes: BufferSizes,
 ) -> Result<Stats> {
     let mut job = Job::delta(sig);
-    let (in_len, out_len) = delta_buffers(sig, sizes)?;
+    let (in_len, out_len) = rust_delta_buffers(sig, sizes)?;
     run(&mut job, &mut new, Some(&mut out), in_len, out_len)?;
     Ok(job.stats().clone())
 }
@@ -571,7 +614,7 @@ mod tests {
         let delta = failing_delta(copies);
         let r = run(&mut job, &mut &delta[..], Some(&mut out), 1 << 16, out_len);
         crate::trace::set_sink(crate::trace::Sink::Silent);
-        assert_eq!(r, Err(Error::Corrupt));
+        assert_eq!(r, Err(Error::new(ErrorKind::Corrupt)));
         out.len()
     }
 

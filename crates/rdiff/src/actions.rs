@@ -4,8 +4,10 @@
 
 use std::io::{BufReader, Read};
 
-use librsync_rs::compat::{delta_buffers, run, seek_basis_fd, sig_args, signature_buffers};
-use librsync_rs::{log_stats, BufferSizes, Error, Job, SeekBasis};
+use librsync_rs::compat::{
+    delta_buffers, run, run_signature, seek_basis_fd, sig_args, signature_buffers, threads_from_env,
+};
+use librsync_rs::{log_stats, BufferSizes, Error, ErrorKind, Job, SeekBasis};
 
 use crate::files::{open_input, open_output, Input, Output};
 use crate::messages::{quoted, usage_exit};
@@ -54,7 +56,7 @@ fn no_more_args(p: &mut Parser) {
 /// (an abort in C, `RS_MEM_ERROR` here).
 fn buffer_len(set: i32, default: i32) -> Result<usize, Error> {
     let len = if set != 0 { set } else { default };
-    usize::try_from(len).map_err(|_| Error::Mem)
+    usize::try_from(len).map_err(|_| Error::new(ErrorKind::Mem))
 }
 
 /// An input read through a buffer like a C `FILE`'s.
@@ -97,12 +99,13 @@ fn signature(p: &mut Parser) -> Outcome {
         )?;
         let (in_len, out_len) = buffer_sizes(&s).and_then(|b| signature_buffers(&args, b))?;
         let job = job.insert(Job::signature(args.magic, args.block_len, args.strong_len));
-        run(
+        run_signature(
             job,
             &mut buffered(basis),
-            Some(&mut out.writer),
+            &mut out.writer,
             in_len,
             out_len,
+            threads_from_env(),
         )
     })();
     let stdout = out.close();
@@ -129,7 +132,9 @@ fn delta(p: &mut Parser) -> Outcome {
     let loaded =
         buffer_len(s.in_size, librsync_rs::compat::LOADSIG_BUFFER as i32).and_then(|in_len| {
             run(&mut loadsig, &mut buffered(sig_file), None, in_len, 0)?;
-            loadsig.take_signature().ok_or(Error::InputEnded)
+            loadsig
+                .take_signature()
+                .ok_or(Error::new(ErrorKind::InputEnded))
         });
     let mut sig = match loaded {
         Ok(sig) => sig,
@@ -180,7 +185,7 @@ fn delta(p: &mut Parser) -> Outcome {
 /// `-I` and `-O` as the library's buffer sizes (0 for the default); a
 /// negative one is the failed `malloc`.
 fn buffer_sizes(s: &Settings) -> Result<BufferSizes, Error> {
-    let size = |v: i32| usize::try_from(v).map_err(|_| Error::Mem);
+    let size = |v: i32| usize::try_from(v).map_err(|_| Error::new(ErrorKind::Mem));
     Ok(BufferSizes {
         input: size(s.in_size)?,
         output: size(s.out_size)?,

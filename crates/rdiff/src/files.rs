@@ -117,7 +117,7 @@ pub fn strerror_text(err: &io::Error) -> String {
 /// exits with `RS_IO_ERROR` (100), as librsync itself does.
 fn open_failed(message: &[u8]) -> ! {
     log_bytes(LogLevel::Err as i32, "rs_file_open", message);
-    std::process::exit(librsync_rs::Error::Io(None).code());
+    std::process::exit(librsync_rs::ErrorKind::Io.code());
 }
 
 /// `Error opening "NAME" for read: REASON` and exit.

@@ -67,7 +67,7 @@ pub fn usage(message: &[u8]) {
 /// Prints a usage error and exits with `RS_SYNTAX_ERROR` (101).
 pub fn usage_exit(message: &[u8]) -> ! {
     usage(message);
-    std::process::exit(librsync_rs::Error::Syntax.code());
+    std::process::exit(librsync_rs::ErrorKind::Syntax.code());
 }
 
 /// `Unknown hash algorithm 'NAME'.` and the like: `prefix`, the name as

@@ -68,6 +68,18 @@ pub fn mix32(mut h: u32) -> u32 {
     h
 }
 
+/// The inverse of [`mix32`]: the rollsum a signature file stores, from the
+/// value librsync holds in memory.
+#[inline]
+pub(crate) fn unmix32(mut h: u32) -> u32 {
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x7ed1_b41d); // 0xc2b2ae35⁻¹ mod 2³²
+    h ^= (h >> 13) ^ (h >> 26);
+    h = h.wrapping_mul(0xa5cb_9243); // 0x85ebca6b⁻¹ mod 2³²
+    h ^= h >> 16;
+    h
+}
+
 /// Maps 0 to `0xFFFFFFFF` so that 0 can mark empty hash buckets (librsync's
 /// `nozero`).
 #[inline]
@@ -266,6 +278,12 @@ mod tests {
         assert_eq!(mix32(0), 0);
         assert_eq!(mix32(1), 0x514e_28b7);
         assert_eq!(nozero(0), 0xffff_ffff);
+        let mut x = 1u32;
+        for _ in 0..100_000 {
+            x = x.wrapping_mul(0x9e37_79b9).wrapping_add(0x7f4a_7c15);
+            assert_eq!(unmix32(mix32(x)), x);
+        }
+        assert_eq!(unmix32(u32::MAX), unmix32(mix32(unmix32(u32::MAX))));
         assert_eq!(nozero(5), 5);
     }
 

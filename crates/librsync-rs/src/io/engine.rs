@@ -5,7 +5,7 @@
 use std::io::{self, Read, Write};
 
 use crate::buffers::Buffers;
-use crate::error::{Error, Result, Status};
+use crate::error::{output_over_limit, Error, ErrorKind, Result, Status};
 use crate::job::Job;
 use crate::stats::Stats;
 
@@ -49,6 +49,8 @@ pub(super) struct Engine<'a> {
     pub consumed: u64,
     pub produced: u64,
     pub progress: Option<ProgressFn<'a>>,
+    /// The job fails rather than make more output than this.
+    pub out_limit: Option<u64>,
 }
 
 impl<'a> Engine<'a> {
@@ -71,6 +73,7 @@ impl<'a> Engine<'a> {
             consumed: 0,
             produced: 0,
             progress: None,
+            out_limit: None,
         }
     }
 
@@ -92,7 +95,7 @@ impl<'a> Engine<'a> {
         let grown = (len * 2).max(FIRST_IN).min(self.in_limit);
         self.inbuf
             .try_reserve_exact(grown - len)
-            .map_err(|_| Error::Mem)?;
+            .map_err(|_| Error::new(ErrorKind::Mem))?;
         self.inbuf.resize(grown, 0);
         Ok(())
     }
@@ -247,7 +250,7 @@ impl<'a> Engine<'a> {
         if self.outbuf.is_empty() {
             self.outbuf
                 .try_reserve_exact(self.out_size)
-                .map_err(|_| Error::Mem)?;
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
             self.outbuf.resize(self.out_size, 0);
         }
         let input: &[u8] = if self.in_ready {
@@ -258,7 +261,11 @@ impl<'a> Engine<'a> {
         let mut bufs = Buffers::new(input, &mut self.outbuf).with_eof(self.eof_sent);
         let result = self.job.process(&mut bufs);
         let (used, made) = (bufs.input_consumed(), bufs.output_produced());
-        let status = match result {
+        let over_limit = self
+            .out_limit
+            .filter(|&limit| self.produced + made as u64 > limit)
+            .map(|limit| output_over_limit(self.job.stats().op, limit));
+        let status = match over_limit.map_or(result, Err) {
             Ok(status) => status,
             Err(e) => {
                 // As in C, output of the failing call is not handed out.

@@ -31,8 +31,8 @@
 //! The one-shots and `finish` return [`crate::Error`]. The adapters'
 //! `read` and `write` return [`io::Error`]: an error of the inner reader or
 //! writer comes back as it was, and a librsync error is packed with the
-//! kind `InvalidData` for [`Error::Corrupt`] and [`Error::BadMagic`],
-//! `UnexpectedEof` for [`Error::InputEnded`] and `Other` for the rest,
+//! kind `InvalidData` for [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) and [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic),
+//! `UnexpectedEof` for [`ErrorKind::InputEnded`](crate::ErrorKind::InputEnded) and `Other` for the rest,
 //! and can be had back with [`Error::from_io`] or
 //! `err.into_inner().unwrap().downcast::<Error>()`. A failed adapter keeps
 //! failing with the same error.
@@ -40,12 +40,13 @@
 //! ```
 //! use std::io::Read;
 //! use librsync_rs::io::PatchReader;
-//! use librsync_rs::Error;
+//! use librsync_rs::{Error, ErrorKind};
 //!
 //! let mut r = PatchReader::new(&b"basis"[..], &b"not a delta"[..]);
 //! let err = r.read_to_end(&mut Vec::new()).unwrap_err();
 //! assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
-//! assert_eq!(*err.into_inner().unwrap().downcast::<Error>().unwrap(), Error::BadMagic);
+//! let err = *err.into_inner().unwrap().downcast::<Error>().unwrap();
+//! assert_eq!(err.kind(), ErrorKind::BadMagic);
 //! ```
 //!
 //! # Progress
@@ -83,9 +84,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The whole-stream helpers take no callback: for the same job with
-//! progress, `io::copy` from a pull adapter to the output (or from the
-//! input to a push adapter, then `finish`), which writes the same bytes.
+//! The whole-stream helpers ([`signature`](crate::signature),
+//! [`delta`](crate::delta), [`patch`](crate::patch)) show progress through
+//! their reader and writer: wrap the input or the output in [`Counted`],
+//! and watch its [`ByteCounter`] from any thread or give it a callback.
 //!
 //! # Coming from the `librsync` crate
 //!
@@ -160,6 +162,7 @@
 //! For files too large for memory, the same three steps stream with the
 //! adapters above; nothing else changes.
 
+mod counted;
 mod engine;
 #[cfg(test)]
 mod tests;
@@ -172,8 +175,11 @@ use crate::error::{Error, Result};
 use crate::job::Job;
 use crate::signature::Signature;
 use crate::stats::Stats;
-use crate::whole::{delta_buffers, signature_buffers, BufferSizes, SignatureOptions, PATCH_BUFFER};
+use crate::whole::{
+    rust_delta_buffers, signature_buffers, BufferSizes, SignatureOptions, PATCH_BUFFER,
+};
 
+pub use counted::{ByteCounter, Counted};
 use engine::Engine;
 
 /// How far an adapter has got: bytes taken in and put out so far.
@@ -198,7 +204,7 @@ fn signature_engine(opts: &SignatureOptions) -> Result<Engine<'static>> {
 
 /// The job and buffers for a delta.
 fn delta_engine(sig: &Signature, sizes: BufferSizes) -> Result<Engine<'_>> {
-    let (in_len, _) = delta_buffers(sig, sizes)?;
+    let (in_len, _) = rust_delta_buffers(sig, sizes)?;
     Ok(Engine::new(Job::delta(sig), in_len, sizes.output))
 }
 
@@ -379,8 +385,8 @@ pub struct SignatureReader<R> {
 }
 
 impl<R: Read> SignatureReader<R> {
-    /// Reads the basis from `basis`. Fails with [`Error::Param`] or
-    /// [`Error::BadMagic`] for lengths or a format `rs_sig_args` rejects.
+    /// Reads the basis from `basis`. Fails with [`ErrorKind::Param`](crate::ErrorKind::Param) or
+    /// [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic) for lengths or a format `rs_sig_args` rejects.
     pub fn new(basis: R, opts: &SignatureOptions) -> Result<SignatureReader<R>> {
         Ok(SignatureReader {
             engine: signature_engine(opts)?,
@@ -437,6 +443,14 @@ impl<'s, R: Read> DeltaReader<'s, R> {
         })
     }
 
+    /// [`DeltaReader::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
+    /// [`delta_of_limited`] does) rather than yield more than `limit` bytes.
+    pub fn with_limit(sig: &'s Signature, new: R, limit: u64) -> Result<DeltaReader<'s, R>> {
+        let mut reader = DeltaReader::new(sig, new)?;
+        reader.engine.out_limit = Some(limit);
+        Ok(reader)
+    }
+
     reader_common!('s);
 }
 
@@ -472,7 +486,7 @@ impl<'b, R: Read> PatchReader<'b, R> {
         }
     }
 
-    /// [`PatchReader::new`] that fails with [`Error::Corrupt`] (as
+    /// [`PatchReader::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than yield more than `limit` bytes.
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, delta: R, limit: u64) -> PatchReader<'b, R> {
@@ -513,8 +527,8 @@ pub struct SignatureWriter<W> {
 }
 
 impl<W: Write> SignatureWriter<W> {
-    /// Writes the signature to `out`. Fails with [`Error::Param`] or
-    /// [`Error::BadMagic`] for lengths or a format `rs_sig_args` rejects.
+    /// Writes the signature to `out`. Fails with [`ErrorKind::Param`](crate::ErrorKind::Param) or
+    /// [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic) for lengths or a format `rs_sig_args` rejects.
     pub fn new(out: W, opts: &SignatureOptions) -> Result<SignatureWriter<W>> {
         Ok(SignatureWriter {
             engine: signature_engine(opts)?,
@@ -570,6 +584,15 @@ impl<'s, W: Write> DeltaWriter<'s, W> {
         })
     }
 
+    /// [`DeltaWriter::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
+    /// [`delta_of_limited`] does) rather than write more than `limit`
+    /// bytes to `out`.
+    pub fn with_limit(sig: &'s Signature, out: W, limit: u64) -> Result<DeltaWriter<'s, W>> {
+        let mut writer = DeltaWriter::new(sig, out)?;
+        writer.engine.out_limit = Some(limit);
+        Ok(writer)
+    }
+
     writer_common!('s);
 }
 
@@ -606,7 +629,7 @@ impl<'b, W: Write> PatchWriter<'b, W> {
         }
     }
 
-    /// [`PatchWriter::new`] that fails with [`Error::Corrupt`] (as
+    /// [`PatchWriter::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than write more than `limit` bytes.
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, out: W, limit: u64) -> PatchWriter<'b, W> {
@@ -622,32 +645,6 @@ impl<'b, W: Write> PatchWriter<'b, W> {
 
 impl_write!(PatchWriter<'_, W>);
 impl_debug!(PatchWriter<'_, T>, "PatchWriter");
-
-/// A `Vec` that refuses to grow beyond a limit, failing with
-/// [`Error::Corrupt`].
-struct LimitedVec {
-    vec: Vec<u8>,
-    limit: usize,
-}
-
-impl Write for LimitedVec {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if data.len() > self.limit - self.vec.len() {
-            crate::trace::rs_error!(
-                "delta_of_limited",
-                "output would exceed the limit of {} bytes",
-                self.limit
-            );
-            return Err(Error::Corrupt.into_io());
-        }
-        self.vec.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The signature of `basis` (`rs_sig_file` over a file holding these
 /// bytes). With `opts.basis_size` unset, the slice's length is taken for
@@ -700,29 +697,26 @@ pub fn delta_of(sig: &Signature, new: &[u8]) -> Result<Vec<u8>> {
     delta_of_limited(sig, new, usize::MAX)
 }
 
-/// [`delta_of`] that fails with [`Error::Corrupt`] (the error
+/// [`delta_of`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (the error
 /// [`patch_of_limited`] gives) rather than make a delta longer than
 /// `max_len` bytes; it holds no more than `max_len` bytes of output.
 ///
 /// ```
 /// use librsync_rs::io::{delta_of_limited, load_signature_of, signature_of};
-/// use librsync_rs::{Error, SignatureOptions};
+/// use librsync_rs::{ErrorKind, SignatureOptions};
 /// let sig = load_signature_of(&signature_of(b"", &SignatureOptions::default())?)?;
 /// let new = vec![1u8; 10_000];
-/// assert_eq!(delta_of_limited(&sig, &new, 1000), Err(Error::Corrupt));
+/// let err = delta_of_limited(&sig, &new, 1000).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Corrupt);
 /// // Against an empty basis the delta is all LITERAL commands, longer than `new`.
 /// let d = delta_of_limited(&sig, &new, 20_000)?;
 /// assert!(d.len() > new.len());
 /// # Ok::<(), librsync_rs::Error>(())
 /// ```
 pub fn delta_of_limited(sig: &Signature, new: &[u8], max_len: usize) -> Result<Vec<u8>> {
-    let out = LimitedVec {
-        vec: Vec::new(),
-        limit: max_len,
-    };
-    let mut w = DeltaWriter::new(sig, out)?;
+    let mut w = DeltaWriter::with_limit(sig, Vec::new(), max_len as u64)?;
     w.write_all(new).map_err(Error::from_io)?;
-    Ok(w.finish()?.vec)
+    w.finish()
 }
 
 /// The new file made from `basis` and `delta` (`rs_patch_file` over files
@@ -742,16 +736,18 @@ pub fn patch_of(basis: &[u8], delta: &[u8]) -> Result<Vec<u8>> {
     w.finish()
 }
 
-/// [`patch_of`] that fails with [`Error::Corrupt`] (as
+/// [`patch_of`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
 /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
 /// than make more than `max_len` bytes (fast_rsync's `apply_limited`).
 ///
 /// ```
 /// use librsync_rs::io::patch_of_limited;
-/// use librsync_rs::Error;
+/// use librsync_rs::ErrorKind;
 /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
 /// assert_eq!(patch_of_limited(b"hello world", &delta, 6)?, b"world!");
-/// assert_eq!(patch_of_limited(b"hello world", &delta, 5), Err(Error::Corrupt));
+/// let err = patch_of_limited(b"hello world", &delta, 5).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Corrupt);
+/// assert_eq!(err.to_string(), "stream corrupt: output would exceed the limit of 5 bytes (at input byte 7)");
 /// # Ok::<(), librsync_rs::Error>(())
 /// ```
 pub fn patch_of_limited(basis: &[u8], delta: &[u8], max_len: usize) -> Result<Vec<u8>> {

@@ -8,7 +8,7 @@ use librsync_rs_scenarios::Rng;
 
 use super::*;
 use crate::magic::SigMagic;
-use crate::{delta, load_signature, patch, signature, StrongLen};
+use crate::{delta, load_signature, patch, signature, ErrorKind, StrongLen};
 
 /// The read and write sizes every adapter test uses.
 pub(super) const SIZES: [usize; 4] = STEPS;
@@ -175,17 +175,25 @@ fn unpack(err: io::Error) -> Error {
 fn errors_map_to_io_kinds_and_back() {
     let basis = b"hello world".to_vec();
     let cases: [(&[u8], io::ErrorKind, Error); 4] = [
-        (b"nope", io::ErrorKind::InvalidData, Error::BadMagic),
-        (b"rs\x026\x55", io::ErrorKind::InvalidData, Error::Corrupt),
+        (
+            b"nope",
+            io::ErrorKind::InvalidData,
+            Error::new(ErrorKind::BadMagic),
+        ),
+        (
+            b"rs\x026\x55",
+            io::ErrorKind::InvalidData,
+            Error::new(ErrorKind::Corrupt),
+        ),
         (
             b"rs\x026\x45\x00",
             io::ErrorKind::UnexpectedEof,
-            Error::InputEnded,
+            Error::new(ErrorKind::InputEnded),
         ),
         (
             b"rs\x026\x45\x20\x05\x00",
             io::ErrorKind::UnexpectedEof,
-            Error::InputEnded,
+            Error::new(ErrorKind::InputEnded),
         ),
     ];
     quietly(|| {
@@ -210,11 +218,11 @@ fn errors_map_to_io_kinds_and_back() {
         };
         assert_eq!(
             SignatureReader::new(&b""[..], &opts).unwrap_err(),
-            Error::Param
+            Error::new(ErrorKind::Param)
         );
         assert_eq!(
             load_signature_of(b"rs\x01\x00\0\0\x08\0\0\0\0\x08").unwrap_err(),
-            Error::BadMagic
+            Error::new(ErrorKind::BadMagic)
         );
     });
     // The inner reader's and writer's errors come back as they were.
@@ -237,10 +245,12 @@ fn errors_map_to_io_kinds_and_back() {
     let err = r.read(&mut [0; 8]).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
     let w = SignatureWriter::new(Failing, &SignatureOptions::default()).unwrap();
-    match w.finish() {
-        Err(Error::Io(Some(e))) => assert_eq!(e.kind(), io::ErrorKind::PermissionDenied),
-        other => panic!("{other:?}"),
-    }
+    let e = w.finish().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io);
+    assert_eq!(
+        e.io_error().map(io::Error::kind),
+        Some(io::ErrorKind::PermissionDenied)
+    );
 }
 
 #[test]
@@ -254,25 +264,51 @@ fn limits() {
     d.push(0);
     assert_eq!(patch_of_limited(&basis, &d, 80_000).unwrap().len(), 80_000);
     quietly(|| {
-        assert_eq!(patch_of_limited(&basis, &d, 79_999), Err(Error::Corrupt));
+        assert_eq!(
+            patch_of_limited(&basis, &d, 79_999),
+            Err(Error::new(ErrorKind::Corrupt))
+        );
         let mut r = PatchReader::with_limit(&basis[..], &d[..], 50_000);
         let err = read_all(&mut r, 4096).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         assert!(r.bytes_out() <= 50_000);
         let mut w = PatchWriter::with_limit(&basis[..], Vec::new(), 1);
         w.write_all(&d).unwrap();
-        assert_eq!(w.finish().unwrap_err(), Error::Corrupt);
+        assert_eq!(w.finish().unwrap_err(), Error::new(ErrorKind::Corrupt));
     });
     let sig = load_signature_of(&signature_of(b"", &SignatureOptions::default()).unwrap()).unwrap();
     let new = Rng::new(1).bytes(50_000);
     let full = delta_of(&sig, &new).unwrap();
     assert_eq!(delta_of_limited(&sig, &new, full.len()).unwrap(), full);
     quietly(|| {
+        let err = delta_of_limited(&sig, &new, full.len() - 1).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Corrupt);
+        let limit = full.len() as u64 - 1;
         assert_eq!(
-            delta_of_limited(&sig, &new, full.len() - 1),
-            Err(Error::Corrupt)
+            err.message(),
+            Some(format!("output would exceed the limit of {limit} bytes").as_str())
         );
+        // The delta adapters: nothing past the limit is handed out, in
+        // reads or writes of any size; at the limit, the whole delta.
+        for step in STEPS {
+            let mut r = DeltaReader::with_limit(&sig, &new[..], limit).unwrap();
+            let err = read_all(&mut r, step).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            assert!(r.bytes_out() <= limit);
+            let mut w = DeltaWriter::with_limit(&sig, Vec::new(), limit).unwrap();
+            let written = write_in(&mut w, &new, step).and_then(|_| w.flush());
+            let err = match written {
+                Ok(()) => w.finish().unwrap_err(),
+                Err(e) => Error::from_io(e),
+            };
+            assert_eq!(err.kind(), ErrorKind::Corrupt);
+        }
     });
+    let mut r = DeltaReader::with_limit(&sig, &new[..], full.len() as u64).unwrap();
+    assert_eq!(read_all(&mut r, 4096).unwrap(), full);
+    let mut w = DeltaWriter::with_limit(&sig, Vec::new(), full.len() as u64).unwrap();
+    w.write_all(&new).unwrap();
+    assert_eq!(w.finish().unwrap(), full);
 }
 
 #[test]
@@ -494,7 +530,10 @@ fn would_block_is_resumable() {
         let mut w = DeltaWriter::new(&sig, flaky(Vec::new(), step)).unwrap();
         write_retrying(&mut w, &new, step);
         while let Err(e) = w.try_finish() {
-            assert!(matches!(&e, Error::Io(Some(io)) if io.kind() == io::ErrorKind::WouldBlock));
+            assert_eq!(
+                e.io_error().map(io::Error::kind),
+                Some(io::ErrorKind::WouldBlock)
+            );
         }
         assert!(w.write(b"x").is_err());
         assert_eq!(w.into_inner().inner, d);
@@ -516,9 +555,12 @@ fn write_errors_downcast() {
         let mut w = PatchWriter::new(&b""[..], Vec::new());
         let err = w.write_all(&d).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert_eq!(unpack(err), Error::Corrupt);
-        assert_eq!(Error::from_io(w.write(b"x").unwrap_err()), Error::Corrupt);
-        assert_eq!(w.finish().unwrap_err(), Error::Corrupt);
+        assert_eq!(unpack(err), Error::new(ErrorKind::Corrupt));
+        assert_eq!(
+            Error::from_io(w.write(b"x").unwrap_err()),
+            Error::new(ErrorKind::Corrupt)
+        );
+        assert_eq!(w.finish().unwrap_err(), Error::new(ErrorKind::Corrupt));
     });
 }
 

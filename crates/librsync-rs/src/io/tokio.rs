@@ -349,8 +349,8 @@ pub struct SignatureReader<R> {
 }
 
 impl<R: AsyncRead + Unpin> SignatureReader<R> {
-    /// Reads the basis from `basis`. Fails with [`Error::Param`] or
-    /// [`Error::BadMagic`] for lengths or a format `rs_sig_args` rejects.
+    /// Reads the basis from `basis`. Fails with [`ErrorKind::Param`](crate::ErrorKind::Param) or
+    /// [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic) for lengths or a format `rs_sig_args` rejects.
     pub fn new(basis: R, opts: &SignatureOptions) -> Result<SignatureReader<R>> {
         Ok(SignatureReader {
             engine: signature_engine(opts)?,
@@ -393,6 +393,15 @@ impl<'s, R: AsyncRead + Unpin> DeltaReader<'s, R> {
         })
     }
 
+    /// [`DeltaReader::new`] that fails with
+    /// [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) rather than yield
+    /// more than `limit` bytes (see [`super::DeltaReader::with_limit`]).
+    pub fn with_limit(sig: &'s Signature, new: R, limit: u64) -> Result<DeltaReader<'s, R>> {
+        let mut reader = DeltaReader::new(sig, new)?;
+        reader.engine.out_limit = Some(limit);
+        Ok(reader)
+    }
+
     async_reader_common!('s);
 }
 
@@ -419,7 +428,7 @@ impl<'b, R: AsyncRead + Unpin> PatchReader<'b, R> {
         }
     }
 
-    /// [`PatchReader::new`] that fails with [`Error::Corrupt`] (as
+    /// [`PatchReader::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than yield more than `limit` bytes.
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, delta: R, limit: u64) -> PatchReader<'b, R> {
@@ -446,8 +455,8 @@ pub struct SignatureWriter<W> {
 }
 
 impl<W: AsyncWrite + Unpin> SignatureWriter<W> {
-    /// Writes the signature to `out`. Fails with [`Error::Param`] or
-    /// [`Error::BadMagic`] for lengths or a format `rs_sig_args` rejects.
+    /// Writes the signature to `out`. Fails with [`ErrorKind::Param`](crate::ErrorKind::Param) or
+    /// [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic) for lengths or a format `rs_sig_args` rejects.
     pub fn new(out: W, opts: &SignatureOptions) -> Result<SignatureWriter<W>> {
         Ok(SignatureWriter {
             engine: signature_engine(opts)?,
@@ -490,6 +499,15 @@ impl<'s, W: AsyncWrite + Unpin> DeltaWriter<'s, W> {
         })
     }
 
+    /// [`DeltaWriter::new`] that fails with
+    /// [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) rather than write
+    /// more than `limit` bytes (see [`super::DeltaWriter::with_limit`]).
+    pub fn with_limit(sig: &'s Signature, out: W, limit: u64) -> Result<DeltaWriter<'s, W>> {
+        let mut writer = DeltaWriter::new(sig, out)?;
+        writer.engine.out_limit = Some(limit);
+        Ok(writer)
+    }
+
     async_writer_common!('s);
 }
 
@@ -516,7 +534,7 @@ impl<'b, W: AsyncWrite + Unpin> PatchWriter<'b, W> {
         }
     }
 
-    /// [`PatchWriter::new`] that fails with [`Error::Corrupt`] (as
+    /// [`PatchWriter::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than write more than `limit` bytes.
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, out: W, limit: u64) -> PatchWriter<'b, W> {

@@ -17,7 +17,7 @@ use librsync_rs_scenarios::Rng;
 // `#[tokio::test]`'s expansion.
 use super::tokio as a;
 use super::{load_signature_of, DeltaReader, PatchReader, SignatureReader};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::magic::SigMagic;
 use crate::whole::SignatureOptions;
 
@@ -246,9 +246,9 @@ async fn empty_and_unblocked_inputs() {
 async fn corrupt_deltas_fail() {
     let basis = b"hello world".to_vec();
     for (bad, want) in [
-        (&b"not a delta"[..], Error::BadMagic),
+        (&b"not a delta"[..], Error::new(ErrorKind::BadMagic)),
         // A reserved command byte.
-        (&b"rs\x026\x55"[..], Error::Corrupt),
+        (&b"rs\x026\x55"[..], Error::new(ErrorKind::Corrupt)),
     ] {
         let mut r = a::PatchReader::new(&basis[..], bad);
         let err = quietly(read_all(&mut r, 4096)).await.unwrap_err();
@@ -276,10 +276,36 @@ async fn corrupt_deltas_fail() {
     let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
     let r = a::PatchReader::with_limit(&basis[..], &delta[..], 5);
     let err = quietly(read_all(r, 4096)).await.unwrap_err();
-    assert_eq!(Error::from_io(err), Error::Corrupt);
+    assert_eq!(Error::from_io(err), Error::new(ErrorKind::Corrupt));
     let mut w = a::PatchWriter::with_limit(&basis[..], Vec::new(), 6);
     w.write_all(&delta).await.unwrap();
     assert_eq!(w.finish().await.unwrap(), b"world!");
+    // The delta adapters' limit: against an empty signature, the delta of
+    // 20 000 bytes is longer than them.
+    let sig = crate::io::load_signature_of(
+        &crate::io::signature_of(b"", &SignatureOptions::default()).unwrap(),
+    )
+    .unwrap();
+    let new = vec![3u8; 20_000];
+    let full = crate::io::delta_of(&sig, &new).unwrap();
+    let limit = full.len() as u64;
+    let r = a::DeltaReader::with_limit(&sig, &new[..], limit - 1).unwrap();
+    let err = quietly(read_all(r, 4096)).await.unwrap_err();
+    assert_eq!(Error::from_io(err).kind(), ErrorKind::Corrupt);
+    let r = a::DeltaReader::with_limit(&sig, &new[..], limit).unwrap();
+    assert_eq!(read_all(r, 4096).await.unwrap(), full);
+    let mut w = a::DeltaWriter::with_limit(&sig, Vec::new(), limit - 1).unwrap();
+    let result = async {
+        w.write_all(&new).await.map_err(Error::from_io)?;
+        w.try_finish().await
+    };
+    assert_eq!(
+        quietly(result).await.unwrap_err().kind(),
+        ErrorKind::Corrupt
+    );
+    let mut w = a::DeltaWriter::with_limit(&sig, Vec::new(), limit).unwrap();
+    w.write_all(&new).await.unwrap();
+    assert_eq!(w.finish().await.unwrap(), full);
 }
 
 /// Runs `f` with librsync's error messages silenced. The lock (the sync

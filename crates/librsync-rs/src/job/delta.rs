@@ -19,7 +19,7 @@ use crate::checksum::{
     nozero, strong_sums, RabinKarp, Rolling, Rollsum, StrongKind, StrongSum, WeakKind, STRONG_BATCH,
 };
 use crate::command::{encode_copy, encode_literal, OP_END};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::index::{BlockSums, Index, MatchStats, PathCache, WindowStrong};
 use crate::magic::DELTA_MAGIC;
 use crate::signature::Signature;
@@ -327,7 +327,7 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             let grown = need.max(self.buf.len().saturating_mul(2).min(target));
             self.buf
                 .try_reserve_exact(grown - self.buf.len())
-                .map_err(|_| Error::Mem)?;
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
             self.buf.resize(grown, 0);
         }
         let from = &bufs.next_in()[self.taken..self.taken + take];
@@ -368,7 +368,7 @@ impl<'a, W: Rolling> Matcher<'a, W> {
         if self.buf.len() < kept.len() {
             self.buf
                 .try_reserve_exact(kept.len() - self.buf.len())
-                .map_err(|_| Error::Mem)?;
+                .map_err(|_| Error::new(ErrorKind::Mem))?;
             self.buf.resize(kept.len(), 0);
         }
         self.buf[..kept.len()].copy_from_slice(kept);

@@ -5,9 +5,14 @@ use super::scoop::Short;
 use super::{Core, SigSlot, Step};
 use crate::buffers::Buffers;
 use crate::checksum::MAX_STRONG_SUM_LENGTH;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::signature::Signature;
-use crate::trace::rs_error;
+use crate::trace::fail;
+
+/// Where the signature header's block length is.
+const BLOCK_LEN_AT: u64 = 4;
+/// Where the signature header's strong sum length is.
+const STRONG_LEN_AT: u64 = 8;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -16,6 +21,18 @@ enum Phase {
     StrongLen,
     Weak,
     Strong(u32),
+}
+
+impl<'a> LoadSig<'a> {
+    /// What was being read when the input ended, in words.
+    pub fn cut_short(&self) -> &'static str {
+        match self.phase {
+            Phase::Magic | Phase::BlockLen | Phase::StrongLen => {
+                "the signature ends inside its 12-byte header"
+            }
+            Phase::Weak | Phase::Strong(_) => "the signature ends inside a block's sums",
+        }
+    }
 }
 
 pub(crate) struct LoadSig<'a> {
@@ -98,8 +115,12 @@ impl<'a> LoadSig<'a> {
                     Ok(b) => {
                         let l = i32::from_be_bytes(b);
                         if l < 1 {
-                            rs_error!("rs_loadsig_s_blocklen", "block length of {l} is bogus");
-                            return Step::Failed(Error::Corrupt);
+                            let e = fail!(
+                                ErrorKind::Corrupt,
+                                "rs_loadsig_s_blocklen",
+                                "block length of {l} is bogus"
+                            );
+                            return Step::Failed(e.or_at(BLOCK_LEN_AT));
                         }
                         self.block_len = l;
                         core.stats.block_len = l as usize;
@@ -111,16 +132,22 @@ impl<'a> LoadSig<'a> {
                     Ok(b) => {
                         let l = i32::from_be_bytes(b);
                         if !(0..=MAX_STRONG_SUM_LENGTH as i32).contains(&l) {
-                            rs_error!(
+                            let e = fail!(
+                                ErrorKind::Corrupt,
                                 "rs_loadsig_s_stronglen",
                                 "strong sum length {l} is implausible"
                             );
-                            return Step::Failed(Error::Corrupt);
+                            return Step::Failed(e.or_at(STRONG_LEN_AT));
                         }
                         let mut sig = match Signature::init(self.magic, self.block_len, l as usize)
                         {
                             Ok(sig) => sig,
-                            Err(e) => return Step::Failed(e),
+                            // An unknown magic, or a strong length its hash
+                            // cannot give.
+                            Err(e) if e.kind() == ErrorKind::BadMagic => {
+                                return Step::Failed(e.or_at(0))
+                            }
+                            Err(e) => return Step::Failed(e.or_at(STRONG_LEN_AT)),
                         };
                         if self.file_size >= 12 {
                             let blocks = (self.file_size - 12) / (4 + sig.strong_len() as i64);

@@ -11,11 +11,11 @@ pub(crate) mod tube;
 
 use crate::basis::Basis;
 use crate::buffers::Buffers;
-use crate::error::{strerror, Error, Result, Status};
+use crate::error::{strerror, Error, ErrorKind, Result, Status};
 use crate::magic::SigMagic;
 use crate::signature::Signature;
 use crate::stats::{now, Stats};
-use crate::trace::rs_error;
+use crate::trace::{fail, rs_error};
 
 use scoop::Scoop;
 use tube::Tube;
@@ -59,9 +59,20 @@ pub(crate) struct Core {
     pub scoop: Scoop,
     pub tube: Tube,
     observer: Option<StatsObserver>,
+    /// Input bytes taken from the caller in earlier calls.
+    consumed: u64,
+    /// Where the current call's `Buffers` started, in the job's input:
+    /// `consumed` less what those buffers had already had taken from them.
+    input_base: u64,
 }
 
 impl Core {
+    /// The offset in the job's input of the next byte the job will use
+    /// (bytes held in the scoop are not used yet).
+    pub fn position(&self, bufs: &Buffers<'_>) -> u64 {
+        (self.input_base + bufs.input_consumed() as u64).saturating_sub(self.scoop.len() as u64)
+    }
+
     /// Shows the current statistics to the observer, if there is one.
     pub fn publish_stats(&mut self) {
         if let Some(observer) = self.observer {
@@ -138,6 +149,8 @@ impl<'a> Job<'a> {
                 scoop: Scoop::default(),
                 tube: Tube::default(),
                 observer: None,
+                consumed: 0,
+                input_base: 0,
             },
             finished: false,
             final_result: None,
@@ -155,7 +168,7 @@ impl<'a> Job<'a> {
     }
 
     /// [`Job::signature`] with a magic number that may be 0 (the default) or
-    /// invalid (reported as [`Error::BadMagic`] by the first call).
+    /// invalid (reported as [`ErrorKind::BadMagic`] by the first call).
     pub fn signature_raw(magic: u32, block_len: usize, strong_len: usize) -> Job<'static> {
         Job::new(
             "signature",
@@ -222,7 +235,7 @@ impl<'a> Job<'a> {
         )
     }
 
-    /// Like [`Job::patch`], but fails with [`Error::Corrupt`] rather than
+    /// Like [`Job::patch`], but fails with [`ErrorKind::Corrupt`] rather than
     /// write more than `limit` bytes: a small delta can ask for the basis
     /// again and again.
     pub fn patch_with_limit<B: Basis + Send + 'a>(basis: B, limit: u64) -> Job<'a> {
@@ -239,6 +252,15 @@ impl<'a> Job<'a> {
 
     pub(crate) fn stats_mut(&mut self) -> &mut Stats {
         &mut self.core.stats
+    }
+
+    /// For a signature job whose header is out: its format, block length
+    /// and strong sum length.
+    pub(crate) fn signature_settings(&self) -> Option<(SigMagic, usize, usize)> {
+        match &self.kind {
+            Kind::Sig(s) => s.settled(),
+            _ => None,
+        }
     }
 
     /// Sets a function to be shown the statistics whenever the job calls out
@@ -258,26 +280,32 @@ impl<'a> Job<'a> {
     /// end-of-input flag) or more output space, and [`Status::Done`] when the
     /// job is complete and all output has been written. As in librsync, a
     /// call that has both input and output space but uses neither fails with
-    /// [`Error::Internal`]; calling again after `Done` with data on both
+    /// [`ErrorKind::Internal`]; calling again after `Done` with data on both
     /// sides is such a call.
     pub fn process(&mut self, bufs: &mut Buffers<'_>) -> Result<Status> {
         let orig_in = bufs.avail_in();
         let orig_out = bufs.avail_out();
+        let entry = bufs.input_consumed() as u64;
+        self.core.input_base = self.core.consumed.wrapping_sub(entry);
         let result = self.work(bufs);
+        self.core.consumed = self
+            .core
+            .input_base
+            .wrapping_add(bufs.input_consumed() as u64);
         if result.is_ok()
             && orig_in == bufs.avail_in()
             && orig_out == bufs.avail_out()
             && orig_in != 0
             && orig_out != 0
         {
-            rs_error!(
+            return Err(fail!(
+                ErrorKind::Internal,
                 "rs_job_iter",
                 "internal error: job made no progress [orig_in={orig_in}, orig_out={orig_out}, final_in={}, \
                  final_out={}]",
                 bufs.avail_in(),
                 bufs.avail_out()
-            );
-            return Err(Error::Internal);
+            ));
         }
         result
     }
@@ -311,13 +339,29 @@ impl<'a> Job<'a> {
                 Step::Running => continue,
                 Step::Blocked => break Ok(Status::Blocked),
                 Step::Done => break self.complete(Ok(())),
-                Step::Failed(e) => break self.complete(Err(e)),
+                Step::Failed(e) => {
+                    let e = self.explain(e).or_at(self.core.position(bufs));
+                    break self.complete(Err(e));
+                }
             }
         };
         if let Kind::Delta(d) = &mut self.kind {
             d.publish_match_stats();
         }
         result
+    }
+
+    /// Says what was being read when the input ended, if the error does
+    /// not say why already.
+    fn explain(&self, e: Error) -> Error {
+        if e.kind() != ErrorKind::InputEnded || e.message().is_some() {
+            return e;
+        }
+        match &self.kind {
+            Kind::LoadSig(l) => e.with_message(l.cut_short()),
+            Kind::Patch(p) => e.with_message(p.cut_short()),
+            Kind::Sig(_) | Kind::Delta(_) => e,
+        }
     }
 
     /// `rs_job_complete`: records the result and the end time, and logs a
@@ -376,12 +420,15 @@ mod tests {
         let mut out = [0u8; 16];
         // A reserved opcode, then what would be a valid END.
         let delta = [0x72, 0x73, 0x02, 0x36, 0x55, 0x00];
-        assert_eq!(iter_all(&mut job, &delta, &mut out), Err(Error::Corrupt));
+        assert_eq!(
+            iter_all(&mut job, &delta, &mut out),
+            Err(Error::new(ErrorKind::Corrupt))
+        );
         assert_eq!(
             iter_all(&mut job, &delta[5..], &mut out),
-            Err(Error::Corrupt)
+            Err(Error::new(ErrorKind::Corrupt))
         );
-        assert_eq!(job.result(), Some(&Err(Error::Corrupt)));
+        assert_eq!(job.result(), Some(&Err(Error::new(ErrorKind::Corrupt))));
         crate::trace::set_sink(crate::trace::Sink::Silent);
     }
 
@@ -397,7 +444,10 @@ mod tests {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         crate::trace::set_sink(crate::trace::Sink::Silent);
-        assert_eq!(iter_all(&mut job, b"x", &mut out), Err(Error::Internal));
+        assert_eq!(
+            iter_all(&mut job, b"x", &mut out),
+            Err(Error::new(ErrorKind::Internal))
+        );
         crate::trace::set_sink(crate::trace::Sink::Silent);
     }
 }

@@ -6,11 +6,11 @@ use std::io;
 use super::{Core, Step};
 use crate::basis::Basis;
 use crate::buffers::Buffers;
-use crate::command::Command;
-use crate::error::Error;
+use crate::command::{cut_short, BadCommand, Command};
+use crate::error::{output_over_limit, Error, ErrorKind};
 use crate::magic::DELTA_MAGIC;
 use crate::sig_args::c_alt_hex;
-use crate::trace::{rs_error, rs_warn};
+use crate::trace::{fail, rs_warn};
 
 #[derive(Clone, Copy)]
 enum Phase {
@@ -24,6 +24,8 @@ pub(crate) struct Patch<'a> {
     basis: Box<dyn Basis + Send + 'a>,
     limit: Option<u64>,
     written: u64,
+    /// Where the command being run starts in the delta.
+    cmd_at: u64,
     phase: Phase,
 }
 
@@ -33,19 +35,19 @@ impl<'a> Patch<'a> {
             basis,
             limit,
             written: 0,
+            cmd_at: 0,
             phase: Phase::Header,
         }
     }
 
     /// Counts `len` more output bytes against the limit.
-    fn within_limit(&mut self, len: u64) -> bool {
+    fn within_limit(&mut self, len: u64) -> Result<(), Error> {
         self.written = self.written.saturating_add(len);
         match self.limit {
             Some(limit) if self.written > limit => {
-                rs_error!("rs_patch", "output would exceed the limit of {limit} bytes");
-                false
+                Err(output_over_limit("rs_patch", limit).or_at(self.cmd_at))
             }
-            _ => true,
+            _ => Ok(()),
         }
     }
 
@@ -57,37 +59,41 @@ impl<'a> Patch<'a> {
                     Ok(b) => {
                         let v = u32::from_be_bytes(b);
                         if v != DELTA_MAGIC {
-                            rs_error!(
-                                "rs_patch_s_header",
-                                "got magic number {} rather than expected value {}",
-                                c_alt_hex(v),
-                                c_alt_hex(DELTA_MAGIC)
+                            return Step::Failed(
+                                fail!(
+                                    ErrorKind::BadMagic,
+                                    "rs_patch_s_header",
+                                    "got magic number {} rather than expected value {}",
+                                    c_alt_hex(v),
+                                    c_alt_hex(DELTA_MAGIC)
+                                )
+                                .or_at(0),
                             );
-                            return Step::Failed(Error::BadMagic);
                         }
                         self.phase = Phase::CmdByte;
                     }
                     Err(e) => return e.into(),
                 },
-                Phase::CmdByte => match core.scoop.read_array::<1>(bufs) {
-                    Ok([op]) => {
-                        let cmd = Command::decode(op);
-                        match cmd {
-                            Command::End => return Step::Done,
-                            Command::LiteralImmediate(len) => {
-                                if let Some(step) = self.literal(core, len as i64, 0) {
-                                    return step;
-                                }
+                Phase::CmdByte => {
+                    self.cmd_at = core.position(bufs);
+                    let [op] = match core.scoop.read_array::<1>(bufs) {
+                        Ok(op) => op,
+                        Err(e) => return e.into(),
+                    };
+                    let cmd = Command::decode(op);
+                    match cmd {
+                        Command::End => return Step::Done,
+                        Command::LiteralImmediate(len) => {
+                            if let Some(step) = self.literal(core, len as i64, 0) {
+                                return step;
                             }
-                            Command::Reserved(op) => {
-                                rs_error!("rs_patch_s_run", "bogus command {op:#04x}");
-                                return Step::Failed(Error::Corrupt);
-                            }
-                            _ => self.phase = Phase::Params(cmd),
                         }
+                        Command::Reserved(op) => {
+                            return Step::Failed(self.bad(BadCommand::Reserved(op)));
+                        }
+                        _ => self.phase = Phase::Params(cmd),
                     }
-                    Err(e) => return e.into(),
-                },
+                }
                 Phase::Params(cmd) => {
                     if let Err(e) = core.scoop.readahead(bufs, cmd.param_len()) {
                         return e.into();
@@ -123,14 +129,10 @@ impl<'a> Patch<'a> {
     /// `rs_patch_s_literal`: queues `len` bytes of input to pass through.
     fn literal(&mut self, core: &mut Core, len: i64, len_width: u8) -> Option<Step> {
         if len <= 0 {
-            rs_error!(
-                "rs_patch_s_literal",
-                "invalid length={len} on LITERAL command"
-            );
-            return Some(Step::Failed(Error::Corrupt));
+            return Some(Step::Failed(self.bad(BadCommand::LiteralLen(len))));
         }
-        if !self.within_limit(len as u64) {
-            return Some(Step::Failed(Error::Corrupt));
+        if let Err(e) = self.within_limit(len as u64) {
+            return Some(Step::Failed(e));
         }
         let stats = &mut core.stats;
         stats.lit_cmds = stats.lit_cmds.wrapping_add(1);
@@ -145,15 +147,13 @@ impl<'a> Patch<'a> {
     /// `rs_patch_s_copy`: checks a COPY command and starts it.
     fn copy(&mut self, core: &mut Core, pos: i64, len: i64, cmd_bytes: i64) -> Option<Step> {
         if len <= 0 {
-            rs_error!("rs_patch_s_copy", "invalid length={len} on COPY command");
-            return Some(Step::Failed(Error::Corrupt));
+            return Some(Step::Failed(self.bad(BadCommand::CopyLen(len))));
         }
         if pos < 0 {
-            rs_error!("rs_patch_s_copy", "invalid position={pos} on COPY command");
-            return Some(Step::Failed(Error::Corrupt));
+            return Some(Step::Failed(self.bad(BadCommand::CopyPos(pos))));
         }
-        if !self.within_limit(len as u64) {
-            return Some(Step::Failed(Error::Corrupt));
+        if let Err(e) = self.within_limit(len as u64) {
+            return Some(Step::Failed(e));
         }
         let stats = &mut core.stats;
         stats.copy_cmds += 1;
@@ -164,6 +164,30 @@ impl<'a> Patch<'a> {
             remaining: len as u64,
         };
         None
+    }
+
+    /// What was being read when the input ended, in words.
+    pub fn cut_short(&self) -> &'static str {
+        match self.phase {
+            Phase::Header => cut_short::IN_MAGIC,
+            Phase::CmdByte | Phase::Copying { .. } => cut_short::BEFORE_END,
+            Phase::Params(_) => cut_short::IN_PARAMS,
+        }
+    }
+
+    /// Logs a command that fails the checks, and gives its error.
+    fn bad(&self, problem: BadCommand) -> Error {
+        fail!(ErrorKind::Corrupt, problem.c_function(), "{problem}").or_at(self.cmd_at)
+    }
+
+    /// Adds to an error of the basis where it happened, unless it says so.
+    fn basis_failed(&self, e: Error, pos: u64) -> Error {
+        let e = if e.message().is_none() {
+            e.with_message(format!("reading the basis at position {pos} failed"))
+        } else {
+            e
+        };
+        e.or_at(self.cmd_at)
     }
 
     /// `rs_patch_s_copying`: asks the basis for as much of the copy as the
@@ -185,7 +209,7 @@ impl<'a> Patch<'a> {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Some(Step::Blocked),
-                Err(e) => return Some(Step::Failed(Error::from_io(e))),
+                Err(e) => return Some(Step::Failed(self.basis_failed(Error::from_io(e), pos))),
             }
         };
         let got = if got > want {
@@ -199,11 +223,12 @@ impl<'a> Patch<'a> {
         };
         if got == 0 {
             // C would call the callback again forever.
-            rs_error!(
+            let e = fail!(
+                ErrorKind::InputEnded,
                 "rs_patch_s_copying",
                 "basis returned no data at position {pos}"
             );
-            return Some(Step::Failed(Error::InputEnded));
+            return Some(Step::Failed(e.or_at(self.cmd_at)));
         }
         bufs.produce(got);
         let remaining = remaining - got as u64;

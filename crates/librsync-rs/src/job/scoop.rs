@@ -2,7 +2,7 @@
 //! across calls when the caller's input holds only part of them.
 
 use crate::buffers::Buffers;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// Why a read could not be satisfied.
 #[derive(Debug, PartialEq, Eq)]
@@ -19,8 +19,8 @@ impl From<Short> for super::Step {
     fn from(s: Short) -> super::Step {
         match s {
             Short::Blocked => super::Step::Blocked,
-            Short::Ended => super::Step::Failed(Error::InputEnded),
-            Short::Mem => super::Step::Failed(Error::Mem),
+            Short::Ended => super::Step::Failed(Error::new(ErrorKind::InputEnded)),
+            Short::Mem => super::Step::Failed(Error::new(ErrorKind::Mem)),
         }
     }
 }

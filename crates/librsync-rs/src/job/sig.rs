@@ -7,10 +7,12 @@ use crate::buffers::Buffers;
 use crate::checksum::{
     strong_sum, strong_sums, weak_sum, StrongKind, StrongSum, WeakKind, STRONG_BATCH,
 };
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
+use crate::magic::SigMagic;
 use crate::signature::Signature;
 
 struct Params {
+    magic: SigMagic,
     block_len: usize,
     strong_len: usize,
     weak: WeakKind,
@@ -33,6 +35,14 @@ impl SigGen {
             strong_len: strong_len as i32,
             params: None,
         }
+    }
+
+    /// The format, block length and strong sum length, once the header
+    /// has settled them.
+    pub fn settled(&self) -> Option<(SigMagic, usize, usize)> {
+        self.params
+            .as_ref()
+            .map(|p| (p.magic, p.block_len, p.strong_len))
     }
 
     pub fn step(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
@@ -60,6 +70,7 @@ impl SigGen {
         core.tube.write_through(bufs, &header);
         core.stats.block_len = sig.block_len();
         self.params = Some(Params {
+            magic: sig.magic(),
             block_len: sig.block_len(),
             strong_len: sig.strong_len(),
             weak: sig.magic().weak_kind(),
@@ -93,7 +104,7 @@ fn generate(p: &Params, core: &mut Core, bufs: &mut Buffers<'_>) -> Step {
                 }
                 rest
             }
-            Err(Short::Mem) => return Step::Failed(Error::Mem),
+            Err(Short::Mem) => return Step::Failed(Error::new(ErrorKind::Mem)),
             Err(Short::Blocked) => return Step::Blocked,
         };
         let block = core.scoop.peek(bufs, len);

@@ -4,8 +4,8 @@
 use super::scoop::Scoop;
 use super::Step;
 use crate::buffers::Buffers;
-use crate::error::Error;
-use crate::trace::rs_error;
+use crate::error::ErrorKind;
+use crate::trace::fail;
 
 /// Queued output.
 #[derive(Debug)]
@@ -90,8 +90,11 @@ impl Tube {
             }
             if self.copy_len > 0 {
                 if bufs.eof_in() && bufs.avail_in() == 0 && scoop.is_empty() {
-                    rs_error!("rs_tube_catchup", "reached end of file while copying data");
-                    return Step::Failed(Error::InputEnded);
+                    return Step::Failed(fail!(
+                        ErrorKind::InputEnded,
+                        "rs_tube_catchup",
+                        "reached end of file while copying data"
+                    ));
                 }
                 return Step::Blocked;
             }

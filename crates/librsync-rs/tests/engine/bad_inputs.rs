@@ -27,8 +27,8 @@ use crate::common::{reference_rdiff, run_rdiff};
 use crate::{drive_bytewise as drive, Eof, Run, EOF_MODES};
 use librsync_rs::compat::PATCH_BUFFER;
 use librsync_rs::{
-    Basis, BufferSizes, Buffers, Error, Job, SeekBasis, SigMagic, Signature, SignatureOptions,
-    Status, StrongLen,
+    Basis, BufferSizes, Buffers, Error, ErrorKind, Job, SeekBasis, SigMagic, Signature,
+    SignatureOptions, Status, StrongLen,
 };
 
 // ---------------------------------------------------------------------------
@@ -50,6 +50,7 @@ fn real_sig(data: &[u8], magic: u32, block_len: u32, strong_len: u32) -> Vec<u8>
         strong_len: StrongLen::from_c(strong_len as i64),
         basis_size: Some(data.len() as u64),
         buffers: BufferSizes::default(),
+        threads: 1,
     };
     let mut sig = Vec::new();
     librsync_rs::signature(data, &mut sig, &opts).expect("signature of test data");
@@ -958,11 +959,11 @@ fn m2_iter_after_done_with_input_and_output_is_internal_error() {
     );
     assert_eq!(
         job.process(&mut Buffers::new(b"x", &mut out).with_eof(true)),
-        Err(Error::Internal)
+        Err(Error::new(ErrorKind::Internal))
     );
     assert_eq!(
         job.process(&mut Buffers::new(b"x", &mut out)),
-        Err(Error::Internal)
+        Err(Error::new(ErrorKind::Internal))
     );
     assert_eq!(
         job.process(&mut Buffers::new(b"", &mut out).with_eof(true)),
@@ -986,7 +987,7 @@ fn m2_iter_after_done_with_input_and_output_is_internal_error() {
     );
     assert_eq!(
         job.process(&mut Buffers::new(b"xyzw", &mut out).with_eof(true)),
-        Err(Error::Internal)
+        Err(Error::new(ErrorKind::Internal))
     );
     assert_eq!(
         job.process(&mut Buffers::new(b"", &mut out).with_eof(true)),
@@ -1148,9 +1149,9 @@ fn f2_basis_errors_are_propagated() {
             || io::Error::new(io::ErrorKind::PermissionDenied, "no"),
             IO_ERROR,
         ),
-        (|| Error::Io(None).into_io(), IO_ERROR),
-        (|| Error::Corrupt.into_io(), CORRUPT),
-        (|| Error::Other(77).into_io(), 77),
+        (|| Error::new(ErrorKind::Io).into_io(), IO_ERROR),
+        (|| Error::new(ErrorKind::Corrupt).into_io(), CORRUPT),
+        (|| Error::new(ErrorKind::Other(77)).into_io(), 77),
     ];
     let d = small_copy_delta();
     for (make, expected) in cases {
@@ -1225,7 +1226,7 @@ fn f4_blocking_basis_then_no_progress_is_internal_error() {
     let mut out = [0u8; 16];
     assert_eq!(
         job.process(&mut Buffers::new(&d[at..], &mut out).with_eof(true)),
-        Err(Error::Internal)
+        Err(Error::new(ErrorKind::Internal))
     );
     // The whole-stream driver gets the same.
     let r = librsync_rs::patch(Blocking, &d[..], io::sink(), BufferSizes::default());

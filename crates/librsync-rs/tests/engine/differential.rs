@@ -88,6 +88,7 @@ fn compare_case(
         strong_len: librsync_rs::StrongLen::from_c(strong),
         basis_size: Some(o.data.len() as u64),
         buffers: BufferSizes::default(),
+        threads: 1,
     };
     let mut our_sig = Vec::new();
     let sig_stats = librsync_rs::signature(&o.data[..], &mut our_sig, &opts).unwrap();

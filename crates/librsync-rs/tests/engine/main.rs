@@ -5,6 +5,8 @@
 //! * `differential`: signatures and deltas byte-identical to Debian's
 //!   `rdiff` over the corpus;
 //! * `streaming`: the same bytes whatever the buffer sizes;
+//! * `error_messages`: every failing catalogue row's error names the
+//!   problem and where it is;
 //! * `robustness`: random corruptions end in a result;
 //! * `adapters_rdiff`: the `io` adapters write `rdiff`'s bytes whatever
 //!   the sizes of reads and writes;
@@ -17,7 +19,10 @@
 //!   outputs equal to single-threaded runs (in a child process);
 //! * `memory`: peak RSS of the adversarial rows (huge lengths in a
 //!   signature header, a signature claiming 8 GiB, COPY and LITERAL bombs)
-//!   within stated bounds, measured in child processes.
+//!   within stated bounds, measured in child processes;
+//! * `properties`: property tests (proptest) of the delta operations API,
+//!   the one-shots, the adapters and the output limits over arbitrary data,
+//!   formats, lengths and read/write schedules.
 //!
 //! The one job driver, [`drive`], is here.
 
@@ -26,9 +31,11 @@ use librsync_rs_scenarios as common;
 mod adapters_rdiff;
 mod bad_inputs;
 mod differential;
+mod error_messages;
 mod faults;
 mod memory;
 mod ops_rdiff;
+mod properties;
 mod robustness;
 mod streaming;
 mod threads;

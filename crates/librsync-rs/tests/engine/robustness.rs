@@ -80,6 +80,7 @@ fn corrupted_signatures_and_deltas_end_in_a_result() {
             strong_len: [StrongLen::Max, StrongLen::Exact(8), StrongLen::Min][i % 3],
             basis_size: Some(old.len() as u64),
             buffers: BufferSizes::default(),
+            threads: 1,
         };
         let mut sig = Vec::new();
         librsync_rs::signature(&old[..], &mut sig, &opts).unwrap();
