@@ -65,6 +65,13 @@ const BATCH_INPUT: i32 = 64 * 1024;
 /// (C's signature output buffer holds four block sums).
 const BATCH_OUTPUT: i32 = 64 * 1024;
 
+/// Input buffers of signatures and of deltas against a signature with
+/// blocks are not made larger than this (those outputs do not depend on
+/// it): the job keeps a block's worth of input itself, so a bigger buffer
+/// would hold a second copy of it, and a huge block length would double
+/// the memory (bad-inputs.md R3).
+const MAX_BATCH_INPUT: i32 = 1 << 20;
+
 /// Output buffers are not made larger than this: the bytes written do not
 /// depend on the output buffer size, only how many calls it takes.
 const MAX_OUT_BUFFER: usize = 1 << 20;
@@ -427,9 +434,9 @@ pub fn signature<R: Read, W: Write>(
 }
 
 /// Buffer sizes for `rs_sig_file` with settled parameters: four blocks in,
-/// the header and four block sums out, as in C, but at least 256 KiB in and
-/// 64 KiB out (the signature does not depend on them); `sizes` overrides
-/// them. Fails with
+/// the header and four block sums out, as in C, but 64 KiB to 1 MiB in and
+/// at least 64 KiB out (the signature does not depend on them); `sizes`
+/// overrides them. Fails with
 /// [`ErrorKind::Mem`] where C's `int` arithmetic gives a negative size (C's
 /// allocation would fail).
 pub fn signature_buffers(args: &SigArgs, sizes: BufferSizes) -> Result<(usize, usize)> {
@@ -439,7 +446,8 @@ pub fn signature_buffers(args: &SigArgs, sizes: BufferSizes) -> Result<(usize, u
 
 /// `rs_sig_file`'s default buffer sizes, from the C `int` expressions they
 /// are (four blocks in; the header and four block sums out), raised to
-/// `BATCH_INPUT` (rounded up to whole blocks) and `BATCH_OUTPUT`.
+/// `BATCH_INPUT` (rounded up to whole blocks) and `BATCH_OUTPUT`, the input
+/// kept under `MAX_BATCH_INPUT` (in whole blocks where one fits).
 pub fn signature_buffer_defaults(block_len: usize, strong_len: usize) -> (i32, i32) {
     let (block_len, strong_len) = (block_len as i32, strong_len as i32);
     let input = block_len.wrapping_mul(4);
@@ -451,21 +459,25 @@ pub fn signature_buffer_defaults(block_len: usize, strong_len: usize) -> (i32, i
     } else {
         BATCH_INPUT
     };
-    (
-        batch_size(input, whole_blocks),
-        batch_size(output, BATCH_OUTPUT),
-    )
+    let input = match batch_size(input, whole_blocks) {
+        big if big > MAX_BATCH_INPUT && (1..=MAX_BATCH_INPUT).contains(&block_len) => {
+            MAX_BATCH_INPUT / block_len * block_len
+        }
+        big if big > MAX_BATCH_INPUT => MAX_BATCH_INPUT,
+        input => input,
+    };
+    (input, batch_size(output, BATCH_OUTPUT))
 }
 
 /// `rs_delta_file`'s default buffer sizes for a signature of `block_count`
 /// blocks of `block_len` bytes: one block in, a literal command and four
 /// blocks out (C `int` expressions). With blocks, the input size is raised
-/// to `BATCH_INPUT`; without, the delta holds one literal command per
-/// input buffer, so C's size is kept.
+/// to `BATCH_INPUT` and kept under `MAX_BATCH_INPUT`; without, the delta
+/// holds one literal command per input buffer, so C's size is kept.
 pub fn delta_buffer_defaults(block_len: usize, block_count: usize) -> (i32, i32) {
     let block_len = block_len as i32;
     let input = if block_count > 0 {
-        batch_size(block_len, BATCH_INPUT)
+        batch_size(block_len, BATCH_INPUT).min(MAX_BATCH_INPUT)
     } else {
         block_len
     };
@@ -508,9 +520,9 @@ pub fn load_signature<R: Read>(mut input: R, size: Option<u64>) -> Result<(Signa
 }
 
 /// Buffer sizes for `rs_delta_file` with a signature: one block in, as in
-/// C, but at least 256 KiB when the signature has blocks (the delta does
-/// not depend on it then); a literal command and four blocks out; `sizes`
-/// overrides them.
+/// C, but at least 64 KiB and at most 1 MiB when the signature has blocks
+/// (the delta does not depend on it then); a literal command and four
+/// blocks out; `sizes` overrides them.
 pub fn delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<(usize, usize)> {
     let (input, output) = delta_buffer_defaults(sig.block_len(), sig.block_count());
     sizes.resolve(input, output)

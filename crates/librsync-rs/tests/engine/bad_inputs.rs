@@ -132,7 +132,7 @@ fn capture_logs() {
 }
 
 /// The log lines written on this thread since the last call.
-fn take_log() -> Vec<String> {
+pub(crate) fn take_log() -> Vec<String> {
     capture_logs();
     LOG.with(|log| std::mem::take(&mut *log.borrow_mut()))
 }

@@ -12,6 +12,14 @@
 //!   the sizes of reads and writes;
 //! * `ops_rdiff`: the delta operations API (`librsync_rs::ops`) re-encodes
 //!   every delta Debian's `rdiff` writes to the same bytes;
+//! * `faults`: I/O errors on every read and write path (failing writers,
+//!   readers and bases) end in `RS_IO_ERROR` with C's message, and nothing
+//!   is written after them;
+//! * `threads`: many jobs on many threads while the log state changes,
+//!   outputs equal to single-threaded runs (in a child process);
+//! * `memory`: peak RSS of the adversarial rows (huge lengths in a
+//!   signature header, a signature claiming 8 GiB, COPY and LITERAL bombs)
+//!   within stated bounds, measured in child processes;
 //! * `properties`: property tests (proptest) of the delta operations API,
 //!   the one-shots, the adapters and the output limits over arbitrary data,
 //!   formats, lengths and read/write schedules.
@@ -24,10 +32,13 @@ mod adapters_rdiff;
 mod bad_inputs;
 mod differential;
 mod error_messages;
+mod faults;
+mod memory;
 mod ops_rdiff;
 mod properties;
 mod robustness;
 mod streaming;
+mod threads;
 
 use librsync_rs::{Buffers, Job, Status};
 

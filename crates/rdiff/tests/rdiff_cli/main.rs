@@ -13,6 +13,8 @@
 //! line has: popt's option syntax, files and streams, random command lines,
 //! SIGPIPE, and the >4 GiB round trip, which is `#[ignore]`d: run it with
 //! `cargo test --release -p librsync-rs-rdiff --test rdiff_cli -- --ignored big`.
+//! The `faults` module adds write errors (`/dev/full`), read errors and
+//! existing outputs.
 
 use librsync_rs_scenarios as common;
 
@@ -26,6 +28,8 @@ use std::time::{Duration, Instant};
 
 use common::rdiff::{os_args, Pair, Rdiff, REFERENCE, SUBJECT};
 use common::{reference_rdiff, scratch, shell, Rng};
+
+mod faults;
 
 /// Our binary.
 fn ours() -> &'static Path {
