@@ -4,8 +4,9 @@
 //! depends only on its block. So the input is cut into pieces of whole
 //! blocks, each piece is hashed by a signature job of its own on a worker
 //! thread, and the records are written in input order after the one header.
-//! At most two pieces per thread are in memory at once, whatever the size
-//! of the input.
+//! At most two pieces per thread (and no more than 16 MiB unless one piece
+//! per thread needs more) are in memory at once, whatever the size of the
+//! input.
 //!
 //! A streaming [`Job`] stays on its caller's thread: only the whole-stream
 //! helpers (the Rust [`signature`](crate::signature) with
@@ -31,6 +32,10 @@ const PIECE: usize = 1 << 20;
 /// Blocks longer than this are hashed on the calling thread: a piece holds
 /// whole blocks, and up to two pieces per thread are held at once.
 const MAX_PARALLEL_BLOCK: usize = 4 << 20;
+
+/// Input bytes held in pieces at once, when blocks are long; at least one
+/// piece per thread is held whatever this says.
+const MAX_IN_FLIGHT: usize = 16 << 20;
 
 /// The environment variable that sets the number of threads of the C
 /// library's whole-file functions and of `rdiff`.
@@ -113,15 +118,9 @@ pub fn run_signature(
             // No threads here (as on wasm32): the calling thread does it all.
             return run(job, input, Some(output), in_len, out_len);
         }
-        let result = feed(
-            job,
-            input,
-            output,
-            piece_len,
-            2 * threads,
-            &work_tx,
-            &done_rx,
-        );
+        // Two pieces per thread, fewer when blocks make pieces large.
+        let in_flight = (2 * threads).min(MAX_IN_FLIGHT / piece_len).max(threads);
+        let result = feed(job, input, output, piece_len, in_flight, &work_tx, &done_rx);
         // Workers stop when the queue closes.
         drop(work_tx);
         result
