@@ -214,31 +214,53 @@ fn patch_engine<'b>(job: Job<'b>, sizes: BufferSizes) -> Result<Engine<'b>> {
     Ok(Engine::new(job, in_len, out_len))
 }
 
+// The accessors' examples are built from each adapter's own setup:
+// `$head` (imports, an `input` slice, the `expected` output and the adapter,
+// named `$v`), `$run` (drives it to the end: `read_to_end` into `out`, or
+// `write_all` and `try_finish`) and `$tail` (ends the doc test).
 macro_rules! adapter_common {
-    ($lt:lifetime) => {
+    ($lt:lifetime, $head:expr, $tail:expr, $v:literal, $run:expr) => {
         /// Bytes taken in and put out so far.
+        ///
+        #[doc = concat!("```\n", $head, "assert_eq!(", $v, ".progress(), Progress::default());\n", $run,
+            "assert_eq!(\n    ", $v, ".progress(),\n    Progress { consumed: input.len() as u64, produced: expected.len() as u64 }\n);\n", $tail, "```")]
         pub fn progress(&self) -> Progress {
             self.engine.progress()
         }
 
         /// Input bytes taken so far ([`Progress::consumed`]).
+        ///
+        #[doc = concat!("```\n", $head, "assert_eq!(", $v, ".bytes_in(), 0);\n", $run,
+            "assert_eq!(", $v, ".bytes_in(), input.len() as u64);\n", $tail, "```")]
         pub fn bytes_in(&self) -> u64 {
             self.engine.consumed
         }
 
         /// Output bytes made so far ([`Progress::produced`]).
+        ///
+        #[doc = concat!("```\n", $head, $run, "assert_eq!(", $v, ".bytes_out(), expected.len() as u64);\n", $tail, "```")]
         pub fn bytes_out(&self) -> u64 {
             self.engine.produced
         }
 
         /// The job's statistics (`rs_job_statistics`), with `in_bytes` and
         /// `out_bytes` counted as the whole-stream helpers count them.
+        ///
+        #[doc = concat!("```\n", $head, $run, "let stats = ", $v, ".stats();\n",
+            "assert_eq!(stats.in_bytes as u64, input.len() as u64);\n",
+            "assert_eq!(stats.out_bytes as u64, expected.len() as u64);\n", $tail, "```")]
         pub fn stats(&self) -> &Stats {
             self.engine.stats()
         }
 
         /// Calls `callback` with the counters after each step of the job:
         /// at most once per input buffer filled or output buffer emptied.
+        ///
+        #[doc = concat!("```\n", $head, "# use std::sync::{Arc, Mutex};\n",
+            "let last = Arc::new(Mutex::new(Progress::default()));\n",
+            "let seen = Arc::clone(&last);\n",
+            "let mut ", $v, " = ", $v, ".with_progress(move |p| *seen.lock().unwrap() = p);\n", $run,
+            "assert_eq!(*last.lock().unwrap(), ", $v, ".progress());\n", $tail, "```")]
         #[must_use]
         pub fn with_progress(mut self, callback: impl FnMut(Progress) + Send + $lt) -> Self {
             self.engine.progress = Some(Box::new(callback));
@@ -248,34 +270,50 @@ macro_rules! adapter_common {
 }
 
 macro_rules! reader_common {
-    ($lt:lifetime) => {
-        adapter_common!($lt);
+    ($lt:lifetime, $head:expr, $tail:expr) => {
+        adapter_common!($lt, $head, $tail, "r", read_run!());
 
         /// The inner reader.
+        ///
+        #[doc = concat!("```\n", $head, "assert_eq!(*r.get_ref(), input);\n", read_run!(),
+            "assert!(r.get_ref().is_empty()); // the slice reader is at its end\n", $tail, "```")]
         pub fn get_ref(&self) -> &R {
             &self.inner
         }
 
         /// The inner reader, mutably (reading from it directly skips input).
+        ///
+        #[doc = concat!("```\n", $head, "let inner: &mut &[u8] = r.get_mut();\nassert_eq!(inner.len(), input.len());\n", $tail, "```")]
         pub fn get_mut(&mut self) -> &mut R {
             &mut self.inner
         }
 
         /// Gives the inner reader back; buffered input is lost.
+        ///
+        #[doc = concat!("```\n", $head, read_run!(), "let rest: &[u8] = r.into_inner();\nassert!(rest.is_empty());\n", $tail, "```")]
         pub fn into_inner(self) -> R {
             self.inner
         }
     };
 }
 
+/// How the examples of a pull adapter's accessors run it.
+macro_rules! read_run {
+    () => {
+        "let mut out = Vec::new();\nr.read_to_end(&mut out)?;\nassert_eq!(out, expected);\n"
+    };
+}
+
 macro_rules! writer_common {
-    ($lt:lifetime) => {
-        adapter_common!($lt);
+    ($lt:lifetime, $head:expr, $tail:expr) => {
+        adapter_common!($lt, $head, $tail, "w", write_run!());
 
         /// Tells the job the input has ended, runs it to the end writing
         /// all its output, flushes the inner writer and gives it back
         /// (the end of `rs_whole_run`). Without it the output lacks its
         /// tail: dropping the adapter writes nothing more.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input)?;\nassert_eq!(w.finish()?, expected);\n", $tail, "```")]
         pub fn finish(mut self) -> Result<W> {
             self.try_finish()?;
             Ok(self.inner)
@@ -284,6 +322,9 @@ macro_rules! writer_common {
         /// [`finish`](Self::finish) that keeps the adapter: after an error
         /// of the inner writer (such as `WouldBlock`) it can be called
         /// again and goes on where it stopped. Once called, `write` fails.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input)?;\nw.try_finish()?;\nassert_eq!(*w.get_ref(), expected);\n",
+            "assert!(w.write(b\"more\").is_err());\n", $tail, "```")]
         pub fn try_finish(&mut self) -> Result<()> {
             self.engine.process(&mut self.inner, true)?;
             loop {
@@ -297,20 +338,34 @@ macro_rules! writer_common {
         /// Gives the inner writer back as it is: without
         /// [`try_finish`](Self::try_finish) first, the output lacks its
         /// tail.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input)?;\nw.try_finish()?;\nassert_eq!(w.into_inner(), expected);\n", $tail, "```")]
         pub fn into_inner(self) -> W {
             self.inner
         }
 
         /// The inner writer.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input)?;\nassert!(w.get_ref().is_empty()); // the input is still buffered\n",
+            "w.try_finish()?;\nassert_eq!(*w.get_ref(), expected);\n", $tail, "```")]
         pub fn get_ref(&self) -> &W {
             &self.inner
         }
 
         /// The inner writer, mutably (writing to it directly corrupts the
         /// output).
+        ///
+        #[doc = concat!("```\n", $head, "let inner: &mut Vec<u8> = w.get_mut();\nassert!(inner.is_empty());\n", $tail, "```")]
         pub fn get_mut(&mut self) -> &mut W {
             &mut self.inner
         }
+    };
+}
+
+/// How the examples of a push adapter's accessors run it.
+macro_rules! write_run {
+    () => {
+        "w.write_all(input)?;\nw.try_finish()?;\n"
     };
 }
 
@@ -394,7 +449,18 @@ impl<R: Read> SignatureReader<R> {
         })
     }
 
-    reader_common!('static);
+    reader_common!(
+        'static,
+        concat!(
+        "# use std::io::Read;\n# use librsync_rs::io::{Progress, SignatureReader};\n# use librsync_rs::SignatureOptions;\n",
+        "let input: &[u8] = b\"hello world\";\n",
+        "let opts = SignatureOptions::default();\n",
+        "let mut expected = Vec::new();\n",
+        "librsync_rs::signature(input, &mut expected, &opts)?;\n",
+        "let mut r = SignatureReader::new(input, &opts)?;\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_read!(SignatureReader<R>);
@@ -451,7 +517,17 @@ impl<'s, R: Read> DeltaReader<'s, R> {
         Ok(reader)
     }
 
-    reader_common!('s);
+    reader_common!(
+        's,
+        concat!(
+        "# use std::io::Read;\n# use librsync_rs::io::{delta_of, load_signature_of, signature_of, DeltaReader, Progress};\n",
+        "let sig = load_signature_of(&signature_of(b\"hello world\", &Default::default())?)?;\n",
+        "let input: &[u8] = b\"hello, world\";\n",
+        "let expected = delta_of(&sig, input)?;\n",
+        "let mut r = DeltaReader::new(&sig, input)?;\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_read!(DeltaReader<'_, R>);
@@ -497,7 +573,17 @@ impl<'b, R: Read> PatchReader<'b, R> {
         }
     }
 
-    reader_common!('b);
+    reader_common!(
+        'b,
+        concat!(
+        "# use std::io::Read;\n# use librsync_rs::io::{PatchReader, Progress};\n",
+        "let basis = b\"hello world\";\n",
+        "let input: &[u8] = &[0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0]; // COPY(6, 5), LITERAL \"!\", END\n",
+        "let expected = b\"world!\";\n",
+        "let mut r = PatchReader::new(&basis[..], input);\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_read!(PatchReader<'_, R>);
@@ -536,7 +622,18 @@ impl<W: Write> SignatureWriter<W> {
         })
     }
 
-    writer_common!('static);
+    writer_common!(
+        'static,
+        concat!(
+        "# use std::io::Write;\n# use librsync_rs::io::{Progress, SignatureWriter};\n# use librsync_rs::SignatureOptions;\n",
+        "let input: &[u8] = b\"hello world\";\n",
+        "let opts = SignatureOptions::default();\n",
+        "let mut expected = Vec::new();\n",
+        "librsync_rs::signature(input, &mut expected, &opts)?;\n",
+        "let mut w = SignatureWriter::new(Vec::new(), &opts)?;\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_write!(SignatureWriter<W>);
@@ -593,7 +690,17 @@ impl<'s, W: Write> DeltaWriter<'s, W> {
         Ok(writer)
     }
 
-    writer_common!('s);
+    writer_common!(
+        's,
+        concat!(
+        "# use std::io::Write;\n# use librsync_rs::io::{delta_of, load_signature_of, signature_of, DeltaWriter, Progress};\n",
+        "let sig = load_signature_of(&signature_of(b\"hello world\", &Default::default())?)?;\n",
+        "let input: &[u8] = b\"hello, world\";\n",
+        "let expected = delta_of(&sig, input)?;\n",
+        "let mut w = DeltaWriter::new(&sig, Vec::new())?;\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_write!(DeltaWriter<'_, W>);
@@ -640,7 +747,17 @@ impl<'b, W: Write> PatchWriter<'b, W> {
         }
     }
 
-    writer_common!('b);
+    writer_common!(
+        'b,
+        concat!(
+        "# use std::io::Write;\n# use librsync_rs::io::{PatchWriter, Progress};\n",
+        "let basis = b\"hello world\";\n",
+        "let input: &[u8] = &[0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0]; // COPY(6, 5), LITERAL \"!\", END\n",
+        "let expected = b\"world!\";\n",
+        "let mut w = PatchWriter::new(&basis[..], Vec::new());\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_write!(PatchWriter<'_, W>);

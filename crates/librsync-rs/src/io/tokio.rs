@@ -216,23 +216,66 @@ macro_rules! async_reader {
 }
 
 macro_rules! async_reader_common {
-    ($lt:lifetime) => {
-        adapter_common!($lt);
+    ($lt:lifetime, $head:expr) => {
+        adapter_common!($lt, $head, async_tail!(), "r", async_read_run!());
 
         /// The inner reader.
+        ///
+        #[doc = concat!("```\n", $head, "assert_eq!(*r.get_ref(), input);\n", async_read_run!(),
+            "assert!(r.get_ref().is_empty()); // the slice reader is at its end\n", async_tail!(), "```")]
         pub fn get_ref(&self) -> &R {
             &self.inner
         }
 
         /// The inner reader, mutably (reading from it directly skips input).
+        ///
+        #[doc = concat!("```\n", $head, "let inner: &mut &[u8] = r.get_mut();\nassert_eq!(inner.len(), input.len());\n", async_tail!(), "```")]
         pub fn get_mut(&mut self) -> &mut R {
             &mut self.inner
         }
 
         /// Gives the inner reader back; buffered input is lost.
+        ///
+        #[doc = concat!("```\n", $head, async_read_run!(), "let rest: &[u8] = r.into_inner();\nassert!(rest.is_empty());\n", async_tail!(), "```")]
         pub fn into_inner(self) -> R {
             self.inner
         }
+    };
+}
+
+/// How the examples of an async pull adapter's accessors run it.
+macro_rules! async_read_run {
+    () => {
+        "let mut out = Vec::new();\nr.read_to_end(&mut out).await?;\nassert_eq!(out, expected);\n"
+    };
+}
+
+/// How the examples of an async push adapter's accessors run it.
+macro_rules! async_write_run {
+    () => {
+        "w.write_all(input).await?;\nw.try_finish().await?;\n"
+    };
+}
+
+/// The start of the accessors' examples: a runtime, and the imports.
+macro_rules! async_head {
+    ($($line:expr),* $(,)?) => {
+        concat!(
+            "# use librsync_rs::io::{delta_of, load_signature_of, signature_of, Progress};\n",
+            "# use librsync_rs::io::tokio::{DeltaReader, DeltaWriter, PatchReader, PatchWriter, SignatureReader, SignatureWriter};\n",
+            "# use librsync_rs::SignatureOptions;\n",
+            "# use tokio::io::{AsyncReadExt, AsyncWriteExt};\n",
+            "# let rt = tokio::runtime::Builder::new_current_thread().build()?;\n",
+            "# rt.block_on(async {\n",
+            $($line, "\n",)*
+        )
+    };
+}
+
+/// The end of the accessors' examples.
+macro_rules! async_tail {
+    () => {
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n# })?;\n# Ok::<(), Box<dyn std::error::Error>>(())\n"
     };
 }
 
@@ -280,14 +323,16 @@ macro_rules! async_writer {
 }
 
 macro_rules! async_writer_common {
-    ($lt:lifetime) => {
-        adapter_common!($lt);
+    ($lt:lifetime, $head:expr) => {
+        adapter_common!($lt, $head, async_tail!(), "w", async_write_run!());
 
         /// Tells the job the input has ended, runs it to the end writing
         /// all its output, flushes the inner writer and gives it back
         /// (the end of `rs_whole_run`), without shutting it down
         /// (`shutdown` does both). Without it the output lacks its tail:
         /// dropping the adapter writes nothing more.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input).await?;\nassert_eq!(w.finish().await?, expected);\n", async_tail!(), "```")]
         pub async fn finish(mut self) -> Result<W> {
             self.try_finish().await?;
             Ok(self.inner)
@@ -297,6 +342,9 @@ macro_rules! async_writer_common {
         /// of the inner writer, or if the future is dropped before it
         /// completes, it can be called again and goes on where it stopped.
         /// Once called, `write` fails.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input).await?;\nw.try_finish().await?;\nassert_eq!(*w.get_ref(), expected);\n",
+            "assert!(w.write(b\"more\").await.is_err());\n", async_tail!(), "```")]
         pub async fn try_finish(&mut self) -> Result<()> {
             poll_fn(|cx| poll_finish(&mut self.engine, &mut self.inner, cx))
                 .await
@@ -306,17 +354,24 @@ macro_rules! async_writer_common {
         /// Gives the inner writer back as it is: without
         /// [`try_finish`](Self::try_finish) first, the output lacks its
         /// tail.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input).await?;\nw.try_finish().await?;\nassert_eq!(w.into_inner(), expected);\n", async_tail!(), "```")]
         pub fn into_inner(self) -> W {
             self.inner
         }
 
         /// The inner writer.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input).await?;\nassert!(w.get_ref().is_empty()); // the input is still buffered\n",
+            "w.try_finish().await?;\nassert_eq!(*w.get_ref(), expected);\n", async_tail!(), "```")]
         pub fn get_ref(&self) -> &W {
             &self.inner
         }
 
         /// The inner writer, mutably (writing to it directly corrupts the
         /// output).
+        ///
+        #[doc = concat!("```\n", $head, "let inner: &mut Vec<u8> = w.get_mut();\nassert!(inner.is_empty());\n", async_tail!(), "```")]
         pub fn get_mut(&mut self) -> &mut W {
             &mut self.inner
         }
@@ -358,7 +413,16 @@ impl<R: AsyncRead + Unpin> SignatureReader<R> {
         })
     }
 
-    async_reader_common!('static);
+    async_reader_common!(
+        'static,
+        async_head!(
+            "let input: &[u8] = b\"hello world\";",
+            "let opts = SignatureOptions::default();",
+            "let mut expected = Vec::new();",
+            "librsync_rs::signature(input, &mut expected, &opts)?;",
+            "let mut r = SignatureReader::new(input, &opts)?;",
+        )
+    );
 }
 
 async_reader!(SignatureReader<R>);
@@ -402,7 +466,15 @@ impl<'s, R: AsyncRead + Unpin> DeltaReader<'s, R> {
         Ok(reader)
     }
 
-    async_reader_common!('s);
+    async_reader_common!(
+        's,
+        async_head!(
+            "let sig = load_signature_of(&signature_of(b\"hello world\", &Default::default())?)?;",
+            "let input: &[u8] = b\"hello, world\";",
+            "let expected = delta_of(&sig, input)?;",
+            "let mut r = DeltaReader::new(&sig, input)?;",
+        )
+    );
 }
 
 async_reader!(DeltaReader<'_, R>);
@@ -439,7 +511,15 @@ impl<'b, R: AsyncRead + Unpin> PatchReader<'b, R> {
         }
     }
 
-    async_reader_common!('b);
+    async_reader_common!(
+        'b,
+        async_head!(
+            "let basis = b\"hello world\";",
+            "let input: &[u8] = &[0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0]; // COPY(6, 5), LITERAL \"!\", END",
+            "let expected = b\"world!\";",
+            "let mut r = PatchReader::new(&basis[..], input);",
+        )
+    );
 }
 
 async_reader!(PatchReader<'_, R>);
@@ -464,7 +544,16 @@ impl<W: AsyncWrite + Unpin> SignatureWriter<W> {
         })
     }
 
-    async_writer_common!('static);
+    async_writer_common!(
+        'static,
+        async_head!(
+            "let input: &[u8] = b\"hello world\";",
+            "let opts = SignatureOptions::default();",
+            "let mut expected = Vec::new();",
+            "librsync_rs::signature(input, &mut expected, &opts)?;",
+            "let mut w = SignatureWriter::new(Vec::new(), &opts)?;",
+        )
+    );
 }
 
 async_writer!(SignatureWriter<W>);
@@ -508,7 +597,15 @@ impl<'s, W: AsyncWrite + Unpin> DeltaWriter<'s, W> {
         Ok(writer)
     }
 
-    async_writer_common!('s);
+    async_writer_common!(
+        's,
+        async_head!(
+            "let sig = load_signature_of(&signature_of(b\"hello world\", &Default::default())?)?;",
+            "let input: &[u8] = b\"hello, world\";",
+            "let expected = delta_of(&sig, input)?;",
+            "let mut w = DeltaWriter::new(&sig, Vec::new())?;",
+        )
+    );
 }
 
 async_writer!(DeltaWriter<'_, W>);
@@ -545,7 +642,15 @@ impl<'b, W: AsyncWrite + Unpin> PatchWriter<'b, W> {
         }
     }
 
-    async_writer_common!('b);
+    async_writer_common!(
+        'b,
+        async_head!(
+            "let basis = b\"hello world\";",
+            "let input: &[u8] = &[0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0]; // COPY(6, 5), LITERAL \"!\", END",
+            "let expected = b\"world!\";",
+            "let mut w = PatchWriter::new(&basis[..], Vec::new());",
+        )
+    );
 }
 
 async_writer!(PatchWriter<'_, W>);
