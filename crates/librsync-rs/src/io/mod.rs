@@ -183,6 +183,17 @@ pub use counted::{ByteCounter, Counted};
 use engine::Engine;
 
 /// How far an adapter has got: bytes taken in and put out so far.
+///
+/// ```
+/// use std::io::Read;
+/// use librsync_rs::io::{PatchReader, Progress};
+///
+/// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+/// let mut r = PatchReader::new(&b"hello world"[..], &delta[..]);
+/// r.read_to_end(&mut Vec::new())?;
+/// assert_eq!(r.progress(), Progress { consumed: 10, produced: 6 });
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Progress {
     /// Input bytes taken: read from the inner reader (pull adapters) or
@@ -442,6 +453,20 @@ pub struct SignatureReader<R> {
 impl<R: Read> SignatureReader<R> {
     /// Reads the basis from `basis`. Fails with [`ErrorKind::Param`](crate::ErrorKind::Param) or
     /// [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic) for lengths or a format `rs_sig_args` rejects.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::SignatureReader;
+    /// use librsync_rs::{ErrorKind, SigMagic, SignatureOptions, StrongLen};
+    ///
+    /// let opts = SignatureOptions::new().magic(SigMagic::Md4).block_len(4);
+    /// let mut sig = Vec::new();
+    /// SignatureReader::new(&b"12345678"[..], &opts)?.read_to_end(&mut sig)?;
+    /// assert_eq!(sig.len(), 12 + 2 * (4 + 16)); // header, two blocks
+    /// let bad = opts.strong_len(StrongLen::Exact(20)); // MD4 has 16 bytes
+    /// assert_eq!(SignatureReader::new(&b""[..], &bad).unwrap_err().kind(), ErrorKind::Param);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(basis: R, opts: &SignatureOptions) -> Result<SignatureReader<R>> {
         Ok(SignatureReader {
             engine: signature_engine(opts)?,
@@ -491,6 +516,18 @@ impl<'s, R: Read> DeltaReader<'s, R> {
     /// Reads the new file from `new`, with the buffer sizes of
     /// [`delta`](crate::delta). The signature's index is built on first use
     /// if it is not built yet.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaReader};
+    ///
+    /// let sig = load_signature_of(&signature_of(b"hello world", &Default::default())?)?;
+    /// let mut delta = Vec::new();
+    /// DeltaReader::new(&sig, &b"!hello world"[..])?.read_to_end(&mut delta)?;
+    /// // LITERAL "!", COPY(0, 11), END
+    /// assert_eq!(delta, [0x72, 0x73, 0x02, 0x36, 0x01, b'!', 0x45, 0, 11, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(sig: &'s Signature, new: R) -> Result<DeltaReader<'s, R>> {
         DeltaReader::with_buffer_sizes(sig, new, BufferSizes::default())
     }
@@ -498,6 +535,20 @@ impl<'s, R: Read> DeltaReader<'s, R> {
     /// [`DeltaReader::new`] with the buffer sizes `delta` would be given.
     /// The input size matters for a signature without blocks: the delta
     /// then holds one LITERAL command per input buffer, as in C.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaReader};
+    /// use librsync_rs::BufferSizes;
+    ///
+    /// // An empty signature: one LITERAL command per 4-byte input buffer.
+    /// let sig = load_signature_of(&signature_of(b"", &Default::default())?)?;
+    /// let sizes = BufferSizes { input: 4, output: 0 };
+    /// let mut delta = Vec::new();
+    /// DeltaReader::with_buffer_sizes(&sig, &b"abcdefgh"[..], sizes)?.read_to_end(&mut delta)?;
+    /// assert_eq!(&delta[4..], b"\x04abcd\x04efgh\0");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_buffer_sizes(
         sig: &'s Signature,
         new: R,
@@ -511,6 +562,17 @@ impl<'s, R: Read> DeltaReader<'s, R> {
 
     /// [`DeltaReader::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`delta_of_limited`] does) rather than yield more than `limit` bytes.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaReader};
+    ///
+    /// let sig = load_signature_of(&signature_of(b"", &Default::default())?)?;
+    /// let mut r = DeltaReader::with_limit(&sig, &[0u8; 100][..], 50)?;
+    /// let err = r.read_to_end(&mut Vec::new()).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData); // ErrorKind::Corrupt
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_limit(sig: &'s Signature, new: R, limit: u64) -> Result<DeltaReader<'s, R>> {
         let mut reader = DeltaReader::new(sig, new)?;
         reader.engine.out_limit = Some(limit);
@@ -554,6 +616,19 @@ pub struct PatchReader<'b, R> {
 impl<'b, R: Read> PatchReader<'b, R> {
     /// Reads the delta from `delta`, copying from `basis` (a slice, a
     /// `Vec`, a [`SeekBasis`](crate::SeekBasis) over a file…).
+    ///
+    /// ```
+    /// use std::io::{Cursor, Read};
+    /// use librsync_rs::io::PatchReader;
+    /// use librsync_rs::SeekBasis;
+    ///
+    /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 5, 0]; // COPY(0, 5), END
+    /// let basis = SeekBasis::new(Cursor::new(b"hello world".to_vec())); // or a File
+    /// let mut out = Vec::new();
+    /// PatchReader::new(basis, &delta[..]).read_to_end(&mut out)?;
+    /// assert_eq!(out, b"hello");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new<B: Basis + Send + 'b>(basis: B, delta: R) -> PatchReader<'b, R> {
         PatchReader {
             engine: patch_engine(Job::patch(basis), BufferSizes::default())
@@ -565,6 +640,18 @@ impl<'b, R: Read> PatchReader<'b, R> {
     /// [`PatchReader::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than yield more than `limit` bytes.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::PatchReader;
+    ///
+    /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 11, 0]; // COPY(0, 11), END
+    /// let mut r = PatchReader::with_limit(&b"hello world"[..], &delta[..], 10);
+    /// assert!(r.read_to_end(&mut Vec::new()).is_err());
+    /// let mut r = PatchReader::with_limit(&b"hello world"[..], &delta[..], 11);
+    /// assert_eq!(r.read_to_end(&mut Vec::new())?, 11);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, delta: R, limit: u64) -> PatchReader<'b, R> {
         PatchReader {
             engine: patch_engine(Job::patch_with_limit(basis, limit), BufferSizes::default())
@@ -615,6 +702,19 @@ pub struct SignatureWriter<W> {
 impl<W: Write> SignatureWriter<W> {
     /// Writes the signature to `out`. Fails with [`ErrorKind::Param`](crate::ErrorKind::Param) or
     /// [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic) for lengths or a format `rs_sig_args` rejects.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::SignatureWriter;
+    /// use librsync_rs::{SigMagic, SignatureOptions};
+    ///
+    /// let opts = SignatureOptions::new().magic(SigMagic::Md4).block_len(4);
+    /// let mut w = SignatureWriter::new(Vec::new(), &opts)?;
+    /// w.write_all(b"12345678")?;
+    /// let sig = w.finish()?;
+    /// assert_eq!(sig.len(), 12 + 2 * (4 + 16)); // header, two blocks
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(out: W, opts: &SignatureOptions) -> Result<SignatureWriter<W>> {
         Ok(SignatureWriter {
             engine: signature_engine(opts)?,
@@ -664,12 +764,37 @@ pub struct DeltaWriter<'s, W> {
 impl<'s, W: Write> DeltaWriter<'s, W> {
     /// Writes the delta to `out`, with the buffer sizes of
     /// [`delta`](crate::delta).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaWriter};
+    ///
+    /// let sig = load_signature_of(&signature_of(b"hello world", &Default::default())?)?;
+    /// let mut w = DeltaWriter::new(&sig, Vec::new())?;
+    /// w.write_all(b"!hello world")?;
+    /// // LITERAL "!", COPY(0, 11), END
+    /// assert_eq!(w.finish()?, [0x72, 0x73, 0x02, 0x36, 0x01, b'!', 0x45, 0, 11, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(sig: &'s Signature, out: W) -> Result<DeltaWriter<'s, W>> {
         DeltaWriter::with_buffer_sizes(sig, out, BufferSizes::default())
     }
 
     /// [`DeltaWriter::new`] with the buffer sizes `delta` would be given
     /// (see [`DeltaReader::with_buffer_sizes`]).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaWriter};
+    /// use librsync_rs::BufferSizes;
+    ///
+    /// // An empty signature: one LITERAL command per 4-byte input buffer.
+    /// let sig = load_signature_of(&signature_of(b"", &Default::default())?)?;
+    /// let mut w = DeltaWriter::with_buffer_sizes(&sig, Vec::new(), BufferSizes { input: 4, output: 0 })?;
+    /// w.write_all(b"abcdefgh")?;
+    /// assert_eq!(&w.finish()?[4..], b"\x04abcd\x04efgh\0");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_buffer_sizes(
         sig: &'s Signature,
         out: W,
@@ -684,6 +809,18 @@ impl<'s, W: Write> DeltaWriter<'s, W> {
     /// [`DeltaWriter::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`delta_of_limited`] does) rather than write more than `limit`
     /// bytes to `out`.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaWriter};
+    /// use librsync_rs::ErrorKind;
+    ///
+    /// let sig = load_signature_of(&signature_of(b"", &Default::default())?)?;
+    /// let mut w = DeltaWriter::with_limit(&sig, Vec::new(), 50)?;
+    /// w.write_all(&[0u8; 100])?;
+    /// assert_eq!(w.finish().unwrap_err().kind(), ErrorKind::Corrupt);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_limit(sig: &'s Signature, out: W, limit: u64) -> Result<DeltaWriter<'s, W>> {
         let mut writer = DeltaWriter::new(sig, out)?;
         writer.engine.out_limit = Some(limit);
@@ -728,6 +865,17 @@ pub struct PatchWriter<'b, W> {
 
 impl<'b, W: Write> PatchWriter<'b, W> {
     /// Writes the new file to `out`, copying from `basis`.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::PatchWriter;
+    ///
+    /// let basis = b"hello world".to_vec(); // a Vec, a slice, a SeekBasis...
+    /// let mut w = PatchWriter::new(basis, Vec::new());
+    /// w.write_all(&[0x72, 0x73, 0x02, 0x36, 0x45, 0, 5, 0])?; // COPY(0, 5), END
+    /// assert_eq!(w.finish()?, b"hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new<B: Basis + Send + 'b>(basis: B, out: W) -> PatchWriter<'b, W> {
         PatchWriter {
             engine: patch_engine(Job::patch(basis), BufferSizes::default())
@@ -739,6 +887,18 @@ impl<'b, W: Write> PatchWriter<'b, W> {
     /// [`PatchWriter::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than write more than `limit` bytes.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::PatchWriter;
+    /// use librsync_rs::ErrorKind;
+    ///
+    /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 11, 0]; // COPY(0, 11), END
+    /// let mut w = PatchWriter::with_limit(&b"hello world"[..], Vec::new(), 10);
+    /// w.write_all(&delta)?;
+    /// assert_eq!(w.finish().unwrap_err().kind(), ErrorKind::Corrupt);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, out: W, limit: u64) -> PatchWriter<'b, W> {
         PatchWriter {
             engine: patch_engine(Job::patch_with_limit(basis, limit), BufferSizes::default())
