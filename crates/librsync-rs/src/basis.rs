@@ -138,7 +138,7 @@ impl<B> SizedBasis<B> {
     /// let mut buf = [0u8; 3];
     /// assert_eq!(basis.read_at(2, &mut buf)?, 3);
     /// assert!(basis.read_at(4, &mut buf).is_err()); // reaches past byte 5
-        /// # Ok::<(), std::io::Error>(())
+    /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn new(inner: B, len: u64) -> SizedBasis<B> {
         SizedBasis { inner, len }

@@ -2,6 +2,19 @@
 //! strong sums (MD4 and BLAKE2b-256) and their lengths, and the `mix32`
 //! finaliser. Signature magics ([`SigMagic`](crate::SigMagic)) name pairs of
 //! these; this module does not depend on them.
+//!
+//! ```
+//! use librsync_rs::checksum::{mix32, strong_sum, weak_sum, StrongKind, WeakKind};
+//! use librsync_rs::{io::signature_of, SigMagic, Signature, SignatureOptions, StrongLen};
+//!
+//! // A signature holds, per block, the weak sum and a prefix of the strong sum.
+//! let opts = SignatureOptions::new().magic(SigMagic::Blake2).strong_len(StrongLen::Exact(8));
+//! let sig = Signature::from_bytes(&signature_of(b"block", &opts)?)?;
+//! assert_eq!(sig.strong_sum(0), Some(&strong_sum(StrongKind::Blake2, b"block")[..8]));
+//! // Rollsums are held mixed (as librsync holds them in memory).
+//! assert_eq!(sig.weak_sum(0), Some(mix32(weak_sum(WeakKind::Rollsum, b"block"))));
+//! # Ok::<(), librsync_rs::Error>(())
+//! ```
 
 mod md4;
 mod rabinkarp;

@@ -407,20 +407,18 @@ impl<'a> Job<'a> {
     /// ```
     /// use librsync_rs::{Buffers, Job, SigMagic, Status};
     ///
-    /// // Feed the input in pieces, draining the output as it comes.
+    /// // Drive a job by hand: 3000 bytes of input at a time, 100 of output space.
     /// let input = vec![42u8; 10_000];
     /// let mut job = Job::signature(SigMagic::RkBlake2, 1024, 8);
-    /// let (mut sig, mut out) = (Vec::new(), [0u8; 100]);
-    /// for (i, piece) in input.chunks(3000).enumerate() {
-    ///     let last = i == input.len().div_ceil(3000) - 1;
-    ///     let mut bufs = Buffers::new(piece, &mut out).with_eof(last);
-    ///     loop {
-    ///         let status = job.process(&mut bufs)?;
-    ///         let done = bufs.remaining_input().is_empty() && (status == Status::Done || !last);
-    ///         let n = bufs.output_produced();
-    ///         sig.extend_from_slice(&bufs.produced()[..n]);
-    ///         bufs = Buffers::new(bufs.remaining_input(), &mut out).with_eof(last);
-    ///         if done { break; }
+    /// let (mut sig, mut out, mut pos) = (Vec::new(), [0u8; 100], 0);
+    /// loop {
+    ///     let end = (pos + 3000).min(input.len());
+    ///     let mut bufs = Buffers::new(&input[pos..end], &mut out).with_eof(end == input.len());
+    ///     let status = job.process(&mut bufs)?;
+    ///     pos += bufs.input_consumed();
+    ///     sig.extend_from_slice(bufs.produced());
+    ///     if status == Status::Done {
+    ///         break;
     ///     }
     /// }
     /// assert_eq!(sig.len(), 12 + 10 * (4 + 8));
