@@ -15,8 +15,41 @@ use crate::trace::fail;
 /// job return [`Status::Blocked`](crate::Status::Blocked) so that it can be
 /// retried later; other errors fail the job (an error made by
 /// [`Error::into_io`] keeps its code).
+///
+/// ```
+/// use std::io;
+/// use librsync_rs::Basis;
+///
+/// /// A basis of `len` copies of one byte, never held in memory.
+/// struct Repeat(u8, u64);
+///
+/// impl Basis for Repeat {
+///     fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+///         let n = buf.len().min(self.1.saturating_sub(pos) as usize);
+///         buf[..n].fill(self.0);
+///         Ok(n)
+///     }
+/// }
+///
+/// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 3, 0]; // COPY(0, 3), END
+/// let mut out = Vec::new();
+/// librsync_rs::patch(Repeat(b'z', 1 << 40), &delta[..], &mut out, Default::default())?;
+/// assert_eq!(out, b"zzz");
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 pub trait Basis {
     /// Reads up to `buf.len()` bytes at `pos` into `buf`.
+    ///
+    /// ```
+    /// use librsync_rs::Basis;
+    ///
+    /// let mut basis = &b"hello world"[..];
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(basis.read_at(6, &mut buf)?, 5); // fewer than asked: the end
+    /// assert_eq!(&buf[..5], b"world");
+    /// assert_eq!(basis.read_at(20, &mut buf)?, 0); // past the end
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize>;
 }
 
@@ -97,21 +130,51 @@ pub struct SizedBasis<B> {
 
 impl<B> SizedBasis<B> {
     /// `inner`, which the caller expects to hold exactly `len` bytes.
+    ///
+    /// ```
+    /// use librsync_rs::{Basis, SizedBasis};
+    ///
+    /// let mut basis = SizedBasis::new(&b"hello"[..], 5);
+    /// let mut buf = [0u8; 3];
+    /// assert_eq!(basis.read_at(2, &mut buf)?, 3);
+    /// assert!(basis.read_at(4, &mut buf).is_err()); // reaches past byte 5
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new(inner: B, len: u64) -> SizedBasis<B> {
         SizedBasis { inner, len }
     }
 
     /// The length the basis is expected to have.
+    ///
+    /// ```
+    /// use librsync_rs::SizedBasis;
+    ///
+    /// assert_eq!(SizedBasis::new(vec![0u8; 100], 100).len(), 100);
+    /// ```
     pub fn len(&self) -> u64 {
         self.len
     }
 
     /// Whether the basis is expected to be empty.
+    ///
+    /// ```
+    /// use librsync_rs::SizedBasis;
+    ///
+    /// assert!(SizedBasis::new(&b""[..], 0).is_empty());
+    /// assert!(!SizedBasis::new(&b"x"[..], 1).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The wrapped basis.
+    ///
+    /// ```
+    /// use librsync_rs::SizedBasis;
+    ///
+    /// let basis = SizedBasis::new(vec![1u8, 2, 3], 3);
+    /// assert_eq!(basis.into_inner(), [1, 2, 3]);
+    /// ```
     pub fn into_inner(self) -> B {
         self.inner
     }
@@ -146,6 +209,17 @@ impl<B: Basis> Basis for SizedBasis<B> {
 /// A basis read with `seek` and `read`, like librsync's stdio callback
 /// `rs_file_copy_cb`, including its error messages (`seek failed: ...`,
 /// `read error: ...`, `unexpected eof on fdN`).
+///
+/// ```
+/// use std::io::Cursor;
+/// use librsync_rs::{Basis, SeekBasis};
+///
+/// let mut basis = SeekBasis::new(Cursor::new(b"hello world".to_vec()));
+/// let mut buf = [0u8; 5];
+/// assert_eq!(basis.read_at(6, &mut buf)?, 5);
+/// assert_eq!(&buf, b"world");
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct SeekBasis<R> {
     inner: R,
@@ -154,11 +228,35 @@ pub struct SeekBasis<R> {
 
 impl<R: Read + Seek> SeekBasis<R> {
     /// Wraps a seekable reader.
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use librsync_rs::{io::PatchReader, SeekBasis};
+    /// use std::io::Read;
+    ///
+    /// let basis = SeekBasis::new(Cursor::new(b"hello world".to_vec()));
+    /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0]; // COPY(6, 5), END
+    /// let mut out = String::new();
+    /// PatchReader::new(basis, &delta[..]).read_to_string(&mut out)?;
+    /// assert_eq!(out, "world");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new(inner: R) -> SeekBasis<R> {
         SeekBasis { inner, fd: -1 }
     }
 
     /// Gets the reader back.
+    ///
+    /// ```
+    /// use std::io::Cursor;
+    /// use librsync_rs::{Basis, SeekBasis};
+    ///
+    /// let mut basis = SeekBasis::new(Cursor::new(vec![1u8, 2, 3]));
+    /// basis.read_at(1, &mut [0u8; 1])?;
+    /// let cursor = basis.into_inner();
+    /// assert_eq!(cursor.position(), 2); // where the read left it
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn into_inner(self) -> R {
         self.inner
     }
@@ -176,6 +274,21 @@ impl<R> SeekBasis<R> {
 impl SeekBasis<std::fs::File> {
     /// Wraps a file; its descriptor number appears in the end-of-file
     /// message as in C.
+    ///
+    /// ```
+    /// use std::fs::File;
+    /// use librsync_rs::{patch, SeekBasis};
+    ///
+    /// let path = std::env::temp_dir().join(format!("librsync-rs-doc-{}", std::process::id()));
+    /// std::fs::write(&path, b"hello world")?;
+    /// let basis = SeekBasis::from_file(File::open(&path)?);
+    /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 5, 0]; // COPY(0, 5), END
+    /// let mut out = Vec::new();
+    /// patch(basis, &delta[..], &mut out, Default::default())?;
+    /// assert_eq!(out, b"hello");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_file(file: std::fs::File) -> SeekBasis<std::fs::File> {
         #[cfg(unix)]
         let fd = std::os::unix::io::AsRawFd::as_raw_fd(&file);

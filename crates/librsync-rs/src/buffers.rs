@@ -28,6 +28,15 @@ pub struct Buffers<'a> {
 
 impl<'a> Buffers<'a> {
     /// Buffers over `input` and `output`, with the end-of-input flag clear.
+    ///
+    /// ```
+    /// use librsync_rs::Buffers;
+    ///
+    /// let mut out = [0u8; 8];
+    /// let bufs = Buffers::new(b"abc", &mut out);
+    /// assert!(!bufs.eof_in());
+    /// assert_eq!((bufs.remaining_input().len(), bufs.available_output()), (3, 8));
+    /// ```
     pub fn new(input: &'a [u8], output: &'a mut [u8]) -> Buffers<'a> {
         Buffers {
             input,
@@ -40,42 +49,131 @@ impl<'a> Buffers<'a> {
 
     /// Sets the end-of-input flag (`eof_in`): no input follows what `input`
     /// holds.
+    ///
+    /// ```
+    /// use librsync_rs::Buffers;
+    ///
+    /// let mut out = [0u8; 8];
+    /// let bufs = Buffers::new(b"last bytes", &mut out).with_eof(true);
+    /// assert!(bufs.eof_in());
+    /// ```
     pub fn with_eof(mut self, eof_in: bool) -> Buffers<'a> {
         self.eof_in = eof_in;
         self
     }
 
     /// Sets or clears the end-of-input flag.
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, Job, SigMagic, Status};
+    ///
+    /// let mut job = Job::signature(SigMagic::RkBlake2, 2048, 8);
+    /// let mut out = [0u8; 64];
+    /// let mut bufs = Buffers::new(b"data", &mut out);
+    /// assert_eq!(job.process(&mut bufs)?, Status::Blocked); // waits for more input
+    /// bufs.set_eof(true); // there is none
+    /// assert_eq!(job.process(&mut bufs)?, Status::Done);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn set_eof(&mut self, eof_in: bool) {
         self.eof_in = eof_in;
     }
 
     /// Whether the end-of-input flag is set.
+    ///
+    /// ```
+    /// use librsync_rs::Buffers;
+    ///
+    /// let mut out = [0u8; 8];
+    /// let mut bufs = Buffers::new(b"", &mut out);
+    /// assert!(!bufs.eof_in());
+    /// bufs.set_eof(true);
+    /// assert!(bufs.eof_in());
+    /// ```
     pub fn eof_in(&self) -> bool {
         self.eof_in
     }
 
     /// Input bytes not yet taken by the job.
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, Job, Status};
+    ///
+    /// // A patch job reads the 4-byte magic, then the END command, and stops there.
+    /// let mut job = Job::patch(&b""[..]);
+    /// let mut out = [0u8; 8];
+    /// let mut bufs = Buffers::new(b"rs\x026\0trailing", &mut out).with_eof(true);
+    /// assert_eq!(job.process(&mut bufs)?, Status::Done);
+    /// assert_eq!(bufs.remaining_input(), b"trailing");
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn remaining_input(&self) -> &'a [u8] {
         &self.input[self.in_pos..]
     }
 
     /// How many input bytes the job has taken.
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, Job, SigMagic};
+    ///
+    /// let mut job = Job::signature(SigMagic::RkBlake2, 4, 8);
+    /// let mut out = [0u8; 64];
+    /// let mut bufs = Buffers::new(b"0123456789", &mut out).with_eof(true);
+    /// job.process(&mut bufs)?;
+    /// assert_eq!(bufs.input_consumed(), 10);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn input_consumed(&self) -> usize {
         self.in_pos
     }
 
     /// How many output bytes the job has written.
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, Job, SigMagic};
+    ///
+    /// let mut job = Job::signature(SigMagic::RkBlake2, 4, 8);
+    /// let mut out = [0u8; 64];
+    /// let mut bufs = Buffers::new(b"0123456789", &mut out).with_eof(true);
+    /// job.process(&mut bufs)?;
+    /// // The header, then three blocks (4 + 4 + 2 bytes) of 4 + 8 bytes each.
+    /// assert_eq!(bufs.output_produced(), 12 + 3 * 12);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn output_produced(&self) -> usize {
         self.out_pos
     }
 
     /// The output written so far.
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, Job, SigMagic};
+    ///
+    /// let mut job = Job::signature(SigMagic::RkBlake2, 2048, 8);
+    /// let mut out = [0u8; 64];
+    /// let mut bufs = Buffers::new(b"", &mut out).with_eof(true);
+    /// job.process(&mut bufs)?;
+    /// // An empty basis: the header only (magic, block length, strong length).
+    /// assert_eq!(bufs.produced(), b"rs\x01G\0\0\x08\0\0\0\0\x08");
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn produced(&self) -> &[u8] {
         &self.output[..self.out_pos]
     }
 
     /// Free output space left.
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, Job, SigMagic};
+    ///
+    /// let mut job = Job::signature(SigMagic::RkBlake2, 2048, 8);
+    /// let mut out = [0u8; 64];
+    /// let mut bufs = Buffers::new(b"", &mut out).with_eof(true);
+    /// assert_eq!(bufs.available_output(), 64);
+    /// job.process(&mut bufs)?;
+    /// assert_eq!(bufs.available_output(), 64 - 12);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn available_output(&self) -> usize {
         self.output.len() - self.out_pos
     }

@@ -111,6 +111,14 @@ fn result_code(code: i32) -> Option<&'static ResultCode> {
 }
 
 /// Text of `rs_strerror` for any result code, including 0, 1 and 2.
+///
+/// ```
+/// use librsync_rs::strerror;
+///
+/// assert_eq!(strerror(0), "OK");
+/// assert_eq!(strerror(106), "stream corrupt");
+/// assert_eq!(strerror(12345), "unexplained problem");
+/// ```
 pub fn strerror(code: i32) -> &'static str {
     result_code(code).map_or(UNEXPLAINED, |row| row.message)
 }
@@ -122,6 +130,21 @@ pub fn c_strerror(code: i32) -> &'static CStr {
 
 /// How a call to [`Job::process`](crate::Job::process) ended when it did not fail
 /// (`RS_DONE` / `RS_BLOCKED`).
+///
+/// ```
+/// use librsync_rs::{Buffers, Job, SigMagic, Status};
+///
+/// let mut job = Job::signature(SigMagic::RkBlake2, 2048, 8);
+/// // The input has ended, but 4 bytes of output space are too few.
+/// let (mut small, mut big) = ([0u8; 4], [0u8; 64]);
+/// let mut bufs = Buffers::new(b"hello", &mut small).with_eof(true);
+/// assert_eq!(job.process(&mut bufs)?, Status::Blocked);
+/// let rest = bufs.remaining_input();
+/// let mut bufs = Buffers::new(rest, &mut big).with_eof(true);
+/// assert_eq!(job.process(&mut bufs)?, Status::Done);
+/// assert_eq!(bufs.output_produced(), 12 + 4 + 8 - 4);
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {
     /// The job has finished and all its output has been written (`RS_DONE`).
@@ -133,6 +156,13 @@ pub enum Status {
 
 impl Status {
     /// The `rs_result` number of this status.
+    ///
+    /// ```
+    /// use librsync_rs::Status;
+    ///
+    /// assert_eq!(Status::Done.code(), 0); // RS_DONE
+    /// assert_eq!(Status::Blocked.code(), 1); // RS_BLOCKED
+    /// ```
     pub const fn code(self) -> i32 {
         match self {
             Status::Done => codes::RS_DONE,
@@ -143,6 +173,14 @@ impl Status {
 
 /// What kind of failure an [`Error`] is: one variant per `rs_result` error
 /// code. [`ErrorKind::code`] gives the number.
+///
+/// ```
+/// use librsync_rs::{io::patch_of, ErrorKind};
+///
+/// let err = patch_of(b"basis", b"not a delta").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::BadMagic);
+/// assert_eq!(ErrorKind::BadMagic.to_string(), "bad magic number at start of stream");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -195,6 +233,14 @@ impl ErrorKind {
 
     /// The kind for an `rs_result` number; `None` for `RS_DONE` (0).
     /// `RS_BLOCKED` and `RS_RUNNING` come back as [`ErrorKind::Other`].
+    ///
+    /// ```
+    /// use librsync_rs::ErrorKind;
+    ///
+    /// assert_eq!(ErrorKind::from_code(106), Some(ErrorKind::Corrupt));
+    /// assert_eq!(ErrorKind::from_code(0), None);
+    /// assert_eq!(ErrorKind::from_code(1), Some(ErrorKind::Other(1)));
+    /// ```
     pub const fn from_code(code: i32) -> Option<ErrorKind> {
         Some(match code {
             codes::RS_DONE => return None,
@@ -265,6 +311,15 @@ struct Details {
 
 impl Error {
     /// An error of `kind` with no details.
+    ///
+    /// ```
+    /// use librsync_rs::{Error, ErrorKind};
+    ///
+    /// let err = Error::new(ErrorKind::Param);
+    /// assert_eq!(err.code(), 108);
+    /// assert_eq!(err.message(), None);
+    /// assert_eq!(err.to_string(), "parameter out of range");
+    /// ```
     pub const fn new(kind: ErrorKind) -> Error {
         Error {
             kind,
@@ -273,23 +328,53 @@ impl Error {
     }
 
     /// What kind of failure this is.
+    ///
+    /// ```
+    /// use librsync_rs::{io::patch_of, ErrorKind};
+    ///
+    /// // A delta that ends before its END command.
+    /// let err = patch_of(b"", b"rs\x026").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InputEnded);
+    /// ```
     pub const fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// The `rs_result` number of this error.
+    ///
+    /// ```
+    /// use librsync_rs::{Error, ErrorKind};
+    ///
+    /// assert_eq!(Error::new(ErrorKind::Corrupt).code(), 106); // RS_CORRUPT
+    /// assert_eq!(Error::new(ErrorKind::Other(77)).code(), 77);
+    /// ```
     pub const fn code(&self) -> i32 {
         self.kind.code()
     }
 
     /// The error for an `rs_result` number; `None` for `RS_DONE` (0).
     /// `RS_BLOCKED` and `RS_RUNNING` come back as [`ErrorKind::Other`].
+    ///
+    /// ```
+    /// use librsync_rs::{Error, ErrorKind};
+    ///
+    /// assert_eq!(Error::from_code(104).unwrap().kind(), ErrorKind::BadMagic);
+    /// assert!(Error::from_code(0).is_none());
+    /// ```
     pub fn from_code(code: i32) -> Option<Error> {
         ErrorKind::from_code(code).map(Error::new)
     }
 
     /// What went wrong, in words (the reason librsync logs, such as
     /// `"invalid length=0 on COPY command"`), when known.
+    ///
+    /// ```
+    /// use librsync_rs::io::patch_of;
+    ///
+    /// // COPY(0, 0): a copy of length 0.
+    /// let err = patch_of(b"abc", &[0x72, 0x73, 0x02, 0x36, 0x45, 0, 0, 0]).unwrap_err();
+    /// assert_eq!(err.message(), Some("invalid length=0 on COPY command"));
+    /// ```
     pub fn message(&self) -> Option<&str> {
         self.details.as_ref()?.message.as_deref()
     }
@@ -297,16 +382,42 @@ impl Error {
     /// Where in the job's input (the signature or delta being read, counted
     /// from its first byte) the problem was found, when known: the start of
     /// the faulty field or command, or the end of a truncated stream.
+    ///
+    /// ```
+    /// use librsync_rs::io::patch_of;
+    ///
+    /// // The COPY command at input byte 4 is faulty.
+    /// let err = patch_of(b"abc", &[0x72, 0x73, 0x02, 0x36, 0x45, 0, 0, 0]).unwrap_err();
+    /// assert_eq!(err.offset(), Some(4));
+    /// ```
     pub fn offset(&self) -> Option<u64> {
         self.details.as_ref()?.offset
     }
 
     /// The I/O error behind an [`ErrorKind::Io`], when known.
+    ///
+    /// ```
+    /// use std::io;
+    /// use librsync_rs::{Error, ErrorKind};
+    ///
+    /// let err = Error::from_io(io::Error::new(io::ErrorKind::BrokenPipe, "gone"));
+    /// assert_eq!(err.kind(), ErrorKind::Io);
+    /// assert_eq!(err.io_error().unwrap().kind(), io::ErrorKind::BrokenPipe);
+    /// assert!(Error::new(ErrorKind::Io).io_error().is_none());
+    /// ```
     pub fn io_error(&self) -> Option<&io::Error> {
         self.details.as_ref()?.io.as_deref()
     }
 
     /// This error with `message` as its [`Error::message`].
+    ///
+    /// ```
+    /// use librsync_rs::{Error, ErrorKind};
+    ///
+    /// let err = Error::new(ErrorKind::Corrupt).with_message("bad checksum");
+    /// assert_eq!(err.message(), Some("bad checksum"));
+    /// assert_eq!(err.to_string(), "stream corrupt: bad checksum");
+    /// ```
     pub fn with_message(mut self, message: impl Into<String>) -> Error {
         self.details_mut().message = Some(message.into());
         self
@@ -326,6 +437,17 @@ impl Error {
     /// Wraps an I/O error as an [`ErrorKind::Io`]. An `io::Error` that itself
     /// carries an [`Error`] (see [`Error::into_io`]) gives that error back
     /// unchanged.
+    ///
+    /// ```
+    /// use std::io;
+    /// use librsync_rs::{Error, ErrorKind};
+    ///
+    /// let io_err = io::Error::new(io::ErrorKind::NotFound, "no such file");
+    /// assert_eq!(Error::from_io(io_err).kind(), ErrorKind::Io);
+    /// // An Error packed by `into_io` comes back as it was.
+    /// let packed = Error::new(ErrorKind::Corrupt).with_message("x").into_io();
+    /// assert_eq!(Error::from_io(packed).message(), Some("x"));
+    /// ```
     pub fn from_io(err: io::Error) -> Error {
         if err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
             if let Some(inner) = err.into_inner() {
@@ -353,6 +475,15 @@ impl Error {
     /// I/O error's own for [`ErrorKind::Io`], `InvalidData` for
     /// [`ErrorKind::Corrupt`] and [`ErrorKind::BadMagic`], `UnexpectedEof`
     /// for [`ErrorKind::InputEnded`], and `Other` for the rest.
+    ///
+    /// ```
+    /// use std::io;
+    /// use librsync_rs::{Error, ErrorKind};
+    ///
+    /// let io_err = Error::new(ErrorKind::Corrupt).into_io();
+    /// assert_eq!(io_err.kind(), io::ErrorKind::InvalidData);
+    /// assert_eq!(Error::new(ErrorKind::InputEnded).into_io().kind(), io::ErrorKind::UnexpectedEof);
+    /// ```
     pub fn into_io(self) -> io::Error {
         let kind = match (self.kind, self.io_error()) {
             (ErrorKind::Io, Some(io)) => {
@@ -454,6 +585,16 @@ impl From<Error> for io::Error {
 }
 
 /// Shorthand for results of this crate.
+///
+/// ```
+/// use librsync_rs::{io::patch_of, Result};
+///
+/// fn rebuild(basis: &[u8], delta: &[u8]) -> Result<usize> {
+///     Ok(patch_of(basis, delta)?.len())
+/// }
+/// assert_eq!(rebuild(b"", b"rs\x026\0").unwrap(), 0); // an empty delta: END only
+/// assert!(rebuild(b"", b"junk").is_err());
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -31,6 +31,17 @@ use crate::error::{Error, ErrorKind, Result};
 /// Counters librsync keeps while matching (its hashtable's `find_count`,
 /// `match_count`, `hashcmp_count`, `entrycmp_count`, and the signature's
 /// `calc_strong_count`), as `rdiff -s` prints them.
+///
+/// ```
+/// use librsync_rs::io::{delta_of, load_signature_of, signature_of};
+///
+/// let basis: Vec<u8> = (0..8192u32).map(|i| (i % 251) as u8).collect();
+/// let sig = load_signature_of(&signature_of(&basis, &Default::default())?)?;
+/// delta_of(&sig, &basis)?;
+/// let stats = sig.match_stats();
+/// assert_eq!(stats.match_count, sig.block_count() as i64); // every block found
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MatchStats {
     /// Lookups made.
@@ -47,6 +58,16 @@ pub struct MatchStats {
 
 impl MatchStats {
     /// Adds another set of counters to this one.
+    ///
+    /// ```
+    /// use librsync_rs::MatchStats;
+    ///
+    /// let mut total = MatchStats::default();
+    /// let one = MatchStats { find_count: 10, match_count: 2, ..Default::default() };
+    /// total.add(&one);
+    /// total.add(&one);
+    /// assert_eq!((total.find_count, total.match_count), (20, 4));
+    /// ```
     pub fn add(&mut self, other: &MatchStats) {
         self.find_count += other.find_count;
         self.match_count += other.match_count;

@@ -66,4 +66,8 @@ pub use whole::{
 
 /// The library's name and version (`rs_librsync_version`), `"librsync "`
 /// and the workspace version: `"librsync 2.3.2"`.
+///
+/// ```
+/// assert!(librsync_rs::LIBRSYNC_VERSION.starts_with("librsync 2.3."));
+/// ```
 pub const LIBRSYNC_VERSION: &str = concat!("librsync ", env!("CARGO_PKG_VERSION"));

@@ -80,12 +80,29 @@ use crate::sig_args::c_alt_hex;
 use crate::stats::Stats;
 
 /// Default size of the literal pieces [`DeltaDecoder`] hands out: 64 KiB.
+///
+/// ```
+/// use librsync_rs::ops::{DeltaDecoder, DEFAULT_CHUNK_SIZE};
+///
+/// let dec = DeltaDecoder::new(&b"rs\x026\0"[..]);
+/// assert_eq!(dec.chunk_size(), DEFAULT_CHUNK_SIZE);
+/// assert_eq!(DEFAULT_CHUNK_SIZE, 65536);
+/// ```
 pub const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
 
 /// Longest literal one command carries as librsync writes it: its
 /// `rs_emit_literal_cmd` takes an `int` length, 2^31 - 1. [`DeltaEncoder`]
 /// splits longer literals into commands of this length and a remainder, as
 /// this crate's delta job does with input buffers that long.
+///
+/// ```
+/// use librsync_rs::ops::{DeltaOp, MAX_LITERAL_COMMAND};
+///
+/// // Up to MAX_LITERAL_COMMAND bytes, a literal is one command: opcode, length, data.
+/// assert_eq!(MAX_LITERAL_COMMAND, (1 << 31) - 1);
+/// let data = vec![0u8; 1000];
+/// assert_eq!(DeltaOp::Literal(&data).encoded_len(), 1 + 2 + 1000);
+/// ```
 pub const MAX_LITERAL_COMMAND: u64 = i32::MAX as u64;
 
 /// Largest COPY position or length, and largest literal length, patch
@@ -94,6 +111,17 @@ const MAX_PARAM: u64 = i64::MAX as u64;
 
 /// One operation of a delta, as read by [`ops`] or written by
 /// [`DeltaEncoder::write_op`].
+///
+/// ```
+/// use librsync_rs::ops::{ops, DeltaOp};
+///
+/// let d = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+/// let mut it = ops(&d);
+/// assert_eq!(it.next().unwrap()?, DeltaOp::Copy { pos: 6, len: 5 });
+/// assert_eq!(it.next().unwrap()?, DeltaOp::Literal(b"!"));
+/// assert_eq!(it.next().unwrap()?, DeltaOp::End);
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DeltaOp<'a> {
     /// Append `len` bytes of the basis, from position `pos` (a COPY
@@ -113,6 +141,18 @@ pub enum DeltaOp<'a> {
 
 impl DeltaOp<'_> {
     /// Bytes of output the operation produces when patching.
+    ///
+    /// ```
+    /// use librsync_rs::ops::{ops, DeltaOp};
+    ///
+    /// assert_eq!(DeltaOp::Copy { pos: 100, len: 5 }.output_len(), 5);
+    /// assert_eq!(DeltaOp::Literal(b"abc").output_len(), 3);
+    /// // The length of the patched output:
+    /// let d = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+    /// let total: u64 = ops(&d).map(|op| op.map(|op| op.output_len())).sum::<Result<_, _>>()?;
+    /// assert_eq!(total, 6);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn output_len(&self) -> u64 {
         match *self {
             DeltaOp::Copy { len, .. } => len,
@@ -124,6 +164,15 @@ impl DeltaOp<'_> {
     /// Bytes [`DeltaEncoder`] writes for the operation: the command, its
     /// parameters in the smallest widths, and any literal data (in more than
     /// one command beyond [`MAX_LITERAL_COMMAND`] bytes).
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaOp;
+    ///
+    /// assert_eq!(DeltaOp::Copy { pos: 6, len: 5 }.encoded_len(), 3); // opcode, 1 + 1 bytes
+    /// assert_eq!(DeltaOp::Copy { pos: 1 << 20, len: 300 }.encoded_len(), 1 + 4 + 2);
+    /// assert_eq!(DeltaOp::Literal(b"!").encoded_len(), 2);
+    /// assert_eq!(DeltaOp::End.encoded_len(), 1);
+    /// ```
     pub fn encoded_len(&self) -> u64 {
         match *self {
             DeltaOp::Copy { pos, len } => 1 + int_len(pos) as u64 + int_len(len) as u64,
@@ -281,6 +330,19 @@ enum State {
 /// command, ending with [`DeltaOp::End`]; or it yields the error patch
 /// gives for the same bytes (see the [module](self) documentation). After
 /// END or an error it yields nothing more. It never allocates.
+///
+/// ```
+/// use librsync_rs::ops::ops;
+/// use librsync_rs::ErrorKind;
+///
+/// // A delta whose COPY has length 0: patch rejects it, and so does the iterator.
+/// let d = [0x72, 0x73, 0x02, 0x36, 0x01, b'a', 0x45, 0, 0, 0];
+/// let mut it = ops(&d);
+/// assert!(it.next().unwrap().is_ok()); // LITERAL "a"
+/// assert_eq!(it.next().unwrap().unwrap_err().kind(), ErrorKind::Corrupt);
+/// assert_eq!(it.offset(), 6);
+/// assert!(it.next().is_none());
+/// ```
 #[derive(Clone, Debug)]
 pub struct DeltaOps<'a> {
     data: &'a [u8],
@@ -296,17 +358,45 @@ impl<'a> DeltaOps<'a> {
     /// Byte offset in the delta of the command last yielded, or of the
     /// command that failed; 0 before the first command and for errors in
     /// the magic number.
+    ///
+    /// ```
+    /// use librsync_rs::ops::ops;
+    ///
+    /// let d = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+    /// let mut it = ops(&d);
+    /// let offsets: Vec<usize> = std::iter::from_fn(|| it.next().map(|_| it.offset())).collect();
+    /// assert_eq!(offsets, [4, 7, 9]); // COPY, LITERAL, END
+    /// ```
     pub fn offset(&self) -> usize {
         self.offset
     }
 
     /// Bytes of the delta read so far. After END this is the length of the
     /// delta proper; patch ignores anything after it ([`DeltaOps::trailing`]).
+    ///
+    /// ```
+    /// use librsync_rs::ops::ops;
+    ///
+    /// let d = b"rs\x026\x01!\0extra";
+    /// let mut it = ops(d);
+    /// assert_eq!(it.consumed(), 0);
+    /// it.by_ref().for_each(drop);
+    /// assert_eq!(it.consumed(), 7); // the delta proper: magic, LITERAL "!", END
+    /// ```
     pub fn consumed(&self) -> usize {
         self.pos
     }
 
     /// The bytes not read yet: after END, what follows the delta.
+    ///
+    /// ```
+    /// use librsync_rs::ops::ops;
+    ///
+    /// let d = b"rs\x026\x01!\0extra";
+    /// let mut it = ops(d);
+    /// it.by_ref().for_each(drop);
+    /// assert_eq!(it.trailing(), b"extra"); // patch ignores it
+    /// ```
     pub fn trailing(&self) -> &'a [u8] {
         &self.data[self.pos..]
     }
@@ -316,6 +406,17 @@ impl<'a> DeltaOps<'a> {
     /// and `copy_cmdbytes` (with the widths the delta uses), the other
     /// fields 0. A command counts once its header passed the checks, as in
     /// patch, even if its literal data turns out to be truncated.
+    ///
+    /// ```
+    /// use librsync_rs::ops::ops;
+    ///
+    /// let d = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+    /// let mut it = ops(&d);
+    /// it.by_ref().for_each(drop);
+    /// let s = it.stats();
+    /// assert_eq!((s.copy_cmds, s.copy_bytes, s.copy_cmdbytes), (1, 5, 3));
+    /// assert_eq!((s.lit_cmds, s.lit_bytes, s.lit_cmdbytes), (1, 1, 1));
+    /// ```
     pub fn stats(&self) -> &Stats {
         &self.stats
     }
@@ -385,6 +486,18 @@ impl FusedIterator for DeltaOps<'_> {}
 /// A piece of the data of one LITERAL command, as [`DeltaDecoder`] hands
 /// it out: the bytes `start..start + data.len()` of a literal of `total`
 /// bytes.
+///
+/// ```
+/// use librsync_rs::ops::{DeltaDecoder, DeltaPiece, LiteralPiece};
+///
+/// let d = b"rs\x026\x05hello\0";
+/// let mut dec = DeltaDecoder::with_chunk_size(&d[..], 3);
+/// let first = LiteralPiece { data: b"hel".to_vec(), start: 0, total: 5 };
+/// assert_eq!(dec.next().unwrap()?, DeltaPiece::Literal(first));
+/// let second = LiteralPiece { data: b"lo".to_vec(), start: 3, total: 5 };
+/// assert_eq!(dec.next().unwrap()?, DeltaPiece::Literal(second));
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LiteralPiece {
     /// The bytes (never empty).
@@ -397,18 +510,43 @@ pub struct LiteralPiece {
 
 impl LiteralPiece {
     /// Whether this is the first piece of its command.
+    ///
+    /// ```
+    /// use librsync_rs::ops::LiteralPiece;
+    ///
+    /// assert!(LiteralPiece { data: b"ab".to_vec(), start: 0, total: 4 }.is_first());
+    /// assert!(!LiteralPiece { data: b"cd".to_vec(), start: 2, total: 4 }.is_first());
+    /// ```
     pub fn is_first(&self) -> bool {
         self.start == 0
     }
 
     /// Whether this is the last piece of its command (no more of the same
     /// literal follows).
+    ///
+    /// ```
+    /// use librsync_rs::ops::LiteralPiece;
+    ///
+    /// assert!(!LiteralPiece { data: b"ab".to_vec(), start: 0, total: 4 }.is_last());
+    /// assert!(LiteralPiece { data: b"cd".to_vec(), start: 2, total: 4 }.is_last());
+    /// ```
     pub fn is_last(&self) -> bool {
         self.start + self.data.len() as u64 == self.total
     }
 }
 
 /// What [`DeltaDecoder`] yields: an operation, with literal data in pieces.
+///
+/// ```
+/// use librsync_rs::ops::{DeltaDecoder, DeltaPiece};
+///
+/// let d = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+/// let pieces: Vec<DeltaPiece> = DeltaDecoder::new(&d[..]).collect::<Result<_, _>>()?;
+/// assert_eq!(pieces[0], DeltaPiece::Copy { pos: 6, len: 5 });
+/// assert!(matches!(&pieces[1], DeltaPiece::Literal(p) if p.data == b"!"));
+/// assert_eq!(pieces[2], DeltaPiece::End);
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum DeltaPiece {
     /// A COPY command: `len` bytes of the basis from `pos`, as in
@@ -473,12 +611,38 @@ pub struct DeltaDecoder<R> {
 impl<R: Read> DeltaDecoder<R> {
     /// A decoder reading the delta from `reader`, with literal pieces of
     /// at most [`DEFAULT_CHUNK_SIZE`] bytes.
+    ///
+    /// ```
+    /// use std::io::BufReader;
+    /// use librsync_rs::ops::{DeltaDecoder, DeltaPiece};
+    ///
+    /// let d: &[u8] = &[0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0]; // or a File
+    /// let mut dec = DeltaDecoder::new(BufReader::new(d));
+    /// assert_eq!(dec.next().unwrap()?, DeltaPiece::Copy { pos: 6, len: 5 });
+    /// assert_eq!(dec.next().unwrap()?, DeltaPiece::End);
+    /// assert!(dec.next().is_none());
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn new(reader: R) -> DeltaDecoder<R> {
         DeltaDecoder::with_chunk_size(reader, DEFAULT_CHUNK_SIZE)
     }
 
     /// A decoder with literal pieces of at most `chunk_size` bytes (at
     /// least 1; 0 counts as 1).
+    ///
+    /// ```
+    /// use librsync_rs::ops::{DeltaDecoder, DeltaPiece};
+    ///
+    /// // A 100-byte literal, handed out in pieces of at most 40 bytes.
+    /// let mut d = vec![0x72, 0x73, 0x02, 0x36, 0x41, 100];
+    /// d.extend_from_slice(&[b'x'; 100]);
+    /// d.push(0);
+    /// let dec = DeltaDecoder::with_chunk_size(&d[..], 40);
+    /// let lens: Vec<usize> = dec
+    ///     .map(|p| match p.unwrap() { DeltaPiece::Literal(p) => p.data.len(), _ => 0 })
+    ///     .collect();
+    /// assert_eq!(lens, [40, 40, 20, 0]); // three pieces, then END
+    /// ```
     pub fn with_chunk_size(reader: R, chunk_size: usize) -> DeltaDecoder<R> {
         DeltaDecoder {
             reader,
@@ -492,6 +656,13 @@ impl<R: Read> DeltaDecoder<R> {
     }
 
     /// The chunk size: the longest literal piece.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaDecoder;
+    ///
+    /// assert_eq!(DeltaDecoder::with_chunk_size(&b""[..], 4096).chunk_size(), 4096);
+    /// assert_eq!(DeltaDecoder::with_chunk_size(&b""[..], 0).chunk_size(), 1);
+    /// ```
     pub fn chunk_size(&self) -> usize {
         self.chunk
     }
@@ -499,32 +670,93 @@ impl<R: Read> DeltaDecoder<R> {
     /// Byte offset in the delta of the command last yielded (of a literal
     /// piece: of its command), or of the command that failed; 0 before the
     /// first command and for errors in the magic number.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaDecoder;
+    ///
+    /// let d = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+    /// let mut dec = DeltaDecoder::new(&d[..]);
+    /// dec.next(); // COPY
+    /// assert_eq!(dec.offset(), 4);
+    /// dec.next(); // LITERAL
+    /// assert_eq!(dec.offset(), 7);
+    /// ```
     pub fn offset(&self) -> u64 {
         self.offset
     }
 
     /// Bytes read from the reader so far: after END, the length of the
     /// delta.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaDecoder;
+    ///
+    /// let d = b"rs\x026\x01!\0extra";
+    /// let mut dec = DeltaDecoder::new(&d[..]);
+    /// dec.by_ref().for_each(drop);
+    /// assert_eq!(dec.consumed(), 7); // magic, LITERAL "!", END; "extra" is not read
+    /// ```
     pub fn consumed(&self) -> u64 {
         self.consumed
     }
 
     /// The command counters patch keeps, as [`DeltaOps::stats`] gives them.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaDecoder;
+    ///
+    /// let d = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+    /// let mut dec = DeltaDecoder::new(&d[..]);
+    /// dec.by_ref().for_each(drop);
+    /// assert_eq!((dec.stats().copy_cmds, dec.stats().copy_bytes), (1, 5));
+    /// assert_eq!((dec.stats().lit_cmds, dec.stats().lit_bytes), (1, 1));
+    /// ```
     pub fn stats(&self) -> &Stats {
         &self.stats
     }
 
     /// The reader.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaDecoder;
+    ///
+    /// let d: &[u8] = b"rs\x026\0extra";
+    /// let mut dec = DeltaDecoder::new(d);
+    /// dec.by_ref().for_each(drop);
+    /// assert_eq!(*dec.get_ref(), b"extra"); // the slice reader stopped after END
+    /// ```
     pub fn get_ref(&self) -> &R {
         &self.reader
     }
 
     /// The reader, mutably (reading from it upsets the decoder).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::ops::DeltaDecoder;
+    ///
+    /// let d: &[u8] = b"rs\x026\0extra";
+    /// let mut dec = DeltaDecoder::new(d);
+    /// dec.by_ref().for_each(drop);
+    /// let mut rest = String::new();
+    /// dec.get_mut().read_to_string(&mut rest)?;
+    /// assert_eq!(rest, "extra");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.reader
     }
 
     /// The reader back; after END it is positioned just after the delta.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaDecoder;
+    ///
+    /// let d: &[u8] = b"rs\x026\0extra";
+    /// let mut dec = DeltaDecoder::new(d);
+    /// dec.by_ref().for_each(drop);
+    /// assert_eq!(dec.into_inner(), b"extra");
+    /// ```
     pub fn into_inner(self) -> R {
         self.reader
     }
@@ -654,6 +886,15 @@ pub struct DeltaEncoder<W: Write> {
 impl<W: Write> DeltaEncoder<W> {
     /// An encoder writing to `writer`; writes the magic number
     /// (`rs_delta_s_header`).
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaEncoder;
+    ///
+    /// let enc = DeltaEncoder::new(Vec::new())?;
+    /// assert_eq!(enc.get_ref(), b"rs\x026"); // the magic number
+    /// assert_eq!(enc.finish()?, b"rs\x026\0"); // and END: an empty delta
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn new(mut writer: W) -> Result<DeltaEncoder<W>> {
         writer.write_all(&DELTA_MAGIC.to_be_bytes())?;
         Ok(DeltaEncoder {
@@ -676,6 +917,16 @@ impl<W: Write> DeltaEncoder<W> {
     /// Writes a COPY command for `len` bytes of the basis from `pos`
     /// (`rs_emit_copy_cmd`). `len` must be 1..=`i64::MAX`, `pos` at most
     /// `i64::MAX`.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaEncoder;
+    ///
+    /// let mut enc = DeltaEncoder::new(Vec::new())?;
+    /// enc.copy(1000, 5)?; // 2-byte position, 1-byte length
+    /// assert!(enc.copy(0, 0).is_err()); // a COPY of nothing
+    /// assert_eq!(enc.finish()?, [0x72, 0x73, 0x02, 0x36, 0x49, 0x03, 0xe8, 5, 0]);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn copy(&mut self, pos: u64, len: u64) -> Result<()> {
         self.ready()?;
         if len == 0 || len > MAX_PARAM || pos > MAX_PARAM {
@@ -695,6 +946,16 @@ impl<W: Write> DeltaEncoder<W> {
 
     /// Writes a LITERAL command carrying `data` (`rs_emit_literal_cmd` and
     /// the data); `data` must not be empty.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaEncoder;
+    ///
+    /// let mut enc = DeltaEncoder::new(Vec::new())?;
+    /// enc.literal(b"hi")?;
+    /// assert!(enc.literal(b"").is_err()); // an empty literal
+    /// assert_eq!(enc.finish()?, b"rs\x026\x02hi\0");
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn literal(&mut self, data: &[u8]) -> Result<()> {
         self.begin_literal(data.len() as u64)?;
         self.literal_data(data)
@@ -703,6 +964,18 @@ impl<W: Write> DeltaEncoder<W> {
     /// Begins a literal of `len` bytes (1..=`i64::MAX`), whose data follows
     /// through [`DeltaEncoder::literal_data`] in pieces of any size. The
     /// command is written with its first piece.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaEncoder;
+    ///
+    /// let mut enc = DeltaEncoder::new(Vec::new())?;
+    /// enc.begin_literal(5)?;
+    /// enc.literal_data(b"hel")?;
+    /// assert!(enc.copy(0, 1).is_err()); // 2 bytes are still owed
+    /// enc.literal_data(b"lo")?;
+    /// assert_eq!(enc.finish()?, b"rs\x026\x05hello\0");
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn begin_literal(&mut self, len: u64) -> Result<()> {
         self.ready()?;
         if len == 0 || len > MAX_PARAM {
@@ -715,6 +988,18 @@ impl<W: Write> DeltaEncoder<W> {
 
     /// Writes more data of the literal begun with
     /// [`DeltaEncoder::begin_literal`]; no more than it still owes.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaEncoder;
+    ///
+    /// let mut enc = DeltaEncoder::new(Vec::new())?;
+    /// enc.begin_literal(3)?;
+    /// assert!(enc.literal_data(b"abcd").is_err()); // more than announced
+    /// enc.literal_data(b"ab")?;
+    /// enc.literal_data(b"c")?;
+    /// assert_eq!(enc.finish()?, b"rs\x026\x03abc\0");
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn literal_data(&mut self, mut data: &[u8]) -> Result<()> {
         if data.len() as u64 > self.lit_owed {
             return Err(Error::new(ErrorKind::Param));
@@ -742,6 +1027,16 @@ impl<W: Write> DeltaEncoder<W> {
 
     /// Writes the END command (`rs_emit_end_cmd`); nothing can follow.
     /// [`DeltaEncoder::finish`] writes it if this was not called.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaEncoder;
+    ///
+    /// let mut enc = DeltaEncoder::new(Vec::new())?;
+    /// enc.end()?;
+    /// assert!(enc.literal(b"late").is_err()); // nothing after END
+    /// assert_eq!(enc.finish()?, b"rs\x026\0"); // END written once
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn end(&mut self) -> Result<()> {
         self.ready()?;
         self.writer.write_all(&[OP_END])?;
@@ -751,6 +1046,19 @@ impl<W: Write> DeltaEncoder<W> {
 
     /// Writes an operation: [`copy`](DeltaEncoder::copy),
     /// [`literal`](DeltaEncoder::literal) or [`end`](DeltaEncoder::end).
+    ///
+    /// ```
+    /// use librsync_rs::ops::{ops, DeltaEncoder};
+    ///
+    /// // Decoding and encoding again gives the same bytes.
+    /// let d = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+    /// let mut enc = DeltaEncoder::new(Vec::new())?;
+    /// for op in ops(&d) {
+    ///     enc.write_op(&op?)?;
+    /// }
+    /// assert_eq!(enc.finish()?, d);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn write_op(&mut self, op: &DeltaOp<'_>) -> Result<()> {
         match *op {
             DeltaOp::Copy { pos, len } => self.copy(pos, len),
@@ -762,6 +1070,19 @@ impl<W: Write> DeltaEncoder<W> {
     /// Writes what a [`DeltaDecoder`] yielded: a literal piece with
     /// `start == 0` begins a literal of its `total` length, and each piece
     /// adds its data, so a decoded delta is written back piece by piece.
+    ///
+    /// ```
+    /// use librsync_rs::ops::{DeltaDecoder, DeltaEncoder};
+    ///
+    /// // Streaming copy of a delta, literal data in pieces of at most 2 bytes.
+    /// let d = b"rs\x026\x05hello\x45\x00\x03\0";
+    /// let mut enc = DeltaEncoder::new(Vec::new())?;
+    /// for piece in DeltaDecoder::with_chunk_size(&d[..], 2) {
+    ///     enc.write_piece(&piece?)?;
+    /// }
+    /// assert_eq!(enc.finish()?, d);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn write_piece(&mut self, piece: &DeltaPiece) -> Result<()> {
         match piece {
             DeltaPiece::Copy { pos, len } => self.copy(*pos, *len),
@@ -780,11 +1101,32 @@ impl<W: Write> DeltaEncoder<W> {
     /// The command counters the delta job keeps for what was written:
     /// `lit_cmds`, `lit_bytes`, `lit_cmdbytes`, `copy_cmds`, `copy_bytes`
     /// and `copy_cmdbytes`, the other fields 0.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaEncoder;
+    ///
+    /// let mut enc = DeltaEncoder::new(Vec::new())?;
+    /// enc.copy(0, 300)?;
+    /// enc.literal(&[7u8; 100])?;
+    /// let s = enc.stats();
+    /// assert_eq!((s.copy_cmds, s.copy_bytes, s.copy_cmdbytes), (1, 300, 4));
+    /// assert_eq!((s.lit_cmds, s.lit_bytes, s.lit_cmdbytes), (1, 100, 2));
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn stats(&self) -> &Stats {
         &self.stats
     }
 
     /// The writer.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaEncoder;
+    ///
+    /// let mut enc = DeltaEncoder::new(Vec::new())?;
+    /// enc.literal(b"x")?;
+    /// assert_eq!(enc.get_ref(), b"rs\x026\x01x"); // written straight through
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn get_ref(&self) -> &W {
         &self.writer
     }
@@ -792,6 +1134,18 @@ impl<W: Write> DeltaEncoder<W> {
     /// Writes END unless [`DeltaEncoder::end`] did, flushes the writer and
     /// gives it back. Fails with [`ErrorKind::Param`] if literal data is still
     /// owed.
+    ///
+    /// ```
+    /// use librsync_rs::ops::DeltaEncoder;
+    ///
+    /// let mut enc = DeltaEncoder::new(Vec::new())?;
+    /// enc.copy(6, 5)?;
+    /// assert_eq!(enc.finish()?, [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0]);
+    /// let mut owing = DeltaEncoder::new(Vec::new())?;
+    /// owing.begin_literal(10)?;
+    /// assert!(owing.finish().is_err()); // 10 literal bytes never came
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn finish(mut self) -> Result<W> {
         if self.lit_owed > 0 {
             return Err(Error::new(ErrorKind::Param));

@@ -10,6 +10,17 @@ use crate::trace::{fail, rs_warn};
 pub const STRONG_LEN_MIN: usize = usize::MAX;
 
 /// Settled signature parameters.
+///
+/// ```
+/// use librsync_rs::{Job, SigArgs, SigMagic, SignatureOptions};
+///
+/// let args: SigArgs = SignatureOptions::new().basis_size(100_000).resolve()?;
+/// assert_eq!(args, SigArgs { magic: SigMagic::RkBlake2, block_len: 256, strong_len: 32 });
+/// // The lengths a signature job takes.
+/// let job = Job::signature(args.magic, args.block_len, args.strong_len);
+/// # drop(job);
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SigArgs {
     /// The signature format.

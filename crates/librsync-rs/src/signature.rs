@@ -17,6 +17,19 @@ use crate::trace::{log, LogLevel, NONAME};
 /// [`Job`](crate::Job); then use it for any number of deltas. The match
 /// index is built on first use, or explicitly with
 /// [`Signature::build_index`] (`rs_build_hash_table`).
+///
+/// ```
+/// use librsync_rs::io::{delta_of, signature_of};
+/// use librsync_rs::{Signature, SignatureOptions};
+///
+/// let data: Vec<u8> = (0..4096u32).map(|i| (i % 251) as u8).collect();
+/// let bytes = signature_of(&data, &SignatureOptions::new().block_len(1024))?;
+/// let sig = Signature::from_bytes(&bytes)?;
+/// assert_eq!((sig.block_len(), sig.block_count()), (1024, 4));
+/// // COPY(0, 4096), END
+/// assert_eq!(delta_of(&sig, &data)?, [0x72, 0x73, 0x02, 0x36, 0x46, 0, 0x10, 0x00, 0]);
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Signature {
     magic: SigMagic,
@@ -44,6 +57,16 @@ impl Signature {
     /// An empty signature with these parameters (`rs_signature_init` with
     /// an unknown file size). `block_len` 0 and `strong_len` 0 pick the
     /// defaults (2048 and the hash's full length).
+    ///
+    /// ```
+    /// use librsync_rs::{ErrorKind, SigMagic, Signature};
+    ///
+    /// let sig = Signature::new(SigMagic::Md4, 0, 0)?;
+    /// assert_eq!((sig.block_len(), sig.strong_len(), sig.block_count()), (2048, 16, 0));
+    /// let err = Signature::new(SigMagic::Md4, 512, 17).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Param);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn new(magic: SigMagic, block_len: usize, strong_len: usize) -> Result<Signature> {
         let block_len = i32::try_from(block_len).map_err(|_| Error::new(ErrorKind::Param))?;
         Signature::init(magic as u32, block_len, strong_len)
@@ -71,32 +94,86 @@ impl Signature {
     }
 
     /// The signature format.
+    ///
+    /// ```
+    /// use librsync_rs::{io::signature_of, SigMagic, Signature, SignatureOptions};
+    ///
+    /// let bytes = signature_of(b"abc", &SignatureOptions::new().magic(SigMagic::RkMd4))?;
+    /// assert_eq!(Signature::from_bytes(&bytes)?.magic(), SigMagic::RkMd4);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn magic(&self) -> SigMagic {
         self.magic
     }
 
     /// Bytes per block.
+    ///
+    /// ```
+    /// use librsync_rs::{SigMagic, Signature};
+    ///
+    /// assert_eq!(Signature::new(SigMagic::RkBlake2, 700, 8)?.block_len(), 700);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn block_len(&self) -> usize {
         self.block_len as usize
     }
 
     /// Bytes of strong sum kept per block.
+    ///
+    /// ```
+    /// use librsync_rs::{SigMagic, Signature};
+    ///
+    /// assert_eq!(Signature::new(SigMagic::RkBlake2, 700, 8)?.strong_len(), 8);
+    /// assert_eq!(Signature::new(SigMagic::RkBlake2, 700, 0)?.strong_len(), 32); // the whole hash
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn strong_len(&self) -> usize {
         self.strong_len
     }
 
     /// Number of blocks.
+    ///
+    /// ```
+    /// use librsync_rs::{io::signature_of, Signature, SignatureOptions};
+    ///
+    /// // 5000 bytes in blocks of 2048: two whole blocks and a short one.
+    /// let bytes = signature_of(&[0u8; 5000], &SignatureOptions::new().block_len(2048))?;
+    /// assert_eq!(Signature::from_bytes(&bytes)?.block_count(), 3);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn block_count(&self) -> usize {
         self.weak.len()
     }
 
     /// The weak sum of a block as librsync holds it in memory (`mix32` applied
     /// for rollsum signatures).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::{weak_sum, WeakKind};
+    /// use librsync_rs::{io::signature_of, Signature, SignatureOptions};
+    ///
+    /// let bytes = signature_of(b"0123456789", &SignatureOptions::new().block_len(4))?;
+    /// let sig = Signature::from_bytes(&bytes)?; // RabinKarp: held as stored
+    /// assert_eq!(sig.weak_sum(1), Some(weak_sum(WeakKind::RabinKarp, b"4567")));
+    /// assert_eq!(sig.weak_sum(3), None);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn weak_sum(&self, block: usize) -> Option<u32> {
         self.weak.get(block).copied()
     }
 
     /// The stored strong sum prefix of a block.
+    ///
+    /// ```
+    /// use librsync_rs::checksum::{strong_sum, StrongKind};
+    /// use librsync_rs::{io::signature_of, Signature, SignatureOptions, StrongLen};
+    ///
+    /// let opts = SignatureOptions::new().block_len(4).strong_len(StrongLen::Exact(8));
+    /// let sig = Signature::from_bytes(&signature_of(b"0123456789", &opts)?)?;
+    /// assert_eq!(sig.strong_sum(2), Some(&strong_sum(StrongKind::Blake2, b"89")[..8]));
+    /// assert_eq!(sig.strong_sum(3), None);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn strong_sum(&self, block: usize) -> Option<&[u8]> {
         let start = block.checked_mul(self.strong_len)?;
         self.strong.get(start..start + self.strong_len)
@@ -112,6 +189,18 @@ impl Signature {
     /// sum prefix (`rs_signature_add_block`). Fails with [`ErrorKind::Mem`] when
     /// memory runs out, and with [`ErrorKind::Param`] if `strong` has the wrong
     /// length.
+    ///
+    /// ```
+    /// use librsync_rs::checksum::{md4, weak_sum, WeakKind};
+    /// use librsync_rs::{io::delta_of, SigMagic, Signature};
+    ///
+    /// // A signature of "hello world" in one 11-byte block, built by hand.
+    /// let mut sig = Signature::new(SigMagic::Md4, 11, 16)?;
+    /// sig.add_block(weak_sum(WeakKind::Rollsum, b"hello world"), &md4(b"hello world"))?;
+    /// assert_eq!(delta_of(&sig, b"hello world")?, [0x72, 0x73, 0x02, 0x36, 0x45, 0, 11, 0]);
+    /// assert!(sig.add_block(0, &[0u8; 8]).is_err()); // a strong sum of the wrong length
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn add_block(&mut self, weak: u32, strong: &[u8]) -> Result<()> {
         if strong.len() != self.strong_len {
             return Err(Error::new(ErrorKind::Param));
@@ -174,6 +263,16 @@ impl Signature {
     }
 
     /// Writes [`Signature::to_bytes`] to `out`.
+    ///
+    /// ```
+    /// use librsync_rs::{SigMagic, Signature};
+    ///
+    /// let sig = Signature::new(SigMagic::Md4, 1024, 8)?;
+    /// let mut out = Vec::new();
+    /// sig.write_to(&mut out)?;
+    /// assert_eq!(out, [0x72, 0x73, 0x01, 0x36, 0, 0, 4, 0, 0, 0, 0, 8]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_to<W: std::io::Write>(&self, mut out: W) -> std::io::Result<()> {
         out.write_all(&self.to_bytes())
     }
@@ -203,6 +302,16 @@ impl Signature {
 
     /// Builds (or rebuilds) the match index and resets the match statistics
     /// (`rs_build_hash_table`).
+    ///
+    /// ```
+    /// use librsync_rs::{io::signature_of, Signature};
+    ///
+    /// let mut sig = Signature::from_bytes(&signature_of(b"hello world", &Default::default())?)?;
+    /// assert!(!sig.has_index());
+    /// sig.build_index()?; // otherwise the first delta builds it
+    /// assert!(sig.has_index());
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn build_index(&mut self) -> Result<()> {
         let built = Index::build(self.sums());
         let result = built.as_ref().map(|_| ()).map_err(Clone::clone);
@@ -215,6 +324,17 @@ impl Signature {
     }
 
     /// Whether the index has been built.
+    ///
+    /// ```
+    /// use librsync_rs::io::{delta_of, signature_of};
+    /// use librsync_rs::Signature;
+    ///
+    /// let sig = Signature::from_bytes(&signature_of(b"hello world", &Default::default())?)?;
+    /// assert!(!sig.has_index());
+    /// delta_of(&sig, b"hello")?; // builds it on first use
+    /// assert!(sig.has_index());
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn has_index(&self) -> bool {
         self.index.get().is_some()
     }
@@ -228,6 +348,17 @@ impl Signature {
     }
 
     /// Match statistics gathered by deltas since the index was built.
+    ///
+    /// ```
+    /// use librsync_rs::io::{delta_of, load_signature_of, signature_of};
+    ///
+    /// let sig = load_signature_of(&signature_of(&[3u8; 4096], &Default::default())?)?;
+    /// assert_eq!(sig.match_stats().find_count, 0);
+    /// delta_of(&sig, &[3u8; 4096])?;
+    /// let stats = sig.match_stats();
+    /// assert!(stats.match_count > 0 && stats.find_count >= stats.match_count);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn match_stats(&self) -> MatchStats {
         *self.match_stats.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -240,6 +371,14 @@ impl Signature {
     }
 
     /// The text `rs_signature_log_stats` logs.
+    ///
+    /// ```
+    /// use librsync_rs::io::{load_signature_of, signature_of};
+    ///
+    /// let sig = load_signature_of(&signature_of(b"abc", &Default::default())?)?;
+    /// assert!(sig.format_match_stats().starts_with("match statistics: signature[0 searches, 0 ("));
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn format_match_stats(&self) -> String {
         let s = self.match_stats();
         let find = s.find_count as f64;
@@ -259,6 +398,23 @@ impl Signature {
     }
 
     /// Logs the match statistics at INFO level (`rs_signature_log_stats`).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use librsync_rs::trace::{set_sink, Sink};
+    /// # let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    /// # let sink = Arc::clone(&lines);
+    /// # set_sink(Sink::Custom(Arc::new(move |_, line: &[u8]| {
+    /// #     sink.lock().unwrap().push(String::from_utf8_lossy(line).into_owned())
+    /// # })));
+    /// use librsync_rs::io::{load_signature_of, signature_of};
+    ///
+    /// let sig = load_signature_of(&signature_of(b"abc", &Default::default())?)?;
+    /// sig.log_match_stats(); // to the sink set with trace::set_sink
+    /// let expected = format!("librsync: {}\n", sig.format_match_stats());
+    /// assert_eq!(lines.lock().unwrap()[..], [expected]);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn log_match_stats(&self) {
         log(
             LogLevel::Info as i32 | NONAME,
@@ -268,6 +424,16 @@ impl Signature {
     }
 
     /// The lines `rs_sumset_dump` logs: a header, then one line per block.
+    ///
+    /// ```
+    /// use librsync_rs::{io::signature_of, Signature, SignatureOptions};
+    ///
+    /// let sig = Signature::from_bytes(&signature_of(b"0123456789", &SignatureOptions::new().block_len(4))?)?;
+    /// let lines = sig.dump_lines();
+    /// assert_eq!(lines.len(), 1 + 3); // a header and three blocks
+    /// assert_eq!(lines[0], "sumset info: magic=0x72730147, block_len=4, block_num=3");
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn dump_lines(&self) -> Vec<String> {
         let mut lines = Vec::with_capacity(self.weak.len() + 1);
         lines.push(format!(
@@ -289,6 +455,22 @@ impl Signature {
     }
 
     /// Logs [`Signature::dump_lines`] at INFO level (`rs_sumset_dump`).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use librsync_rs::trace::{set_sink, Sink};
+    /// # let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    /// # let sink = Arc::clone(&lines);
+    /// # set_sink(Sink::Custom(Arc::new(move |_, line: &[u8]| {
+    /// #     sink.lock().unwrap().push(String::from_utf8_lossy(line).into_owned())
+    /// # })));
+    /// use librsync_rs::{io::signature_of, Signature, SignatureOptions};
+    ///
+    /// let sig = Signature::from_bytes(&signature_of(b"0123456789", &SignatureOptions::new().block_len(4))?)?;
+    /// sig.log_dump(); // to the sink set with trace::set_sink
+    /// assert_eq!(lines.lock().unwrap().len(), sig.dump_lines().len());
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn log_dump(&self) {
         for line in self.dump_lines() {
             log(LogLevel::Info as i32 | NONAME, "", format_args!("{line}"));

@@ -12,6 +12,17 @@ pub const OP_NAMES: [&CStr; 4] = [c"signature", c"loadsig", c"delta", c"patch"];
 /// Counters a job keeps while it runs, field for field librsync's
 /// `rs_stats_t`. `in_bytes` and `out_bytes` are counted only by the
 /// whole-stream helpers, as in C.
+///
+/// ```
+/// use librsync_rs::{delta, io::load_signature_of, io::signature_of, BufferSizes};
+///
+/// let sig = load_signature_of(&signature_of(b"hello world", &Default::default())?)?;
+/// let stats = delta(&sig, &b"!hello world"[..], Vec::new(), BufferSizes::default())?;
+/// assert_eq!((stats.op, stats.copy_cmds, stats.copy_bytes), ("delta", 1, 11));
+/// assert_eq!((stats.lit_cmds, stats.lit_bytes), (1, 1));
+/// assert_eq!((stats.in_bytes, stats.out_bytes), (12, 10));
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// The job kind: `"signature"`, `"loadsig"`, `"delta"` or `"patch"`.
@@ -182,6 +193,24 @@ impl std::fmt::Display for Stats {
 
 /// Logs the statistics line at INFO level without a function name
 /// (`rs_log_stats`). The line is cut to 998 bytes as C's buffer does.
+///
+/// ```
+/// # use std::sync::{Arc, Mutex};
+/// # use librsync_rs::trace::{set_sink, Sink};
+/// # let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+/// # let sink = Arc::clone(&lines);
+/// # set_sink(Sink::Custom(Arc::new(move |_, line: &[u8]| {
+/// #     sink.lock().unwrap().push(String::from_utf8_lossy(line).into_owned())
+/// # })));
+/// use librsync_rs::{log_stats, patch, BufferSizes};
+///
+/// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 5, 0]; // COPY(0, 5), END
+/// let stats = patch(&b"hello world"[..], &delta[..], Vec::new(), BufferSizes::default())?;
+/// log_stats(&stats); // to the sink set with trace::set_sink
+/// assert_eq!(lines.lock().unwrap()[0], format!("librsync: {stats}\n"));
+/// assert!(stats.to_string().starts_with("patch statistics: copy[1 cmds, 5 bytes"));
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 pub fn log_stats(stats: &Stats) {
     let op = if stats.op.is_empty() {
         None

@@ -6,12 +6,30 @@
 //! [`Sink::Silent`], and errors reach the caller as [`Error`](crate::Error)
 //! values anyway. [`set_sink`] with [`Sink::Stderr`] gives librsync's
 //! behaviour, which the C library and `rdiff` switch on for their users.
+//!
+//! ```
+//! use librsync_rs::io::patch_of;
+//! use librsync_rs::trace::{set_level, set_sink, LogLevel, Sink};
+//!
+//! set_sink(Sink::Stderr); // print "librsync: ERROR: ..." as rdiff does
+//! set_level(LogLevel::Warning);
+//! let err = patch_of(b"", b"junk").unwrap_err(); // logged, and returned
+//! assert_eq!(err.kind(), librsync_rs::ErrorKind::BadMagic);
+//! ```
 
 use std::fmt;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, RwLock};
 
 /// Log levels, the same numbers as syslog's (`rs_loglevel`).
+///
+/// ```
+/// use librsync_rs::trace::{set_level, LogLevel};
+///
+/// assert!(LogLevel::Err < LogLevel::Warning); // more severe, smaller number
+/// assert_eq!(LogLevel::Info as i32, 6);
+/// set_level(LogLevel::Err); // only errors and worse from now on
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(i32)]
 pub enum LogLevel {
@@ -38,9 +56,34 @@ pub enum LogLevel {
 pub(crate) const NONAME: i32 = 8;
 
 /// A custom log sink: gets the level and the whole line.
+///
+/// ```
+/// use std::sync::Arc;
+/// use librsync_rs::trace::{set_sink, Sink, SinkFn};
+///
+/// let to_log: Arc<SinkFn> = Arc::new(|level, line: &[u8]| {
+///     eprint!("[{level}] {}", String::from_utf8_lossy(line));
+/// });
+/// set_sink(Sink::Custom(to_log));
+/// ```
 pub type SinkFn = dyn Fn(i32, &[u8]) + Send + Sync;
 
 /// Where log lines go.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use librsync_rs::io::patch_of;
+/// use librsync_rs::trace::{set_sink, Sink};
+///
+/// let lines = Arc::new(Mutex::new(Vec::new()));
+/// let sink = Arc::clone(&lines);
+/// set_sink(Sink::Custom(Arc::new(move |_level, line: &[u8]| {
+///     sink.lock().unwrap().push(String::from_utf8_lossy(line).into_owned());
+/// })));
+/// assert!(patch_of(b"", b"junk").is_err());
+/// assert!(lines.lock().unwrap()[0].starts_with("librsync: ERROR: "));
+/// set_sink(Sink::Silent); // the default again
+/// ```
 #[derive(Clone, Default)]
 pub enum Sink {
     /// Standard error, like `rs_trace_stderr` (the C library's default).
@@ -59,6 +102,19 @@ static SINK: RwLock<Sink> = RwLock::new(Sink::Silent);
 
 /// Sets the most verbose level that is still logged (`rs_trace_set_level`);
 /// [`LogLevel::Info`] at first.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use librsync_rs::io::patch_of;
+/// use librsync_rs::trace::{set_level, set_sink, LogLevel, Sink};
+///
+/// let count = Arc::new(Mutex::new(0));
+/// let sink = Arc::clone(&count);
+/// set_sink(Sink::Custom(Arc::new(move |_, _: &[u8]| *sink.lock().unwrap() += 1)));
+/// set_level(LogLevel::Crit); // errors (level Err) are below the bar now
+/// assert!(patch_of(b"", b"junk").is_err());
+/// assert_eq!(*count.lock().unwrap(), 0);
+/// ```
 pub fn set_level(level: LogLevel) {
     set_level_raw(level as i32);
 }
@@ -70,6 +126,14 @@ pub(crate) fn set_level_raw(level: i32) {
 }
 
 /// Replaces the sink (`rs_trace_to`).
+///
+/// ```
+/// use librsync_rs::trace::{set_sink, Sink};
+///
+/// // librsync's own behaviour: "librsync: ERROR: ..." lines on stderr.
+/// set_sink(Sink::Stderr);
+/// # set_sink(Sink::Silent);
+/// ```
 pub fn set_sink(sink: Sink) {
     match SINK.write() {
         Ok(mut guard) => *guard = sink,
@@ -79,6 +143,10 @@ pub fn set_sink(sink: Sink) {
 
 /// Whether this build can log debug traces (`rs_supports_trace`): it cannot,
 /// like Debian's librsync.
+///
+/// ```
+/// assert!(!librsync_rs::trace::supports_trace()); // as Debian's librsync
+/// ```
 pub fn supports_trace() -> bool {
     false
 }

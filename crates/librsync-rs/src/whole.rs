@@ -18,6 +18,19 @@ use crate::trace::fail;
 
 /// Buffer sizes for a whole-stream run; 0 means the operation's default
 /// (librsync's global `rs_inbuflen` / `rs_outbuflen`).
+///
+/// ```
+/// use librsync_rs::io::{load_signature_of, signature_of};
+/// use librsync_rs::{delta, BufferSizes};
+///
+/// // Against a signature without blocks the delta has one LITERAL per input buffer.
+/// let sig = load_signature_of(&signature_of(b"", &Default::default())?)?;
+/// let (mut small, mut large) = (Vec::new(), Vec::new());
+/// delta(&sig, &[7u8; 100][..], &mut small, BufferSizes { input: 10, output: 0 })?;
+/// delta(&sig, &[7u8; 100][..], &mut large, BufferSizes::default())?;
+/// assert!(small.len() > large.len());
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BufferSizes {
     /// Input buffer size.
@@ -252,6 +265,16 @@ pub fn run(
 
 /// How many bytes of each block's strong sum a signature keeps (the
 /// `strong_len` of `rs_sig_args`).
+///
+/// ```
+/// use librsync_rs::{SigMagic, SignatureOptions, StrongLen};
+///
+/// let opts = SignatureOptions::new().magic(SigMagic::Md4);
+/// assert_eq!(opts.strong_len(StrongLen::Max).resolve()?.strong_len, 16);
+/// assert_eq!(opts.strong_len(StrongLen::Exact(8)).resolve()?.strong_len, 8);
+/// assert!(opts.strong_len(StrongLen::Exact(17)).resolve().is_err());
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum StrongLen {
     /// The whole hash: 16 bytes for MD4, 32 for BLAKE2 (C's 0; the default).
@@ -268,6 +291,14 @@ impl StrongLen {
     /// The C convention of `rs_sig_args` and `rdiff -S`: 0 is [`Max`](Self::Max),
     /// -1 is [`Min`](Self::Min), anything else [`Exact`](Self::Exact) (a
     /// negative value other than -1 is then out of range, as in C).
+    ///
+    /// ```
+    /// use librsync_rs::StrongLen;
+    ///
+    /// assert_eq!(StrongLen::from_c(0), StrongLen::Max);
+    /// assert_eq!(StrongLen::from_c(-1), StrongLen::Min);
+    /// assert_eq!(StrongLen::from_c(8), StrongLen::Exact(8));
+    /// ```
     pub fn from_c(value: i64) -> StrongLen {
         match value {
             0 => StrongLen::Max,
@@ -337,35 +368,89 @@ impl Default for SignatureOptions {
 impl SignatureOptions {
     /// The defaults: RabinKarp + BLAKE2, recommended block length, whole
     /// strong sums, basis size unknown.
+    ///
+    /// ```
+    /// use librsync_rs::{SigMagic, SignatureOptions, StrongLen};
+    ///
+    /// let opts = SignatureOptions::new();
+    /// assert_eq!((opts.magic, opts.block_len, opts.strong_len), (SigMagic::RkBlake2, None, StrongLen::Max));
+    /// assert_eq!(opts.basis_size, None);
+    /// ```
     pub fn new() -> SignatureOptions {
         SignatureOptions::default()
     }
 
     /// Sets the signature format.
+    ///
+    /// ```
+    /// use librsync_rs::{io::signature_of, SigMagic, SignatureOptions};
+    ///
+    /// let sig = signature_of(b"data", &SignatureOptions::new().magic(SigMagic::Blake2))?;
+    /// assert_eq!(sig[..4], SigMagic::Blake2.as_u32().to_be_bytes());
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn magic(mut self, magic: SigMagic) -> SignatureOptions {
         self.magic = magic;
         self
     }
 
     /// Sets the block length (0 also means "recommended", as in C).
+    ///
+    /// ```
+    /// use librsync_rs::SignatureOptions;
+    ///
+    /// assert_eq!(SignatureOptions::new().block_len(4096).resolve()?.block_len, 4096);
+    /// // 0 leaves the choice to the library: 2048 for an unknown basis size.
+    /// assert_eq!(SignatureOptions::new().block_len(0).resolve()?.block_len, 2048);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn block_len(mut self, block_len: usize) -> SignatureOptions {
         self.block_len = (block_len != 0).then_some(block_len);
         self
     }
 
     /// Sets the strong sum length.
+    ///
+    /// ```
+    /// use librsync_rs::{SignatureOptions, StrongLen};
+    ///
+    /// let args = SignatureOptions::new().strong_len(StrongLen::Exact(12)).resolve()?;
+    /// assert_eq!(args.strong_len, 12);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn strong_len(mut self, strong_len: StrongLen) -> SignatureOptions {
         self.strong_len = strong_len;
         self
     }
 
     /// Sets the basis size the recommended lengths are computed from.
+    ///
+    /// ```
+    /// use librsync_rs::SignatureOptions;
+    ///
+    /// // The recommended block length grows with the basis: about its square root.
+    /// let args = SignatureOptions::new().basis_size(1 << 30).resolve()?;
+    /// assert_eq!(args.block_len, 32768);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn basis_size(mut self, size: u64) -> SignatureOptions {
         self.basis_size = Some(size);
         self
     }
 
     /// Sets the buffer sizes of the whole-stream helpers.
+    ///
+    /// ```
+    /// use librsync_rs::{signature, BufferSizes, SignatureOptions};
+    ///
+    /// // Smaller buffers, the same signature.
+    /// let opts = SignatureOptions::new().buffers(BufferSizes { input: 16, output: 16 });
+    /// let (mut a, mut b) = (Vec::new(), Vec::new());
+    /// signature(&[1u8; 5000][..], &mut a, &opts)?;
+    /// signature(&[1u8; 5000][..], &mut b, &SignatureOptions::new())?;
+    /// assert_eq!(a, b);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn buffers(mut self, buffers: BufferSizes) -> SignatureOptions {
         self.buffers = buffers;
         self
@@ -392,6 +477,16 @@ impl SignatureOptions {
     /// ones where asked, checked against the format. Fails with
     /// [`ErrorKind::Param`] for a strong length the hash cannot give or a block
     /// length over `i32::MAX`.
+    ///
+    /// ```
+    /// use librsync_rs::{ErrorKind, SigMagic, SignatureOptions, StrongLen};
+    ///
+    /// let args = SignatureOptions::new().magic(SigMagic::Md4).resolve()?;
+    /// assert_eq!((args.magic, args.block_len, args.strong_len), (SigMagic::Md4, 2048, 16));
+    /// let too_long = SignatureOptions::new().magic(SigMagic::Md4).strong_len(StrongLen::Exact(32));
+    /// assert_eq!(too_long.resolve().unwrap_err().kind(), ErrorKind::Param);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn resolve(&self) -> Result<SigArgs> {
         let size = self
             .basis_size

@@ -3,6 +3,15 @@
 //! struct.
 
 /// Incremental MD4 state, field for field librsync's `struct rs_mdfour`.
+///
+/// ```
+/// use librsync_rs::checksum::{md4, Md4};
+///
+/// let mut h = Md4::new();
+/// h.update(b"ab");
+/// h.update(b"c");
+/// assert_eq!(h.result(), md4(b"abc"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Md4 {
     pub(crate) a: u32,
@@ -142,6 +151,13 @@ fn digest(state: [u32; 4]) -> [u8; 16] {
 
 impl Md4 {
     /// A fresh state (`rs_mdfour_begin`).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::Md4;
+    ///
+    /// // MD4 of the empty string (RFC 1320's first test vector).
+    /// assert_eq!(Md4::new().result()[..4], [0x31, 0xd6, 0xcf, 0xe0]);
+    /// ```
     pub fn new() -> Md4 {
         let [a, b, c, d] = INIT;
         Md4 {
@@ -162,6 +178,17 @@ impl Md4 {
     }
 
     /// Feeds bytes (`rs_mdfour_update`).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::{md4, Md4};
+    ///
+    /// let data = [7u8; 100];
+    /// let mut h = Md4::new();
+    /// for piece in data.chunks(33) {
+    ///     h.update(piece);
+    /// }
+    /// assert_eq!(h.result(), md4(&data));
+    /// ```
     pub fn update(&mut self, mut input: &[u8]) {
         self.total_n = self.total_n.wrapping_add(input.len() as u64);
         if self.tail_len > 0 {
@@ -187,6 +214,16 @@ impl Md4 {
 
     /// Pads, and returns the digest (`rs_mdfour_result`). Like C, it leaves
     /// the padding in the state: calling it twice gives a different value.
+    ///
+    /// ```
+    /// use librsync_rs::checksum::Md4;
+    ///
+    /// let mut h = Md4::new();
+    /// h.update(b"abc");
+    /// let digest = h.result();
+    /// assert_eq!(digest[..4], [0xa4, 0x48, 0x01, 0x7a]); // a448017a...
+    /// assert_ne!(h.result(), digest); // the padding stayed in the state
+    /// ```
     pub fn result(&mut self) -> [u8; 16] {
         let bits = self.total_n.wrapping_shl(3).to_le_bytes();
         let pad_len = if self.tail_len < 56 {
@@ -205,6 +242,15 @@ impl Md4 {
 /// MD4 of a buffer in one call (`rs_mdfour`): the same digest as
 /// [`Md4::update`] and [`Md4::result`], going straight over the buffer's
 /// 64-byte blocks and padding the rest on the stack.
+///
+/// ```
+/// use librsync_rs::checksum::md4;
+///
+/// assert_eq!(
+///     md4(b"abc"),
+///     [0xa4, 0x48, 0x01, 0x7a, 0xaf, 0x21, 0xd8, 0x52, 0x5f, 0xc1, 0x0a, 0xe8, 0x7a, 0xa6, 0x72, 0x9d]
+/// );
+/// ```
 pub fn md4(data: &[u8]) -> [u8; 16] {
     let mut state = INIT;
     let mut blocks = data.chunks_exact(64);

@@ -2,6 +2,19 @@
 //! strong sums (MD4 and BLAKE2b-256) and their lengths, and the `mix32`
 //! finaliser. Signature magics ([`SigMagic`](crate::SigMagic)) name pairs of
 //! these; this module does not depend on them.
+//!
+//! ```
+//! use librsync_rs::checksum::{mix32, strong_sum, weak_sum, StrongKind, WeakKind};
+//! use librsync_rs::{io::signature_of, SigMagic, Signature, SignatureOptions, StrongLen};
+//!
+//! // A signature holds, per block, the weak sum and a prefix of the strong sum.
+//! let opts = SignatureOptions::new().magic(SigMagic::Blake2).strong_len(StrongLen::Exact(8));
+//! let sig = Signature::from_bytes(&signature_of(b"block", &opts)?)?;
+//! assert_eq!(sig.strong_sum(0), Some(&strong_sum(StrongKind::Blake2, b"block")[..8]));
+//! // Rollsums are held mixed (as librsync holds them in memory).
+//! assert_eq!(sig.weak_sum(0), Some(mix32(weak_sum(WeakKind::Rollsum, b"block"))));
+//! # Ok::<(), librsync_rs::Error>(())
+//! ```
 
 mod md4;
 mod rabinkarp;
@@ -15,18 +28,44 @@ pub(crate) use rabinkarp::{
 pub use rollsum::Rollsum;
 
 /// Length of an MD4 strong sum (`RS_MD4_SUM_LENGTH`).
+///
+/// ```
+/// use librsync_rs::checksum::{md4, MD4_SUM_LENGTH};
+///
+/// assert_eq!(md4(b"").len(), MD4_SUM_LENGTH);
+/// ```
 pub const MD4_SUM_LENGTH: usize = 16;
 
 /// Length of a BLAKE2b-256 strong sum (`RS_BLAKE2_SUM_LENGTH`).
+///
+/// ```
+/// use librsync_rs::checksum::{StrongKind, BLAKE2_SUM_LENGTH};
+///
+/// assert_eq!(StrongKind::Blake2.digest_len(), BLAKE2_SUM_LENGTH);
+/// ```
 pub const BLAKE2_SUM_LENGTH: usize = 32;
 
 /// Largest strong sum a signature can hold (`RS_MAX_STRONG_SUM_LENGTH`).
+///
+/// ```
+/// use librsync_rs::checksum::{strong_sum, StrongKind, MAX_STRONG_SUM_LENGTH};
+///
+/// assert_eq!(strong_sum(StrongKind::Md4, b"x").len(), MAX_STRONG_SUM_LENGTH);
+/// ```
 pub const MAX_STRONG_SUM_LENGTH: usize = 32;
 
 const _: () = assert!(MD4_SUM_LENGTH <= MAX_STRONG_SUM_LENGTH);
 const _: () = assert!(BLAKE2_SUM_LENGTH <= MAX_STRONG_SUM_LENGTH);
 
 /// Which rolling checksum a signature uses (librsync's `weaksum_kind_t`).
+///
+/// ```
+/// use librsync_rs::checksum::WeakKind;
+/// use librsync_rs::SigMagic;
+///
+/// assert_eq!(SigMagic::Blake2.weak_kind(), WeakKind::Rollsum);
+/// assert_eq!(SigMagic::RkBlake2.weak_kind(), WeakKind::RabinKarp);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WeakKind {
     /// The original rsync/adler-like rollsum (signature magics `...3x`).
@@ -36,6 +75,14 @@ pub enum WeakKind {
 }
 
 /// Which strong checksum a signature uses (librsync's `strongsum_kind_t`).
+///
+/// ```
+/// use librsync_rs::checksum::StrongKind;
+/// use librsync_rs::SigMagic;
+///
+/// assert_eq!(SigMagic::Md4.strong_kind(), StrongKind::Md4);
+/// assert_eq!(SigMagic::RkBlake2.strong_kind(), StrongKind::Blake2);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StrongKind {
     /// MD4, 16 bytes.
@@ -46,6 +93,13 @@ pub enum StrongKind {
 
 impl StrongKind {
     /// Full digest length of this hash.
+    ///
+    /// ```
+    /// use librsync_rs::checksum::StrongKind;
+    ///
+    /// assert_eq!(StrongKind::Md4.digest_len(), 16);
+    /// assert_eq!(StrongKind::Blake2.digest_len(), 32);
+    /// ```
     pub fn digest_len(self) -> usize {
         match self {
             StrongKind::Md4 => MD4_SUM_LENGTH,
@@ -55,9 +109,24 @@ impl StrongKind {
 }
 
 /// A strong sum, padded with zeros to [`MAX_STRONG_SUM_LENGTH`] bytes.
+///
+/// ```
+/// use librsync_rs::checksum::{md4, strong_sum, StrongKind, StrongSum};
+///
+/// let sum: StrongSum = strong_sum(StrongKind::Md4, b"abc");
+/// assert_eq!(sum[..16], md4(b"abc"));
+/// assert_eq!(sum[16..], [0; 16]);
+/// ```
 pub type StrongSum = [u8; MAX_STRONG_SUM_LENGTH];
 
 /// The MurmurHash3 finaliser librsync applies to rollsums before matching.
+///
+/// ```
+/// use librsync_rs::checksum::mix32;
+///
+/// assert_eq!(mix32(0), 0);
+/// assert_ne!(mix32(1), 1);
+/// ```
 #[inline]
 pub fn mix32(mut h: u32) -> u32 {
     h ^= h >> 16;
@@ -93,6 +162,15 @@ pub(crate) fn nozero(h: u32) -> u32 {
 
 /// The weak sum of a block as stored in signature files
 /// (`rs_calc_weak_sum`): a raw rollsum (without `mix32`) or RabinKarp hash.
+///
+/// ```
+/// use librsync_rs::checksum::{weak_sum, WeakKind};
+///
+/// // rollsum: s1 = s2 = b'a' + 31 = 0x80.
+/// assert_eq!(weak_sum(WeakKind::Rollsum, b"a"), 0x0080_0080);
+/// // RabinKarp: MULT * 1 + b'a', MULT = 0x08104225.
+/// assert_eq!(weak_sum(WeakKind::RabinKarp, b"a"), 0x0810_4225 + 0x61);
+/// ```
 pub fn weak_sum(kind: WeakKind, data: &[u8]) -> u32 {
     match kind {
         WeakKind::Rollsum => {
@@ -117,6 +195,14 @@ fn blake2_params() -> blake2b_simd::Params {
 
 /// The full strong sum of a block (`rs_calc_strong_sum`); MD4 fills the first
 /// 16 bytes and leaves the rest zero.
+///
+/// ```
+/// use librsync_rs::checksum::{md4, strong_sum, StrongKind};
+///
+/// assert_eq!(strong_sum(StrongKind::Md4, b"abc")[..16], md4(b"abc"));
+/// let blake2 = strong_sum(StrongKind::Blake2, b"abc");
+/// assert_ne!(blake2[16..], [0; 16]); // BLAKE2b fills all 32 bytes
+/// ```
 pub fn strong_sum(kind: StrongKind, data: &[u8]) -> StrongSum {
     let mut out: StrongSum = [0; MAX_STRONG_SUM_LENGTH];
     match kind {

@@ -26,6 +26,18 @@ pub(crate) const fn pow(mut base: u32, mut exp: u64) -> u32 {
 }
 
 /// RabinKarp rolling hash state.
+///
+/// ```
+/// use librsync_rs::checksum::RabinKarp;
+///
+/// // Rolling a 4-byte window over "abcde" gives the sum of "bcde".
+/// let mut sum = RabinKarp::new();
+/// sum.update(b"abcd");
+/// sum.rotate(b'a', b'e');
+/// let mut fresh = RabinKarp::new();
+/// fresh.update(b"bcde");
+/// assert_eq!(sum.digest(), fresh.digest());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RabinKarp {
     count: usize,
@@ -42,6 +54,13 @@ impl Default for RabinKarp {
 
 impl RabinKarp {
     /// An empty hash (`rabinkarp_init`): hash 1.
+    ///
+    /// ```
+    /// use librsync_rs::checksum::RabinKarp;
+    ///
+    /// let sum = RabinKarp::new();
+    /// assert_eq!(sum.count(), 0);
+    /// ```
     pub fn new() -> RabinKarp {
         RabinKarp {
             count: 0,
@@ -51,6 +70,17 @@ impl RabinKarp {
     }
 
     /// Adds bytes at the end (`rabinkarp_update`).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::RabinKarp;
+    ///
+    /// let mut a = RabinKarp::new();
+    /// a.update(b"hello ");
+    /// a.update(b"world");
+    /// let mut b = RabinKarp::new();
+    /// b.update(b"hello world");
+    /// assert_eq!((a.digest(), a.count()), (b.digest(), 11));
+    /// ```
     pub fn update(&mut self, data: &[u8]) {
         self.hash = crate::simd::rabinkarp_hash(self.hash, data);
         self.count += data.len();
@@ -60,6 +90,18 @@ impl RabinKarp {
     }
 
     /// Adds one byte at the end (`rabinkarp_rollin`).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::RabinKarp;
+    ///
+    /// let mut a = RabinKarp::new();
+    /// for &byte in b"abc" {
+    ///     a.rollin(byte);
+    /// }
+    /// let mut b = RabinKarp::new();
+    /// b.update(b"abc");
+    /// assert_eq!(a, b);
+    /// ```
     pub fn rollin(&mut self, inp: u8) {
         self.hash = self.hash.wrapping_mul(MULT).wrapping_add(inp as u32);
         self.count += 1;
@@ -67,6 +109,17 @@ impl RabinKarp {
     }
 
     /// Removes the first byte (`rabinkarp_rollout`).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::RabinKarp;
+    ///
+    /// let mut sum = RabinKarp::new();
+    /// sum.update(b"xabc");
+    /// sum.rollout(b'x');
+    /// let mut fresh = RabinKarp::new();
+    /// fresh.update(b"abc");
+    /// assert_eq!((sum.digest(), sum.count()), (fresh.digest(), 3));
+    /// ```
     pub fn rollout(&mut self, out: u8) {
         self.count -= 1;
         self.mult = self.mult.wrapping_mul(INVM);
@@ -76,6 +129,18 @@ impl RabinKarp {
     }
 
     /// Slides the window by one byte (`rabinkarp_rotate`).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::RabinKarp;
+    ///
+    /// let mut sum = RabinKarp::new();
+    /// sum.update(b"abc");
+    /// sum.rotate(b'a', b'd'); // the window is now "bcd"
+    /// let mut fresh = RabinKarp::new();
+    /// fresh.update(b"bcd");
+    /// assert_eq!(sum.digest(), fresh.digest());
+    /// assert_eq!(sum.count(), 3);
+    /// ```
     pub fn rotate(&mut self, out: u8, inp: u8) {
         self.hash = self
             .hash
@@ -85,11 +150,28 @@ impl RabinKarp {
     }
 
     /// Number of bytes hashed.
+    ///
+    /// ```
+    /// use librsync_rs::checksum::RabinKarp;
+    ///
+    /// let mut sum = RabinKarp::new();
+    /// sum.update(b"abcd");
+    /// sum.rollin(b'e');
+    /// assert_eq!(sum.count(), 5);
+    /// ```
     pub fn count(&self) -> usize {
         self.count
     }
 
     /// The hash value (`rabinkarp_digest`), stored as is in signatures.
+    ///
+    /// ```
+    /// use librsync_rs::checksum::{weak_sum, RabinKarp, WeakKind};
+    ///
+    /// let mut sum = RabinKarp::new();
+    /// sum.update(b"block");
+    /// assert_eq!(sum.digest(), weak_sum(WeakKind::RabinKarp, b"block"));
+    /// ```
     pub fn digest(&self) -> u32 {
         self.hash
     }

@@ -9,6 +9,18 @@ use super::{mix32, Rolling};
 const CHAR_OFFSET: u32 = 31;
 
 /// Rolling checksum state (`Rollsum` in librsync's `rollsum.h`).
+///
+/// ```
+/// use librsync_rs::checksum::Rollsum;
+///
+/// // Rolling a 4-byte window over "abcde" gives the sum of "bcde".
+/// let mut sum = Rollsum::new();
+/// sum.update(b"abcd");
+/// sum.rotate(b'a', b'e');
+/// let mut fresh = Rollsum::new();
+/// fresh.update(b"bcde");
+/// assert_eq!(sum.digest(), fresh.digest());
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Rollsum {
     count: usize,
@@ -18,11 +30,29 @@ pub struct Rollsum {
 
 impl Rollsum {
     /// An empty sum (`RollsumInit`).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::Rollsum;
+    ///
+    /// let sum = Rollsum::new();
+    /// assert_eq!(sum.count(), 0);
+    /// ```
     pub fn new() -> Rollsum {
         Rollsum::default()
     }
 
     /// Adds bytes at the end of the window (`RollsumUpdate`).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::Rollsum;
+    ///
+    /// let mut a = Rollsum::new();
+    /// a.update(b"hello ");
+    /// a.update(b"world");
+    /// let mut b = Rollsum::new();
+    /// b.update(b"hello world");
+    /// assert_eq!((a.digest(), a.count()), (b.digest(), 11));
+    /// ```
     pub fn update(&mut self, data: &[u8]) {
         let (mut s1, mut s2) = crate::simd::rollsum_sums(self.s1, self.s2, data);
         let len = data.len() as u64;
@@ -35,6 +65,18 @@ impl Rollsum {
     }
 
     /// Adds one byte at the end (`RollsumRollin`).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::Rollsum;
+    ///
+    /// let mut a = Rollsum::new();
+    /// for &byte in b"abc" {
+    ///     a.rollin(byte);
+    /// }
+    /// let mut b = Rollsum::new();
+    /// b.update(b"abc");
+    /// assert_eq!(a, b);
+    /// ```
     pub fn rollin(&mut self, inp: u8) {
         self.s1 = self.s1.wrapping_add(inp as u32 + CHAR_OFFSET);
         self.s2 = self.s2.wrapping_add(self.s1);
@@ -42,6 +84,17 @@ impl Rollsum {
     }
 
     /// Removes the first byte of the window (`RollsumRollout`).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::Rollsum;
+    ///
+    /// let mut sum = Rollsum::new();
+    /// sum.update(b"xabc");
+    /// sum.rollout(b'x');
+    /// let mut fresh = Rollsum::new();
+    /// fresh.update(b"abc");
+    /// assert_eq!((sum.digest(), sum.count()), (fresh.digest(), 3));
+    /// ```
     pub fn rollout(&mut self, out: u8) {
         let o = out as u32 + CHAR_OFFSET;
         self.s1 = self.s1.wrapping_sub(o);
@@ -50,6 +103,18 @@ impl Rollsum {
     }
 
     /// Slides the window by one byte (`RollsumRotate`).
+    ///
+    /// ```
+    /// use librsync_rs::checksum::Rollsum;
+    ///
+    /// let mut sum = Rollsum::new();
+    /// sum.update(b"abc");
+    /// sum.rotate(b'a', b'd'); // the window is now "bcd"
+    /// let mut fresh = Rollsum::new();
+    /// fresh.update(b"bcd");
+    /// assert_eq!(sum.digest(), fresh.digest());
+    /// assert_eq!(sum.count(), 3);
+    /// ```
     pub fn rotate(&mut self, out: u8, inp: u8) {
         self.s1 = self.s1.wrapping_add(inp as u32).wrapping_sub(out as u32);
         let o = out as u32 + CHAR_OFFSET;
@@ -60,12 +125,29 @@ impl Rollsum {
     }
 
     /// Number of bytes in the window.
+    ///
+    /// ```
+    /// use librsync_rs::checksum::Rollsum;
+    ///
+    /// let mut sum = Rollsum::new();
+    /// sum.update(b"abcd");
+    /// sum.rollin(b'e');
+    /// assert_eq!(sum.count(), 5);
+    /// ```
     pub fn count(&self) -> usize {
         self.count
     }
 
     /// The 32-bit digest `s2 << 16 | s1 & 0xffff` (`RollsumDigest`), as
     /// stored in signatures.
+    ///
+    /// ```
+    /// use librsync_rs::checksum::{weak_sum, Rollsum, WeakKind};
+    ///
+    /// let mut sum = Rollsum::new();
+    /// sum.update(b"block");
+    /// assert_eq!(sum.digest(), weak_sum(WeakKind::Rollsum, b"block"));
+    /// ```
     pub fn digest(&self) -> u32 {
         (self.s2 << 16) | (self.s1 & 0xffff)
     }

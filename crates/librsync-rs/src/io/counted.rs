@@ -12,11 +12,33 @@ use std::sync::Arc;
 
 /// A count of bytes that one [`Counted`] adds to and any number of clones
 /// read, from any thread.
+///
+/// ```
+/// use std::io::Write;
+/// use librsync_rs::io::Counted;
+///
+/// let mut out = Counted::new(Vec::new());
+/// let counter = out.counter(); // Clone + Send: hand it to a progress thread
+/// out.write_all(b"hello")?;
+/// assert_eq!(counter.get(), 5);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct ByteCounter(Arc<AtomicU64>);
 
 impl ByteCounter {
     /// Bytes counted so far.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::Counted;
+    ///
+    /// let mut input = Counted::new(&b"hello world"[..]);
+    /// let counter = input.counter();
+    /// input.read_exact(&mut [0u8; 4])?;
+    /// assert_eq!(counter.get(), 4);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
@@ -54,6 +76,17 @@ pub struct Counted<'a, T> {
 
 impl<'a, T> Counted<'a, T> {
     /// Wraps `inner`, counting from 0.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::Counted;
+    ///
+    /// let mut input = Counted::new(&b"hello"[..]);
+    /// assert_eq!(input.count(), 0);
+    /// input.read_to_end(&mut Vec::new())?;
+    /// assert_eq!(input.count(), 5);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new(inner: T) -> Counted<'a, T> {
         Counted {
             inner,
@@ -64,6 +97,19 @@ impl<'a, T> Counted<'a, T> {
 
     /// Calls `callback` with the running count after each read or write
     /// that moved bytes.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::Counted;
+    ///
+    /// let mut seen = Vec::new();
+    /// let mut out = Counted::new(Vec::new()).on_count(|total| seen.push(total));
+    /// out.write_all(b"ab")?;
+    /// out.write_all(b"cde")?;
+    /// drop(out);
+    /// assert_eq!(seen, [2, 5]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     #[must_use]
     pub fn on_count(mut self, callback: impl FnMut(u64) + Send + 'a) -> Counted<'a, T> {
         self.on_count = Some(Box::new(callback));
@@ -71,21 +117,64 @@ impl<'a, T> Counted<'a, T> {
     }
 
     /// A handle on the count, for this or another thread.
+    ///
+    /// ```
+    /// use std::io::{self, Read};
+    /// use librsync_rs::io::Counted;
+    ///
+    /// let mut input = Counted::new(io::repeat(0).take(1000));
+    /// let counter = input.counter();
+    /// let reader = std::thread::spawn(move || io::copy(&mut input, &mut io::sink()));
+    /// reader.join().unwrap()?;
+    /// assert_eq!(counter.get(), 1000);
+    /// # Ok::<(), io::Error>(())
+    /// ```
     pub fn counter(&self) -> ByteCounter {
         self.counter.clone()
     }
 
     /// Bytes counted so far.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::Counted;
+    ///
+    /// let mut out = Counted::new(Vec::new());
+    /// write!(out, "{}", 12345)?;
+    /// assert_eq!(out.count(), 5);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn count(&self) -> u64 {
         self.counter.get()
     }
 
     /// The wrapped reader or writer.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::Counted;
+    ///
+    /// let mut out = Counted::new(Vec::new());
+    /// out.write_all(b"hi")?;
+    /// assert_eq!(out.get_ref(), b"hi");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn get_ref(&self) -> &T {
         &self.inner
     }
 
     /// Gives the wrapped reader or writer back.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::Counted;
+    ///
+    /// let mut out = Counted::new(Vec::new());
+    /// out.write_all(b"hi")?;
+    /// let vec: Vec<u8> = out.into_inner();
+    /// assert_eq!(vec, b"hi");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn into_inner(self) -> T {
         self.inner
     }

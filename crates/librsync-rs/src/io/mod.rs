@@ -183,6 +183,17 @@ pub use counted::{ByteCounter, Counted};
 use engine::Engine;
 
 /// How far an adapter has got: bytes taken in and put out so far.
+///
+/// ```
+/// use std::io::Read;
+/// use librsync_rs::io::{PatchReader, Progress};
+///
+/// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+/// let mut r = PatchReader::new(&b"hello world"[..], &delta[..]);
+/// r.read_to_end(&mut Vec::new())?;
+/// assert_eq!(r.progress(), Progress { consumed: 10, produced: 6 });
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Progress {
     /// Input bytes taken: read from the inner reader (pull adapters) or
@@ -214,31 +225,53 @@ fn patch_engine<'b>(job: Job<'b>, sizes: BufferSizes) -> Result<Engine<'b>> {
     Ok(Engine::new(job, in_len, out_len))
 }
 
+// The accessors' examples are built from each adapter's own setup:
+// `$head` (imports, an `input` slice, the `expected` output and the adapter,
+// named `$v`), `$run` (drives it to the end: `read_to_end` into `out`, or
+// `write_all` and `try_finish`) and `$tail` (ends the doc test).
 macro_rules! adapter_common {
-    ($lt:lifetime) => {
+    ($lt:lifetime, $head:expr, $tail:expr, $v:literal, $run:expr) => {
         /// Bytes taken in and put out so far.
+        ///
+        #[doc = concat!("```\n", $head, "assert_eq!(", $v, ".progress(), Progress::default());\n", $run,
+            "assert_eq!(\n    ", $v, ".progress(),\n    Progress { consumed: input.len() as u64, produced: expected.len() as u64 }\n);\n", $tail, "```")]
         pub fn progress(&self) -> Progress {
             self.engine.progress()
         }
 
         /// Input bytes taken so far ([`Progress::consumed`]).
+        ///
+        #[doc = concat!("```\n", $head, "assert_eq!(", $v, ".bytes_in(), 0);\n", $run,
+            "assert_eq!(", $v, ".bytes_in(), input.len() as u64);\n", $tail, "```")]
         pub fn bytes_in(&self) -> u64 {
             self.engine.consumed
         }
 
         /// Output bytes made so far ([`Progress::produced`]).
+        ///
+        #[doc = concat!("```\n", $head, $run, "assert_eq!(", $v, ".bytes_out(), expected.len() as u64);\n", $tail, "```")]
         pub fn bytes_out(&self) -> u64 {
             self.engine.produced
         }
 
         /// The job's statistics (`rs_job_statistics`), with `in_bytes` and
         /// `out_bytes` counted as the whole-stream helpers count them.
+        ///
+        #[doc = concat!("```\n", $head, $run, "let stats = ", $v, ".stats();\n",
+            "assert_eq!(stats.in_bytes as u64, input.len() as u64);\n",
+            "assert_eq!(stats.out_bytes as u64, expected.len() as u64);\n", $tail, "```")]
         pub fn stats(&self) -> &Stats {
             self.engine.stats()
         }
 
         /// Calls `callback` with the counters after each step of the job:
         /// at most once per input buffer filled or output buffer emptied.
+        ///
+        #[doc = concat!("```\n", $head, "# use std::sync::{Arc, Mutex};\n",
+            "let last = Arc::new(Mutex::new(Progress::default()));\n",
+            "let seen = Arc::clone(&last);\n",
+            "let mut ", $v, " = ", $v, ".with_progress(move |p| *seen.lock().unwrap() = p);\n", $run,
+            "assert_eq!(*last.lock().unwrap(), ", $v, ".progress());\n", $tail, "```")]
         #[must_use]
         pub fn with_progress(mut self, callback: impl FnMut(Progress) + Send + $lt) -> Self {
             self.engine.progress = Some(Box::new(callback));
@@ -248,34 +281,50 @@ macro_rules! adapter_common {
 }
 
 macro_rules! reader_common {
-    ($lt:lifetime) => {
-        adapter_common!($lt);
+    ($lt:lifetime, $head:expr, $tail:expr) => {
+        adapter_common!($lt, $head, $tail, "r", read_run!());
 
         /// The inner reader.
+        ///
+        #[doc = concat!("```\n", $head, "assert_eq!(*r.get_ref(), input);\n", read_run!(),
+            "assert!(r.get_ref().is_empty()); // the slice reader is at its end\n", $tail, "```")]
         pub fn get_ref(&self) -> &R {
             &self.inner
         }
 
         /// The inner reader, mutably (reading from it directly skips input).
+        ///
+        #[doc = concat!("```\n", $head, "let inner: &mut &[u8] = r.get_mut();\nassert_eq!(inner.len(), input.len());\n", $tail, "```")]
         pub fn get_mut(&mut self) -> &mut R {
             &mut self.inner
         }
 
         /// Gives the inner reader back; buffered input is lost.
+        ///
+        #[doc = concat!("```\n", $head, read_run!(), "let rest: &[u8] = r.into_inner();\nassert!(rest.is_empty());\n", $tail, "```")]
         pub fn into_inner(self) -> R {
             self.inner
         }
     };
 }
 
+/// How the examples of a pull adapter's accessors run it.
+macro_rules! read_run {
+    () => {
+        "let mut out = Vec::new();\nr.read_to_end(&mut out)?;\nassert_eq!(out, expected);\n"
+    };
+}
+
 macro_rules! writer_common {
-    ($lt:lifetime) => {
-        adapter_common!($lt);
+    ($lt:lifetime, $head:expr, $tail:expr) => {
+        adapter_common!($lt, $head, $tail, "w", write_run!());
 
         /// Tells the job the input has ended, runs it to the end writing
         /// all its output, flushes the inner writer and gives it back
         /// (the end of `rs_whole_run`). Without it the output lacks its
         /// tail: dropping the adapter writes nothing more.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input)?;\nassert_eq!(w.finish()?, expected);\n", $tail, "```")]
         pub fn finish(mut self) -> Result<W> {
             self.try_finish()?;
             Ok(self.inner)
@@ -284,6 +333,9 @@ macro_rules! writer_common {
         /// [`finish`](Self::finish) that keeps the adapter: after an error
         /// of the inner writer (such as `WouldBlock`) it can be called
         /// again and goes on where it stopped. Once called, `write` fails.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input)?;\nw.try_finish()?;\nassert_eq!(*w.get_ref(), expected);\n",
+            "assert!(w.write(b\"more\").is_err());\n", $tail, "```")]
         pub fn try_finish(&mut self) -> Result<()> {
             self.engine.process(&mut self.inner, true)?;
             loop {
@@ -297,20 +349,34 @@ macro_rules! writer_common {
         /// Gives the inner writer back as it is: without
         /// [`try_finish`](Self::try_finish) first, the output lacks its
         /// tail.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input)?;\nw.try_finish()?;\nassert_eq!(w.into_inner(), expected);\n", $tail, "```")]
         pub fn into_inner(self) -> W {
             self.inner
         }
 
         /// The inner writer.
+        ///
+        #[doc = concat!("```\n", $head, "w.write_all(input)?;\nassert!(w.get_ref().is_empty()); // the input is still buffered\n",
+            "w.try_finish()?;\nassert_eq!(*w.get_ref(), expected);\n", $tail, "```")]
         pub fn get_ref(&self) -> &W {
             &self.inner
         }
 
         /// The inner writer, mutably (writing to it directly corrupts the
         /// output).
+        ///
+        #[doc = concat!("```\n", $head, "let inner: &mut Vec<u8> = w.get_mut();\nassert!(inner.is_empty());\n", $tail, "```")]
         pub fn get_mut(&mut self) -> &mut W {
             &mut self.inner
         }
+    };
+}
+
+/// How the examples of a push adapter's accessors run it.
+macro_rules! write_run {
+    () => {
+        "w.write_all(input)?;\nw.try_finish()?;\n"
     };
 }
 
@@ -387,6 +453,20 @@ pub struct SignatureReader<R> {
 impl<R: Read> SignatureReader<R> {
     /// Reads the basis from `basis`. Fails with [`ErrorKind::Param`](crate::ErrorKind::Param) or
     /// [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic) for lengths or a format `rs_sig_args` rejects.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::SignatureReader;
+    /// use librsync_rs::{ErrorKind, SigMagic, SignatureOptions, StrongLen};
+    ///
+    /// let opts = SignatureOptions::new().magic(SigMagic::Md4).block_len(4);
+    /// let mut sig = Vec::new();
+    /// SignatureReader::new(&b"12345678"[..], &opts)?.read_to_end(&mut sig)?;
+    /// assert_eq!(sig.len(), 12 + 2 * (4 + 16)); // header, two blocks
+    /// let bad = opts.strong_len(StrongLen::Exact(20)); // MD4 has 16 bytes
+    /// assert_eq!(SignatureReader::new(&b""[..], &bad).unwrap_err().kind(), ErrorKind::Param);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(basis: R, opts: &SignatureOptions) -> Result<SignatureReader<R>> {
         Ok(SignatureReader {
             engine: signature_engine(opts)?,
@@ -394,7 +474,18 @@ impl<R: Read> SignatureReader<R> {
         })
     }
 
-    reader_common!('static);
+    reader_common!(
+        'static,
+        concat!(
+        "# use std::io::Read;\n# use librsync_rs::io::{Progress, SignatureReader};\n# use librsync_rs::SignatureOptions;\n",
+        "let input: &[u8] = b\"hello world\";\n",
+        "let opts = SignatureOptions::default();\n",
+        "let mut expected = Vec::new();\n",
+        "librsync_rs::signature(input, &mut expected, &opts)?;\n",
+        "let mut r = SignatureReader::new(input, &opts)?;\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_read!(SignatureReader<R>);
@@ -425,6 +516,18 @@ impl<'s, R: Read> DeltaReader<'s, R> {
     /// Reads the new file from `new`, with the buffer sizes of
     /// [`delta`](crate::delta). The signature's index is built on first use
     /// if it is not built yet.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaReader};
+    ///
+    /// let sig = load_signature_of(&signature_of(b"hello world", &Default::default())?)?;
+    /// let mut delta = Vec::new();
+    /// DeltaReader::new(&sig, &b"!hello world"[..])?.read_to_end(&mut delta)?;
+    /// // LITERAL "!", COPY(0, 11), END
+    /// assert_eq!(delta, [0x72, 0x73, 0x02, 0x36, 0x01, b'!', 0x45, 0, 11, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(sig: &'s Signature, new: R) -> Result<DeltaReader<'s, R>> {
         DeltaReader::with_buffer_sizes(sig, new, BufferSizes::default())
     }
@@ -432,6 +535,20 @@ impl<'s, R: Read> DeltaReader<'s, R> {
     /// [`DeltaReader::new`] with the buffer sizes `delta` would be given.
     /// The input size matters for a signature without blocks: the delta
     /// then holds one LITERAL command per input buffer, as in C.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaReader};
+    /// use librsync_rs::BufferSizes;
+    ///
+    /// // An empty signature: one LITERAL command per 4-byte input buffer.
+    /// let sig = load_signature_of(&signature_of(b"", &Default::default())?)?;
+    /// let sizes = BufferSizes { input: 4, output: 0 };
+    /// let mut delta = Vec::new();
+    /// DeltaReader::with_buffer_sizes(&sig, &b"abcdefgh"[..], sizes)?.read_to_end(&mut delta)?;
+    /// assert_eq!(&delta[4..], b"\x04abcd\x04efgh\0");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_buffer_sizes(
         sig: &'s Signature,
         new: R,
@@ -445,13 +562,34 @@ impl<'s, R: Read> DeltaReader<'s, R> {
 
     /// [`DeltaReader::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`delta_of_limited`] does) rather than yield more than `limit` bytes.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaReader};
+    ///
+    /// let sig = load_signature_of(&signature_of(b"", &Default::default())?)?;
+    /// let mut r = DeltaReader::with_limit(&sig, &[0u8; 100][..], 50)?;
+    /// let err = r.read_to_end(&mut Vec::new()).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData); // ErrorKind::Corrupt
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_limit(sig: &'s Signature, new: R, limit: u64) -> Result<DeltaReader<'s, R>> {
         let mut reader = DeltaReader::new(sig, new)?;
         reader.engine.out_limit = Some(limit);
         Ok(reader)
     }
 
-    reader_common!('s);
+    reader_common!(
+        's,
+        concat!(
+        "# use std::io::Read;\n# use librsync_rs::io::{delta_of, load_signature_of, signature_of, DeltaReader, Progress};\n",
+        "let sig = load_signature_of(&signature_of(b\"hello world\", &Default::default())?)?;\n",
+        "let input: &[u8] = b\"hello, world\";\n",
+        "let expected = delta_of(&sig, input)?;\n",
+        "let mut r = DeltaReader::new(&sig, input)?;\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_read!(DeltaReader<'_, R>);
@@ -478,6 +616,19 @@ pub struct PatchReader<'b, R> {
 impl<'b, R: Read> PatchReader<'b, R> {
     /// Reads the delta from `delta`, copying from `basis` (a slice, a
     /// `Vec`, a [`SeekBasis`](crate::SeekBasis) over a file…).
+    ///
+    /// ```
+    /// use std::io::{Cursor, Read};
+    /// use librsync_rs::io::PatchReader;
+    /// use librsync_rs::SeekBasis;
+    ///
+    /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 5, 0]; // COPY(0, 5), END
+    /// let basis = SeekBasis::new(Cursor::new(b"hello world".to_vec())); // or a File
+    /// let mut out = Vec::new();
+    /// PatchReader::new(basis, &delta[..]).read_to_end(&mut out)?;
+    /// assert_eq!(out, b"hello");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new<B: Basis + Send + 'b>(basis: B, delta: R) -> PatchReader<'b, R> {
         PatchReader {
             engine: patch_engine(Job::patch(basis), BufferSizes::default())
@@ -489,6 +640,18 @@ impl<'b, R: Read> PatchReader<'b, R> {
     /// [`PatchReader::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than yield more than `limit` bytes.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use librsync_rs::io::PatchReader;
+    ///
+    /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 11, 0]; // COPY(0, 11), END
+    /// let mut r = PatchReader::with_limit(&b"hello world"[..], &delta[..], 10);
+    /// assert!(r.read_to_end(&mut Vec::new()).is_err());
+    /// let mut r = PatchReader::with_limit(&b"hello world"[..], &delta[..], 11);
+    /// assert_eq!(r.read_to_end(&mut Vec::new())?, 11);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, delta: R, limit: u64) -> PatchReader<'b, R> {
         PatchReader {
             engine: patch_engine(Job::patch_with_limit(basis, limit), BufferSizes::default())
@@ -497,7 +660,17 @@ impl<'b, R: Read> PatchReader<'b, R> {
         }
     }
 
-    reader_common!('b);
+    reader_common!(
+        'b,
+        concat!(
+        "# use std::io::Read;\n# use librsync_rs::io::{PatchReader, Progress};\n",
+        "let basis = b\"hello world\";\n",
+        "let input: &[u8] = &[0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0]; // COPY(6, 5), LITERAL \"!\", END\n",
+        "let expected = b\"world!\";\n",
+        "let mut r = PatchReader::new(&basis[..], input);\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_read!(PatchReader<'_, R>);
@@ -529,6 +702,19 @@ pub struct SignatureWriter<W> {
 impl<W: Write> SignatureWriter<W> {
     /// Writes the signature to `out`. Fails with [`ErrorKind::Param`](crate::ErrorKind::Param) or
     /// [`ErrorKind::BadMagic`](crate::ErrorKind::BadMagic) for lengths or a format `rs_sig_args` rejects.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::SignatureWriter;
+    /// use librsync_rs::{SigMagic, SignatureOptions};
+    ///
+    /// let opts = SignatureOptions::new().magic(SigMagic::Md4).block_len(4);
+    /// let mut w = SignatureWriter::new(Vec::new(), &opts)?;
+    /// w.write_all(b"12345678")?;
+    /// let sig = w.finish()?;
+    /// assert_eq!(sig.len(), 12 + 2 * (4 + 16)); // header, two blocks
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(out: W, opts: &SignatureOptions) -> Result<SignatureWriter<W>> {
         Ok(SignatureWriter {
             engine: signature_engine(opts)?,
@@ -536,7 +722,18 @@ impl<W: Write> SignatureWriter<W> {
         })
     }
 
-    writer_common!('static);
+    writer_common!(
+        'static,
+        concat!(
+        "# use std::io::Write;\n# use librsync_rs::io::{Progress, SignatureWriter};\n# use librsync_rs::SignatureOptions;\n",
+        "let input: &[u8] = b\"hello world\";\n",
+        "let opts = SignatureOptions::default();\n",
+        "let mut expected = Vec::new();\n",
+        "librsync_rs::signature(input, &mut expected, &opts)?;\n",
+        "let mut w = SignatureWriter::new(Vec::new(), &opts)?;\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_write!(SignatureWriter<W>);
@@ -567,12 +764,37 @@ pub struct DeltaWriter<'s, W> {
 impl<'s, W: Write> DeltaWriter<'s, W> {
     /// Writes the delta to `out`, with the buffer sizes of
     /// [`delta`](crate::delta).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaWriter};
+    ///
+    /// let sig = load_signature_of(&signature_of(b"hello world", &Default::default())?)?;
+    /// let mut w = DeltaWriter::new(&sig, Vec::new())?;
+    /// w.write_all(b"!hello world")?;
+    /// // LITERAL "!", COPY(0, 11), END
+    /// assert_eq!(w.finish()?, [0x72, 0x73, 0x02, 0x36, 0x01, b'!', 0x45, 0, 11, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(sig: &'s Signature, out: W) -> Result<DeltaWriter<'s, W>> {
         DeltaWriter::with_buffer_sizes(sig, out, BufferSizes::default())
     }
 
     /// [`DeltaWriter::new`] with the buffer sizes `delta` would be given
     /// (see [`DeltaReader::with_buffer_sizes`]).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaWriter};
+    /// use librsync_rs::BufferSizes;
+    ///
+    /// // An empty signature: one LITERAL command per 4-byte input buffer.
+    /// let sig = load_signature_of(&signature_of(b"", &Default::default())?)?;
+    /// let mut w = DeltaWriter::with_buffer_sizes(&sig, Vec::new(), BufferSizes { input: 4, output: 0 })?;
+    /// w.write_all(b"abcdefgh")?;
+    /// assert_eq!(&w.finish()?[4..], b"\x04abcd\x04efgh\0");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_buffer_sizes(
         sig: &'s Signature,
         out: W,
@@ -587,13 +809,35 @@ impl<'s, W: Write> DeltaWriter<'s, W> {
     /// [`DeltaWriter::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`delta_of_limited`] does) rather than write more than `limit`
     /// bytes to `out`.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::{load_signature_of, signature_of, DeltaWriter};
+    /// use librsync_rs::ErrorKind;
+    ///
+    /// let sig = load_signature_of(&signature_of(b"", &Default::default())?)?;
+    /// let mut w = DeltaWriter::with_limit(&sig, Vec::new(), 50)?;
+    /// w.write_all(&[0u8; 100])?;
+    /// assert_eq!(w.finish().unwrap_err().kind(), ErrorKind::Corrupt);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_limit(sig: &'s Signature, out: W, limit: u64) -> Result<DeltaWriter<'s, W>> {
         let mut writer = DeltaWriter::new(sig, out)?;
         writer.engine.out_limit = Some(limit);
         Ok(writer)
     }
 
-    writer_common!('s);
+    writer_common!(
+        's,
+        concat!(
+        "# use std::io::Write;\n# use librsync_rs::io::{delta_of, load_signature_of, signature_of, DeltaWriter, Progress};\n",
+        "let sig = load_signature_of(&signature_of(b\"hello world\", &Default::default())?)?;\n",
+        "let input: &[u8] = b\"hello, world\";\n",
+        "let expected = delta_of(&sig, input)?;\n",
+        "let mut w = DeltaWriter::new(&sig, Vec::new())?;\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_write!(DeltaWriter<'_, W>);
@@ -621,6 +865,17 @@ pub struct PatchWriter<'b, W> {
 
 impl<'b, W: Write> PatchWriter<'b, W> {
     /// Writes the new file to `out`, copying from `basis`.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::PatchWriter;
+    ///
+    /// let basis = b"hello world".to_vec(); // a Vec, a slice, a SeekBasis...
+    /// let mut w = PatchWriter::new(basis, Vec::new());
+    /// w.write_all(&[0x72, 0x73, 0x02, 0x36, 0x45, 0, 5, 0])?; // COPY(0, 5), END
+    /// assert_eq!(w.finish()?, b"hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new<B: Basis + Send + 'b>(basis: B, out: W) -> PatchWriter<'b, W> {
         PatchWriter {
             engine: patch_engine(Job::patch(basis), BufferSizes::default())
@@ -632,6 +887,18 @@ impl<'b, W: Write> PatchWriter<'b, W> {
     /// [`PatchWriter::new`] that fails with [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt) (as
     /// [`Job::patch_with_limit`](crate::Job::patch_with_limit) does) rather
     /// than write more than `limit` bytes.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use librsync_rs::io::PatchWriter;
+    /// use librsync_rs::ErrorKind;
+    ///
+    /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 11, 0]; // COPY(0, 11), END
+    /// let mut w = PatchWriter::with_limit(&b"hello world"[..], Vec::new(), 10);
+    /// w.write_all(&delta)?;
+    /// assert_eq!(w.finish().unwrap_err().kind(), ErrorKind::Corrupt);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn with_limit<B: Basis + Send + 'b>(basis: B, out: W, limit: u64) -> PatchWriter<'b, W> {
         PatchWriter {
             engine: patch_engine(Job::patch_with_limit(basis, limit), BufferSizes::default())
@@ -640,7 +907,17 @@ impl<'b, W: Write> PatchWriter<'b, W> {
         }
     }
 
-    writer_common!('b);
+    writer_common!(
+        'b,
+        concat!(
+        "# use std::io::Write;\n# use librsync_rs::io::{PatchWriter, Progress};\n",
+        "let basis = b\"hello world\";\n",
+        "let input: &[u8] = &[0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0]; // COPY(6, 5), LITERAL \"!\", END\n",
+        "let expected = b\"world!\";\n",
+        "let mut w = PatchWriter::new(&basis[..], Vec::new());\n"
+        ),
+        "# Ok::<(), Box<dyn std::error::Error>>(())\n"
+    );
 }
 
 impl_write!(PatchWriter<'_, W>);

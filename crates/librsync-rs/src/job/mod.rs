@@ -163,12 +163,37 @@ impl<'a> Job<'a> {
     /// As in C, `block_len` 0 means 2048 and `strong_len` 0 the full hash
     /// length; invalid parameters are reported by the first
     /// [`Job::process`].
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, Job, SigMagic, Status};
+    ///
+    /// let mut job = Job::signature(SigMagic::Md4, 4, 8);
+    /// let mut out = [0u8; 64];
+    /// let mut bufs = Buffers::new(b"12345678", &mut out).with_eof(true);
+    /// assert_eq!(job.process(&mut bufs)?, Status::Done);
+    /// assert_eq!(bufs.output_produced(), 12 + 2 * (4 + 8)); // header, two blocks
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn signature(magic: SigMagic, block_len: usize, strong_len: usize) -> Job<'static> {
         Job::signature_raw(magic as u32, block_len, strong_len)
     }
 
     /// [`Job::signature`] with a magic number that may be 0 (the default) or
     /// invalid (reported as [`ErrorKind::BadMagic`] by the first call).
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, ErrorKind, Job};
+    ///
+    /// let mut out = [0u8; 64];
+    /// let mut job = Job::signature_raw(0, 0, 0); // the defaults: RabinKarp + BLAKE2
+    /// let mut bufs = Buffers::new(b"", &mut out).with_eof(true);
+    /// job.process(&mut bufs)?;
+    /// assert_eq!(&bufs.produced()[..4], b"rs\x01G");
+    /// let mut job = Job::signature_raw(0x1234, 0, 0);
+    /// let mut bufs = Buffers::new(b"", &mut out).with_eof(true);
+    /// assert_eq!(job.process(&mut bufs).unwrap_err().kind(), ErrorKind::BadMagic);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn signature_raw(magic: u32, block_len: usize, strong_len: usize) -> Job<'static> {
         Job::new(
             "signature",
@@ -178,6 +203,18 @@ impl<'a> Job<'a> {
 
     /// A job that reads a signature stream (`rs_loadsig_begin`); take the
     /// result with [`Job::take_signature`] once it is done.
+    ///
+    /// ```
+    /// use librsync_rs::{io::signature_of, Buffers, Job, Status};
+    ///
+    /// let bytes = signature_of(b"hello world", &Default::default())?;
+    /// let mut job = Job::load_signature();
+    /// let mut bufs = Buffers::new(&bytes, &mut []).with_eof(true);
+    /// assert_eq!(job.process(&mut bufs)?, Status::Done);
+    /// let sig = job.take_signature().unwrap();
+    /// assert_eq!(sig.block_count(), 1);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn load_signature() -> Job<'static> {
         Job::new(
             "loadsig",
@@ -197,6 +234,18 @@ impl<'a> Job<'a> {
     /// Sets the signature stream's size, if known, so that storage can be
     /// sized to it (`rs_loadsig_file` does this). Memory is still only taken
     /// as blocks arrive.
+    ///
+    /// ```
+    /// use librsync_rs::{io::signature_of, Buffers, Job};
+    ///
+    /// let bytes = signature_of(&[9u8; 10_000], &Default::default())?;
+    /// let mut job = Job::load_signature();
+    /// job.set_signature_size(bytes.len() as i64); // room for all blocks at once
+    /// let mut bufs = Buffers::new(&bytes, &mut []).with_eof(true);
+    /// job.process(&mut bufs)?;
+    /// assert_eq!(job.take_signature().unwrap().to_bytes(), bytes);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn set_signature_size(&mut self, bytes: i64) {
         if let Kind::LoadSig(l) = &mut self.kind {
             l.set_file_size(bytes);
@@ -204,6 +253,17 @@ impl<'a> Job<'a> {
     }
 
     /// The signature read by a finished loadsig job.
+    ///
+    /// ```
+    /// use librsync_rs::{io::signature_of, Buffers, Job};
+    ///
+    /// let bytes = signature_of(b"abc", &Default::default())?;
+    /// let mut job = Job::load_signature();
+    /// job.process(&mut Buffers::new(&bytes, &mut []).with_eof(true))?;
+    /// assert!(job.take_signature().is_some());
+    /// assert!(job.take_signature().is_none()); // taken
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn take_signature(&mut self) -> Option<Signature> {
         match &mut self.kind {
             Kind::LoadSig(l) => l.take(),
@@ -215,18 +275,54 @@ impl<'a> Job<'a> {
     /// (`rs_delta_begin`). The signature's index is built here if the caller
     /// has not built it. A signature without blocks gives a literal-only
     /// ("slack") delta.
+    ///
+    /// ```
+    /// use librsync_rs::io::{load_signature_of, signature_of};
+    /// use librsync_rs::{Buffers, Job, Status};
+    ///
+    /// let sig = load_signature_of(&signature_of(b"hello world", &Default::default())?)?;
+    /// let mut job = Job::delta(&sig);
+    /// let mut out = [0u8; 64];
+    /// let mut bufs = Buffers::new(b"hello world", &mut out).with_eof(true);
+    /// assert_eq!(job.process(&mut bufs)?, Status::Done);
+    /// assert_eq!(bufs.produced(), [0x72, 0x73, 0x02, 0x36, 0x45, 0, 11, 0]); // COPY(0, 11), END
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn delta(sig: &'a Signature) -> Job<'a> {
         Job::new("delta", Kind::Delta(delta::Delta::new(Some(sig))))
     }
 
     /// A delta job without a signature: the delta holds the whole new file as
     /// literal data (`rs_delta_begin(NULL)`).
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, Job};
+    ///
+    /// let mut job = Job::delta_slack();
+    /// let mut out = [0u8; 64];
+    /// let mut bufs = Buffers::new(b"abc", &mut out).with_eof(true);
+    /// job.process(&mut bufs)?;
+    /// assert_eq!(bufs.produced(), b"rs\x026\x03abc\0"); // LITERAL "abc", END
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn delta_slack() -> Job<'static> {
         Job::new("delta", Kind::Delta(delta::Delta::new(None)))
     }
 
     /// A job that reads a delta and writes the new file, copying from `basis`
     /// (`rs_patch_begin`).
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, Job, Status};
+    ///
+    /// let mut job = Job::patch(&b"hello world"[..]);
+    /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+    /// let mut out = [0u8; 64];
+    /// let mut bufs = Buffers::new(&delta, &mut out).with_eof(true);
+    /// assert_eq!(job.process(&mut bufs)?, Status::Done);
+    /// assert_eq!(bufs.produced(), b"world!");
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     #[inline]
     pub fn patch<B: Basis + Send + 'a>(basis: B) -> Job<'a> {
         Job::new(
@@ -238,6 +334,18 @@ impl<'a> Job<'a> {
     /// Like [`Job::patch`], but fails with [`ErrorKind::Corrupt`] rather than
     /// write more than `limit` bytes: a small delta can ask for the basis
     /// again and again.
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, ErrorKind, Job};
+    ///
+    /// // COPY(0, 11) three times: 33 bytes from an 8-byte delta body.
+    /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 0, 11, 0x45, 0, 11, 0x45, 0, 11, 0];
+    /// let mut job = Job::patch_with_limit(&b"hello world"[..], 20);
+    /// let mut out = [0u8; 64];
+    /// let mut bufs = Buffers::new(&delta, &mut out).with_eof(true);
+    /// assert_eq!(job.process(&mut bufs).unwrap_err().kind(), ErrorKind::Corrupt);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn patch_with_limit<B: Basis + Send + 'a>(basis: B, limit: u64) -> Job<'a> {
         Job::new(
             "patch",
@@ -246,6 +354,18 @@ impl<'a> Job<'a> {
     }
 
     /// The job's statistics (`rs_job_statistics`).
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, Job};
+    ///
+    /// let mut job = Job::patch(&b"hello world"[..]);
+    /// let delta = [0x72, 0x73, 0x02, 0x36, 0x45, 6, 5, 0x01, b'!', 0];
+    /// let mut out = [0u8; 64];
+    /// job.process(&mut Buffers::new(&delta, &mut out).with_eof(true))?;
+    /// let stats = job.stats();
+    /// assert_eq!((stats.op, stats.copy_cmds, stats.copy_bytes, stats.lit_bytes), ("patch", 1, 5, 1));
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn stats(&self) -> &Stats {
         &self.core.stats
     }
@@ -270,6 +390,16 @@ impl<'a> Job<'a> {
     }
 
     /// How the job ended, once it has (`Ok(())` for done).
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, ErrorKind, Job};
+    ///
+    /// let mut job = Job::patch(&b""[..]);
+    /// assert!(job.result().is_none()); // still running
+    /// let mut out = [0u8; 8];
+    /// let _ = job.process(&mut Buffers::new(b"junk", &mut out).with_eof(true));
+    /// assert_eq!(job.result().unwrap().as_ref().unwrap_err().kind(), ErrorKind::BadMagic);
+    /// ```
     pub fn result(&self) -> Option<&Result<()>> {
         self.final_result.as_ref()
     }
@@ -282,6 +412,27 @@ impl<'a> Job<'a> {
     /// call that has both input and output space but uses neither fails with
     /// [`ErrorKind::Internal`]; calling again after `Done` with data on both
     /// sides is such a call.
+    ///
+    /// ```
+    /// use librsync_rs::{Buffers, Job, SigMagic, Status};
+    ///
+    /// // Drive a job by hand: 3000 bytes of input at a time, 100 of output space.
+    /// let input = vec![42u8; 10_000];
+    /// let mut job = Job::signature(SigMagic::RkBlake2, 1024, 8);
+    /// let (mut sig, mut out, mut pos) = (Vec::new(), [0u8; 100], 0);
+    /// loop {
+    ///     let end = (pos + 3000).min(input.len());
+    ///     let mut bufs = Buffers::new(&input[pos..end], &mut out).with_eof(end == input.len());
+    ///     let status = job.process(&mut bufs)?;
+    ///     pos += bufs.input_consumed();
+    ///     sig.extend_from_slice(bufs.produced());
+    ///     if status == Status::Done {
+    ///         break;
+    ///     }
+    /// }
+    /// assert_eq!(sig.len(), 12 + 10 * (4 + 8));
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
     pub fn process(&mut self, bufs: &mut Buffers<'_>) -> Result<Status> {
         let orig_in = bufs.avail_in();
         let orig_out = bufs.avail_out();
