@@ -9,8 +9,9 @@
  * then T threads run M tasks each, all at once, while another thread keeps
  * changing the library's global state: rs_trace_set_level, rs_trace_to
  * (two counting sinks), rs_inbuflen and rs_outbuflen (to sizes that do not
- * change these outputs). Every concurrent result and output must equal
- * the single-threaded one. Only the single-threaded results are printed,
+ * change these outputs, except what a failing whole-file patch had written
+ * when it failed). Every concurrent result, and every output but those,
+ * must equal the single-threaded one. Only the single-threaded results are printed,
  * so that the two builds print the same.
  *
  * As in C, the global state itself is shared by all threads: a change of
@@ -240,7 +241,12 @@ static void *worker(void *arg)
         task_t *t = &tasks[(w->id * 7 + j * 3) % NTASKS];
         mb_t out = {0, 0, 0};
         rs_result r = run_task(t, &out);
-        if (r != t->result || out.len != t->out_len || fnv64(out.p, out.len) != t->out_hash) {
+        /* A failing whole-file patch writes what its output buffer had
+         * drained, which depends on rs_outbuflen (as in C): only its
+         * result is compared. */
+        int partial = t->kind == BAD_PATCH && t->whole;
+        int same_out = out.len == t->out_len && fnv64(out.p, out.len) == t->out_hash;
+        if (r != t->result || (!partial && !same_out)) {
             fprintf(stderr, "thread %d job %d (%s, whole=%d): result %d/%d, %zu/%zu bytes\n",
                     w->id, j, kind_names[t->kind], t->whole, (int)r, (int)t->result,
                     out.len, t->out_len);
