@@ -253,7 +253,11 @@ unsafe extern "C" fn copy_cb(
                 0
             }
             Act::Normal | Act::Short(_) | Act::TooMuch(_) => {
-                let limit = if let Act::Short(n) = act { n } else { usize::MAX };
+                let limit = if let Act::Short(n) = act {
+                    n
+                } else {
+                    usize::MAX
+                };
                 let n = (*len).min(avail).min(limit);
                 std::ptr::copy_nonoverlapping(st.basis.as_ptr().add(pos), (*buf).cast::<u8>(), n);
                 *len = match act {
@@ -273,7 +277,10 @@ fn file_with(data: &[u8]) -> *mut libc::FILE {
         let f = libc::tmpfile();
         assert!(!f.is_null(), "tmpfile");
         if !data.is_empty() {
-            assert_eq!(libc::fwrite(data.as_ptr().cast(), 1, data.len(), f), data.len());
+            assert_eq!(
+                libc::fwrite(data.as_ptr().cast(), 1, data.len(), f),
+                data.len()
+            );
         }
         libc::rewind(f);
         f
@@ -320,7 +327,11 @@ pub fn capi(data: &[u8]) {
             let magic = magic_from(mb, garbage);
             let block_len = u.int_in_range(0..=4096u16).unwrap_or(0) as usize;
             let s: u8 = u.arbitrary().unwrap_or(0);
-            let strong_len = if s == 255 { usize::MAX } else { s as usize % 40 };
+            let strong_len = if s == 255 {
+                usize::MAX
+            } else {
+                s as usize % 40
+            };
             let ours = drive(
                 &mut Job::signature_raw(magic, block_len, strong_len),
                 payload,
@@ -498,7 +509,11 @@ pub fn capi(data: &[u8]) {
             // SAFETY: live stream, pointer and stats.
             let r = unsafe { rs_loadsig_file(f, &mut csig, &mut stats) };
             close(f);
-            assert_eq!(r, ours.as_ref().map_or_else(|e| e.code(), |_| 0), "rs_loadsig_file");
+            assert_eq!(
+                r,
+                ours.as_ref().map_or_else(|e| e.code(), |_| 0),
+                "rs_loadsig_file"
+            );
             if let Ok(sig) = &ours {
                 // SAFETY: a loaded signature.
                 assert_eq!(unsafe { rs_build_hash_table(csig) }, 0);
@@ -509,7 +524,11 @@ pub fn capi(data: &[u8]) {
                 let d = contents(delta_f);
                 let mut expect = Vec::new();
                 let e = librsync_rs::delta(sig, &new[..], &mut expect, Default::default());
-                assert_eq!(r, e.as_ref().map_or_else(|e| e.code(), |_| 0), "rs_delta_file");
+                assert_eq!(
+                    r,
+                    e.as_ref().map_or_else(|e| e.code(), |_| 0),
+                    "rs_delta_file"
+                );
                 if sig.block_count() > 0 && r == 0 {
                     assert_eq!(d, expect, "rs_delta_file output");
                 }

@@ -82,12 +82,8 @@ fn clib() -> Option<&'static CLib> {
     LIB.get_or_init(|| {
         // SAFETY: dlopen with a NUL-terminated name; the library's
         // initialisers are librsync's (none of consequence).
-        let h = unsafe {
-            libc::dlopen(
-                c"librsync.so.2".as_ptr(),
-                libc::RTLD_NOW | libc::RTLD_LOCAL,
-            )
-        };
+        let h =
+            unsafe { libc::dlopen(c"librsync.so.2".as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
         if h.is_null() {
             eprintln!("differential: Debian's librsync.so.2 is not installed: skipped");
             return None;
@@ -241,7 +237,11 @@ pub fn differential(data: &[u8]) {
             let magic = magic_from(mb, garbage);
             let block_len = u.int_in_range(0..=4096u16).unwrap_or(0) as usize;
             let s: u8 = u.arbitrary().unwrap_or(0);
-            let strong_len = if s == 255 { usize::MAX } else { s as usize % 40 };
+            let strong_len = if s == 255 {
+                usize::MAX
+            } else {
+                s as usize % 40
+            };
             let mut ours = Job::signature_raw(magic, block_len, strong_len);
             let ours = drive(&mut ours, payload, &sched, usize::MAX);
             // SAFETY: plain values; C defers bad ones to rs_job_iter.

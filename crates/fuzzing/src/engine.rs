@@ -6,8 +6,7 @@ use arbitrary::Unstructured;
 use librsync_rs::io::{delta_of, load_signature_of, patch_of, patch_of_limited, DeltaReader};
 use librsync_rs::ops::{ops, DeltaDecoder, DeltaEncoder, DeltaOp, DeltaPiece};
 use librsync_rs::{
-    compat, Basis, BufferSizes, Job, SigMagic, Signature, SignatureOptions, StrongLen,
-    DELTA_MAGIC,
+    compat, Basis, BufferSizes, Job, SigMagic, Signature, SignatureOptions, StrongLen, DELTA_MAGIC,
 };
 
 use crate::drive::{drive, pattern, split, End, Schedule};
@@ -56,14 +55,20 @@ pub fn load_all_ways(bytes: &[u8], sched: &Schedule, size_hint: i64) -> Option<S
     let run = drive(&mut job, bytes, sched, usize::MAX);
     assert!(run.out.is_empty(), "loadsig wrote output");
     let streamed = match run.end {
-        End::Done => Ok(job.take_signature().expect("a done loadsig job has a signature")),
+        End::Done => Ok(job
+            .take_signature()
+            .expect("a done loadsig job has a signature")),
         End::Failed(c) => Err(c),
         End::Capped => unreachable!(),
     };
     let expect = code(&one_shot);
     assert_eq!(code(&whole), expect, "whole-stream loadsig");
     assert_eq!(code(&sized), expect, "sized loadsig");
-    assert_eq!(streamed.as_ref().map(|_| ()).map_err(|c| *c), expect, "streamed loadsig");
+    assert_eq!(
+        streamed.as_ref().map(|_| ()).map_err(|c| *c),
+        expect,
+        "streamed loadsig"
+    );
     let sig = one_shot.ok()?;
     for other in [&whole.unwrap(), &sized.unwrap(), &streamed.unwrap()] {
         assert_same_signature(&sig, other);
@@ -198,7 +203,10 @@ pub fn patch(data: &[u8]) {
     let run = drive(&mut job, delta, &sched, MAX_PATCH_OUT);
     let Some(verdict) = run.verdict() else {
         // A COPY bomb: the limited forms must refuse it.
-        assert_eq!(code(&patch_of_limited(&basis, delta, MAX_PATCH_OUT)), Err(106));
+        assert_eq!(
+            code(&patch_of_limited(&basis, delta, MAX_PATCH_OUT)),
+            Err(106)
+        );
         return;
     };
     let one_shot = patch_of(&basis, delta);
@@ -232,7 +240,11 @@ pub fn patch(data: &[u8]) {
     match (&limited, run.verdict().unwrap()) {
         (Ok(a), Ok(b)) => assert_eq!(a, b),
         (Err(e), Err(c)) => assert_eq!(e.code(), c),
-        (a, b) => panic!("limited one-shot {:?}, streamed {:?}", code(a), b.map(|_| ())),
+        (a, b) => panic!(
+            "limited one-shot {:?}, streamed {:?}",
+            code(a),
+            b.map(|_| ())
+        ),
     }
 }
 
@@ -263,7 +275,9 @@ impl Basis for Misbehaving {
         let act = self.script.get(self.next).copied().unwrap_or(Act::Normal);
         self.next += 1;
         let mut honest = |limit: usize| {
-            let start = usize::try_from(pos).unwrap_or(usize::MAX).min(self.data.len());
+            let start = usize::try_from(pos)
+                .unwrap_or(usize::MAX)
+                .min(self.data.len());
             let n = (self.data.len() - start).min(buf.len()).min(limit);
             buf[..n].copy_from_slice(&self.data[start..start + n]);
             n
@@ -733,7 +747,11 @@ pub fn streaming(data: &[u8]) {
                 (None, _) => {}
                 (Some(Ok(a)), Ok(b)) => assert_eq!(a, &b[..], "streamed patch"),
                 (Some(Err(c)), Err(e)) => assert_eq!(c, e.code(), "streamed patch error"),
-                (a, b) => panic!("streamed {:?}, whole {:?}", a.map(|r| r.map(|_| ())), code(b)),
+                (a, b) => panic!(
+                    "streamed {:?}, whole {:?}",
+                    a.map(|r| r.map(|_| ())),
+                    code(b)
+                ),
             }
         }
     }

@@ -22,8 +22,11 @@ pub use engine::{
     delta, loadsig, ops_target as ops, patch, patch_basis, rdiff_args, roundtrip, simd, streaming,
 };
 
+/// A target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target of this crate by name, for the replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("loadsig", loadsig),
     ("patch", patch),
     ("patch_basis", patch_basis),

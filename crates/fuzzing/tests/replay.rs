@@ -26,7 +26,10 @@ fn files(kind: &str, target: &str) -> Vec<PathBuf> {
     let Ok(rd) = fs::read_dir(fuzz_dir().join(kind).join(target)) else {
         return Vec::new();
     };
-    let mut v: Vec<_> = rd.map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
+    let mut v: Vec<_> = rd
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
     v.sort();
     v
 }
@@ -88,9 +91,14 @@ fn write_seeds() {
     let mut repeated = b"0123456789abcdef".repeat(40);
     repeated.extend_from_slice(&basis[..300]);
     for (i, m) in SigMagic::ALL.into_iter().enumerate() {
-        for (j, (bl, sl)) in [(64usize, 8usize), (1, 1), (300, m.max_strong_len()), (16, 2)]
-            .into_iter()
-            .enumerate()
+        for (j, (bl, sl)) in [
+            (64usize, 8usize),
+            (1, 1),
+            (300, m.max_strong_len()),
+            (16, 2),
+        ]
+        .into_iter()
+        .enumerate()
         {
             let p = SigParams {
                 magic: m,
@@ -104,32 +112,139 @@ fn write_seeds() {
             let d = delta_of(&s, &new).unwrap();
             let tag = format!("{i}{j}");
             // loadsig: cfg(sched 0 0, hint -1, new_len 1000)
-            add("loadsig", format!("sig-{tag}"), [cfg(24, &[0, 0, 0xff, 0xff, 0xe8, 0x03]), sig.clone()].concat());
+            add(
+                "loadsig",
+                format!("sig-{tag}"),
+                [cfg(24, &[0, 0, 0xff, 0xff, 0xe8, 0x03]), sig.clone()].concat(),
+            );
             // delta: cfg(sched, sig_len) sig ++ new
             let sl16 = (sig.len() as u16).to_le_bytes();
-            add("delta", format!("sig-{tag}"), [cfg(24, &[0, 0, sl16[0], sl16[1]]), sig.clone(), new[..800].to_vec()].concat());
+            add(
+                "delta",
+                format!("sig-{tag}"),
+                [
+                    cfg(24, &[0, 0, sl16[0], sl16[1]]),
+                    sig.clone(),
+                    new[..800].to_vec(),
+                ]
+                .concat(),
+            );
             if j == 0 || j == 3 {
                 // patch: cfg(sched, basis_len 3000, seed 7) ++ delta; the basis
                 // the target builds is not `basis`, so COPYs read other data.
-                add("patch", format!("delta-{tag}"), [cfg(24, &[0, 0, 0xb8, 0x0b, 7]), d.clone()].concat());
-                add("patch_basis", format!("delta-{tag}"), [cfg(40, &[2, 3, 2, 1, 0xb8, 0x0b, 7, 0, 0, 0, 0, 0, 0, 0, 4, 2, 5, 8, 0, 6, 0]), d.clone()].concat());
-                add("ops", format!("delta-{tag}"), [cfg(8, &[0, 9, 0, i as u8, 0x20, 0, 4]), d[4..].to_vec()].concat());
+                add(
+                    "patch",
+                    format!("delta-{tag}"),
+                    [cfg(24, &[0, 0, 0xb8, 0x0b, 7]), d.clone()].concat(),
+                );
+                add(
+                    "patch_basis",
+                    format!("delta-{tag}"),
+                    [
+                        cfg(
+                            40,
+                            &[
+                                2, 3, 2, 1, 0xb8, 0x0b, 7, 0, 0, 0, 0, 0, 0, 0, 4, 2, 5, 8, 0, 6, 0,
+                            ],
+                        ),
+                        d.clone(),
+                    ]
+                    .concat(),
+                );
+                add(
+                    "ops",
+                    format!("delta-{tag}"),
+                    [cfg(8, &[0, 9, 0, i as u8, 0x20, 0, 4]), d[4..].to_vec()].concat(),
+                );
             }
             // streaming and roundtrip: SigParams bytes
-            let pb = [i as u8, (bl as u16 - 1) as u8 | 0, 0x80 | ((bl as u16 - 1) >> 8) as u8, (sl - 1) as u8];
+            let pb = [
+                i as u8,
+                (bl as u16 - 1) as u8,
+                0x80 | ((bl as u16 - 1) >> 8) as u8,
+                (sl - 1) as u8,
+            ];
             let payload = [&basis[..1200], b"tail".as_slice()].concat();
             for kind in 0..5u8 {
                 if j % 2 == 0 || kind == 0 {
-                    add("streaming", format!("k{kind}-{tag}"), [cfg(48, &[&[kind][..], &pb, &[3, 1, 5, 0x30, 2, 1, 7, 0xd0, 0x04, 6, 0xe8, 3]].concat()), payload.clone()].concat());
+                    add(
+                        "streaming",
+                        format!("k{kind}-{tag}"),
+                        [
+                            cfg(
+                                48,
+                                &[
+                                    &[kind][..],
+                                    &pb,
+                                    &[3, 1, 5, 0x30, 2, 1, 7, 0xd0, 0x04, 6, 0xe8, 3],
+                                ]
+                                .concat(),
+                            ),
+                            payload.clone(),
+                        ]
+                        .concat(),
+                    );
                 }
             }
-            add("roundtrip", format!("rt-{tag}"), [cfg(48, &[&pb[..], &[0, 0, 0xb0, 0x04, 3, 0, 0, 0, 0, 0x80, 0, 2, 0, 0, 0x90, 0, 0x40, 0]].concat()), payload.clone()].concat());
-            add("differential", format!("k0-{tag}"), [cfg(48, &[0, 0, 0, i as u8, 0, bl as u8, 0, sl as u8]), payload[..600].to_vec()].concat());
+            add(
+                "roundtrip",
+                format!("rt-{tag}"),
+                [
+                    cfg(
+                        48,
+                        &[
+                            &pb[..],
+                            &[
+                                0, 0, 0xb0, 0x04, 3, 0, 0, 0, 0, 0x80, 0, 2, 0, 0, 0x90, 0, 0x40, 0,
+                            ],
+                        ]
+                        .concat(),
+                    ),
+                    payload.clone(),
+                ]
+                .concat(),
+            );
+            add(
+                "differential",
+                format!("k0-{tag}"),
+                [
+                    cfg(48, &[0, 0, 0, i as u8, 0, bl as u8, 0, sl as u8]),
+                    payload[..600].to_vec(),
+                ]
+                .concat(),
+            );
             let cut = (sig.len() as u16).to_le_bytes();
-            add("differential", format!("k1-{tag}"), [cfg(48, &[1, 0, 0, cut[0], cut[1]]), sig.clone(), new[..700].to_vec()].concat());
+            add(
+                "differential",
+                format!("k1-{tag}"),
+                [
+                    cfg(48, &[1, 0, 0, cut[0], cut[1]]),
+                    sig.clone(),
+                    new[..700].to_vec(),
+                ]
+                .concat(),
+            );
             let bcut = 1500u16.to_le_bytes();
-            add("differential", format!("k3-{tag}"), [cfg(48, &[3, 0, 0, bcut[0], bcut[1], 1, i as u8, 0x3f, 0x80, 7]), basis[..1500].to_vec(), new[..400].to_vec()].concat());
-            add("differential", format!("k3raw-{tag}"), [cfg(48, &[3, 0, 0, bcut[0], bcut[1], 0]), basis[..1500].to_vec(), d.clone()].concat());
+            add(
+                "differential",
+                format!("k3-{tag}"),
+                [
+                    cfg(48, &[3, 0, 0, bcut[0], bcut[1], 1, i as u8, 0x3f, 0x80, 7]),
+                    basis[..1500].to_vec(),
+                    new[..400].to_vec(),
+                ]
+                .concat(),
+            );
+            add(
+                "differential",
+                format!("k3raw-{tag}"),
+                [
+                    cfg(48, &[3, 0, 0, bcut[0], bcut[1], 0]),
+                    basis[..1500].to_vec(),
+                    d.clone(),
+                ]
+                .concat(),
+            );
             if j == 0 {
                 for kind in 0..5u8 {
                     let body = match kind {
@@ -139,10 +254,16 @@ fn write_seeds() {
                     };
                     let head = match kind {
                         1 | 2 => vec![kind, 0, 0, 0, cut[0], cut[1], i as u8, 0x3f, 0x80, 7],
-                        3 => vec![kind, 0, 0, 1, bcut[0], bcut[1], 0, 4, 2, 0, 3, 5, 9, 1, 5, 0, 6, 0],
+                        3 => vec![
+                            kind, 0, 0, 1, bcut[0], bcut[1], 0, 4, 2, 0, 3, 5, 9, 1, 5, 0, 6, 0,
+                        ],
                         _ => vec![kind, 0, 0, (i % 2) as u8, i as u8, 0, 0x20, 0, 8],
                     };
-                    add("capi", format!("k{kind}-{tag}"), [cfg(48, &head), body].concat());
+                    add(
+                        "capi",
+                        format!("k{kind}-{tag}"),
+                        [cfg(48, &head), body].concat(),
+                    );
                 }
             }
         }
@@ -166,9 +287,21 @@ fn write_seeds() {
     .enumerate()
     {
         let delta = [&dm[..], body].concat();
-        add("patch", format!("bad-{n}"), [cfg(24, &[0, 0, 0xe8, 0x03, 9]), delta.clone()].concat());
-        add("ops", format!("bad-{n}"), [cfg(8, &[0, 1]), body.to_vec()].concat());
-        add("patch_basis", format!("bad-{n}"), [cfg(40, &[0, 0, 0xe8, 0x03, 9]), delta].concat());
+        add(
+            "patch",
+            format!("bad-{n}"),
+            [cfg(24, &[0, 0, 0xe8, 0x03, 9]), delta.clone()].concat(),
+        );
+        add(
+            "ops",
+            format!("bad-{n}"),
+            [cfg(8, &[0, 1]), body.to_vec()].concat(),
+        );
+        add(
+            "patch_basis",
+            format!("bad-{n}"),
+            [cfg(40, &[0, 0, 0xe8, 0x03, 9]), delta].concat(),
+        );
     }
     for (n, sig) in [
         &[][..],
@@ -177,20 +310,35 @@ fn write_seeds() {
         &[0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0x20, 1, 2, 3, 4],
         &[0x72, 0x73, 0x01, 0x47, 0, 0, 0, 0, 0, 0, 0, 8],
         &[0x72, 0x73, 0x01, 0x36, 0, 0, 8, 0, 0, 0, 0, 0x11],
-        &[0x72, 0x73, 0x01, 0x46, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 1, 1, 2, 3, 4, 5, 9],
+        &[
+            0x72, 0x73, 0x01, 0x46, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 1, 1, 2, 3, 4, 5, 9,
+        ],
         &[0x72, 0x73, 0x01, 0x47, 0, 0, 0, 4, 0, 0, 0, 0, 1, 2, 3],
     ]
     .iter()
     .enumerate()
     {
-        add("loadsig", format!("bad-{n}"), [cfg(24, &[0, 0, 0xff, 0xff, 0x10]), sig.to_vec()].concat());
+        add(
+            "loadsig",
+            format!("bad-{n}"),
+            [cfg(24, &[0, 0, 0xff, 0xff, 0x10]), sig.to_vec()].concat(),
+        );
         let len = (sig.len() as u16).to_le_bytes();
-        add("differential", format!("badsig-{n}"), [cfg(48, &[1, 0, 0, len[0], len[1]]), sig.to_vec(), b"new data".to_vec()].concat());
+        add(
+            "differential",
+            format!("badsig-{n}"),
+            [
+                cfg(48, &[1, 0, 0, len[0], len[1]]),
+                sig.to_vec(),
+                b"new data".to_vec(),
+            ]
+            .concat(),
+        );
     }
     for (n, args) in [
         b"\0signature\0-b\0".as_slice(),
         b"\x01delta\0--block-size=0x10\0-sf\0a\0b",
-        b"\0-S\0-1\0-I\0!#:+\0100\0patch",
+        b"\0-S\0-1\0-I\0!#:+\x00100\0patch",
         b"\0-b1024\0-H\0md4\0-Rrollsum\0--\0-x",
         b"\0--stats=1\0-v\0-h",
         b"\0-\0--nope\0-Z",
@@ -201,7 +349,39 @@ fn write_seeds() {
         add("rdiff_args", format!("args-{n}"), args.to_vec());
     }
     for (n, len) in [0usize, 7, 64, 65, 200, 1000].into_iter().enumerate() {
-        add("simd", format!("k-{n}"), [cfg(20, &[n as u8 * 9, n as u8 * 40, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]), pattern(n as u64, len)].concat());
+        add(
+            "simd",
+            format!("k-{n}"),
+            [
+                cfg(
+                    20,
+                    &[
+                        n as u8 * 9,
+                        n as u8 * 40,
+                        0,
+                        1,
+                        2,
+                        3,
+                        4,
+                        5,
+                        6,
+                        7,
+                        8,
+                        9,
+                        10,
+                        11,
+                        12,
+                        13,
+                        14,
+                        15,
+                        16,
+                        17,
+                    ],
+                ),
+                pattern(n as u64, len),
+            ]
+            .concat(),
+        );
     }
     for (t, name, bytes) in &seeds {
         let dir = fuzz_dir().join("corpus").join(t);

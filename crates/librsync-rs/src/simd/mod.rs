@@ -241,8 +241,8 @@ pub fn kernels_agree(data: &[u8], block_len: usize, states: [u32; 4]) {
     #[cfg(target_arch = "x86_64")]
     if avx2_detected() {
         let mut md4_avx2 = vec![[0u8; 16]; blocks];
-        // SAFETY (this and the calls below): AVX2 was detected on the running
-        // CPU just above, the sole requirement of the AVX2 kernels; the
+        // SAFETY: AVX2 was detected on the running CPU just above, the sole
+        // requirement of the AVX2 kernels (this and the calls below); the
         // slices meet each kernel's length precondition by construction.
         unsafe { avx2::md4_blocks(md4_data, block_len, &mut md4_avx2) };
         assert_eq!(md4_avx2, md4_scalar, "md4_blocks, block_len {block_len}");
@@ -254,13 +254,22 @@ pub fn kernels_agree(data: &[u8], block_len: usize, states: [u32; 4]) {
         assert_eq!(h, hash_scalar, "rabinkarp_hash");
         let mut keys = vec![0u32; n];
         // SAFETY: as above.
-        let end = unsafe { avx2::rollsum_window_keys(s1, s2, count, outgoing, incoming, &mut keys) };
-        assert_eq!((end, &keys), (rs_end_scalar, &rs_keys_scalar), "rollsum_window_keys");
+        let end =
+            unsafe { avx2::rollsum_window_keys(s1, s2, count, outgoing, incoming, &mut keys) };
+        assert_eq!(
+            (end, &keys),
+            (rs_end_scalar, &rs_keys_scalar),
+            "rollsum_window_keys"
+        );
         let mut keys = vec![0u32; n];
         // SAFETY: as above.
         let end =
             unsafe { avx2::rabinkarp_window_keys(hash, count, outgoing, incoming, &mut keys) };
-        assert_eq!((end, &keys), (rk_end_scalar, &rk_keys_scalar), "rabinkarp_window_keys");
+        assert_eq!(
+            (end, &keys),
+            (rk_end_scalar, &rk_keys_scalar),
+            "rabinkarp_window_keys"
+        );
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (
