@@ -9,6 +9,8 @@
 //! A crate of its own because it links the C library (`librsync-rs-sys`):
 //! the differential target, in `librsync-rs-fuzzing`, must not.
 
+#![warn(missing_docs)]
+
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::Once;
 

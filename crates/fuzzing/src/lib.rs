@@ -13,6 +13,8 @@
 //! this crate must not link our `rs_*` symbols, because the differential
 //! target loads Debian's librsync into the same process.
 
+#![warn(missing_docs)]
+
 pub mod differential;
 pub mod drive;
 pub mod engine;
