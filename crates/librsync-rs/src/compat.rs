@@ -12,6 +12,7 @@ pub use crate::error::{c_strerror, codes, ResultCode, RESULT_CODES};
 pub use crate::job::StatsObserver;
 pub use crate::parallel::{run_signature, threads_from_env, THREADS_VAR};
 pub use crate::sig_args::{recommended_block_len, sig_args, STRONG_LEN_MIN};
+pub use crate::simd::kernels_agree as simd_kernels_agree;
 pub use crate::stats::{format_stats, log_stats_text, set_clock, OP_NAMES};
 pub use crate::whole::{
     delta_buffer_defaults, delta_buffers, run, signature_buffer_defaults, signature_buffers,

@@ -8,14 +8,15 @@
 mod actions;
 mod files;
 mod messages;
-mod number;
-mod options;
 mod stdio;
 
 use std::io::Write;
 use std::os::unix::ffi::OsStringExt;
 
 use librsync_rs::trace::{self, LogLevel};
+// The option parser lives in the crate's library (src/lib.rs), where the
+// fuzz target rdiff_args reaches it too.
+use librsync_rs_rdiff::options;
 
 use options::{Event, Parser};
 

@@ -212,3 +212,71 @@ pub(crate) fn prefetch<T>(data: &[T], index: usize) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (data, index);
 }
+
+/// Fuzzing hook (re-exported, hidden, as `compat::simd_kernels_agree`):
+/// runs every AVX2 kernel, when this CPU has AVX2 (whatever
+/// `LIBRSYNC_RS_SIMD` says), and its scalar twin on the same arguments taken
+/// from `data` (at whatever alignment the caller's slice has), and panics
+/// if any result differs. `block_len` (used modulo 1024, plus 1) cuts
+/// `data` into MD4 blocks; `states` are the initial sums, hash and window
+/// length of the rolling kernels. Without AVX2 it only runs the scalar
+/// twins.
+pub fn kernels_agree(data: &[u8], block_len: usize, states: [u32; 4]) {
+    let [s1, s2, hash, count] = states;
+    let block_len = block_len % 1024 + 1;
+    let blocks = data.len() / block_len;
+    let md4_data = &data[..blocks * block_len];
+    let mut md4_scalar = vec![[0u8; 16]; blocks];
+    scalar::md4_blocks(md4_data, block_len, &mut md4_scalar);
+    let sums_scalar = scalar::rollsum_sums(s1, s2, data);
+    let hash_scalar = scalar::rabinkarp_hash(hash, data);
+    let n = data.len() / 2;
+    let (outgoing, incoming) = (&data[..n], &data[n..2 * n]);
+    let mut rs_keys_scalar = vec![0u32; n];
+    let rs_end_scalar =
+        scalar::rollsum_window_keys(s1, s2, count, outgoing, incoming, &mut rs_keys_scalar);
+    let mut rk_keys_scalar = vec![0u32; n];
+    let rk_end_scalar =
+        scalar::rabinkarp_window_keys(hash, count, outgoing, incoming, &mut rk_keys_scalar);
+    #[cfg(target_arch = "x86_64")]
+    if avx2_detected() {
+        let mut md4_avx2 = vec![[0u8; 16]; blocks];
+        // SAFETY: AVX2 was detected on the running CPU just above, the sole
+        // requirement of the AVX2 kernels (this and the calls below); the
+        // slices meet each kernel's length precondition by construction.
+        unsafe { avx2::md4_blocks(md4_data, block_len, &mut md4_avx2) };
+        assert_eq!(md4_avx2, md4_scalar, "md4_blocks, block_len {block_len}");
+        // SAFETY: as above.
+        let sums = unsafe { avx2::rollsum_sums(s1, s2, data) };
+        assert_eq!(sums, sums_scalar, "rollsum_sums");
+        // SAFETY: as above.
+        let h = unsafe { avx2::rabinkarp_hash(hash, data) };
+        assert_eq!(h, hash_scalar, "rabinkarp_hash");
+        let mut keys = vec![0u32; n];
+        // SAFETY: as above.
+        let end =
+            unsafe { avx2::rollsum_window_keys(s1, s2, count, outgoing, incoming, &mut keys) };
+        assert_eq!(
+            (end, &keys),
+            (rs_end_scalar, &rs_keys_scalar),
+            "rollsum_window_keys"
+        );
+        let mut keys = vec![0u32; n];
+        // SAFETY: as above.
+        let end =
+            unsafe { avx2::rabinkarp_window_keys(hash, count, outgoing, incoming, &mut keys) };
+        assert_eq!(
+            (end, &keys),
+            (rk_end_scalar, &rk_keys_scalar),
+            "rabinkarp_window_keys"
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (
+        md4_scalar,
+        sums_scalar,
+        hash_scalar,
+        rs_end_scalar,
+        rk_end_scalar,
+    );
+}

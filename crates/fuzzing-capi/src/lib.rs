@@ -1,0 +1,556 @@
+//! The `capi` fuzz target: the jobs of `librsync-rs-fuzzing`'s targets
+//! driven through our exported C functions, in process: `rs_sig_begin`,
+//! `rs_loadsig_begin`, `rs_build_hash_table`, `rs_delta_begin` and
+//! `rs_patch_begin` (with a misbehaving copy callback) under `rs_job_iter`
+//! with arbitrary chunk schedules and under `rs_job_drive` with callbacks,
+//! and the `FILE*` whole-file functions over `tmpfile()` streams. Outputs
+//! must equal the Rust engine's.
+//!
+//! A crate of its own because it links the C library (`librsync-rs-sys`):
+//! the differential target, in `librsync-rs-fuzzing`, must not.
+
+#![warn(missing_docs)]
+
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::Once;
+
+use arbitrary::Unstructured;
+use librsync_rs::io::{delta_of, load_signature_of, patch_of};
+use librsync_rs::Job;
+use librsync_rs_fuzzing::drive::{drive, drive_with, split, Call, End, Run, Schedule};
+use librsync_rs_fuzzing::engine::{corrupt, edited, magic_from, SigParams};
+
+// Links our C library: the declarations below resolve to its symbols.
+use rsync as _;
+
+/// `rs_buffers_t`.
+#[repr(C)]
+struct CBuffers {
+    next_in: *mut c_char,
+    avail_in: usize,
+    eof_in: c_int,
+    next_out: *mut c_char,
+    avail_out: usize,
+}
+
+/// `rs_copy_cb`.
+type CopyCb = unsafe extern "C" fn(*mut c_void, i64, *mut usize, *mut *mut c_void) -> c_int;
+
+/// `rs_driven_cb`.
+type DrivenCb = unsafe extern "C" fn(*mut c_void, *mut CBuffers, *mut c_void) -> c_int;
+
+/// Room for an `rs_stats_t` (about 100 bytes), aligned.
+type Stats = [u64; 32];
+
+extern "C" {
+    fn rs_sig_begin(block_len: usize, strong_len: usize, magic: u32) -> *mut c_void;
+    fn rs_loadsig_begin(sig: *mut *mut c_void) -> *mut c_void;
+    fn rs_delta_begin(sig: *mut c_void) -> *mut c_void;
+    fn rs_patch_begin(cb: CopyCb, arg: *mut c_void) -> *mut c_void;
+    fn rs_job_iter(job: *mut c_void, buf: *mut CBuffers) -> c_int;
+    fn rs_job_drive(
+        job: *mut c_void,
+        buf: *mut CBuffers,
+        in_cb: DrivenCb,
+        in_opaque: *mut c_void,
+        out_cb: DrivenCb,
+        out_opaque: *mut c_void,
+    ) -> c_int;
+    fn rs_job_free(job: *mut c_void) -> c_int;
+    fn rs_build_hash_table(sig: *mut c_void) -> c_int;
+    fn rs_free_sumset(sig: *mut c_void);
+    fn rs_trace_set_level(level: c_int);
+    fn rs_sig_file(
+        old: *mut libc::FILE,
+        sig: *mut libc::FILE,
+        block_len: usize,
+        strong_len: usize,
+        magic: u32,
+        stats: *mut Stats,
+    ) -> c_int;
+    fn rs_loadsig_file(f: *mut libc::FILE, sig: *mut *mut c_void, stats: *mut Stats) -> c_int;
+    fn rs_delta_file(
+        sig: *mut c_void,
+        new: *mut libc::FILE,
+        delta: *mut libc::FILE,
+        stats: *mut Stats,
+    ) -> c_int;
+    fn rs_patch_file(
+        basis: *mut libc::FILE,
+        delta: *mut libc::FILE,
+        new: *mut libc::FILE,
+        stats: *mut Stats,
+    ) -> c_int;
+}
+
+/// Silences the library's log (errors are expected here).
+fn quiet() {
+    static ONCE: Once = Once::new();
+    // SAFETY: sets a global level; no pointers.
+    ONCE.call_once(|| unsafe { rs_trace_set_level(0) });
+}
+
+/// Drives a C job with `rs_job_iter` (freed afterwards).
+fn drive_c(job: *mut c_void, input: &[u8], sched: &Schedule, max_out: usize) -> Run {
+    assert!(!job.is_null(), "no job");
+    let run = drive_with(input, sched, max_out, |inp, eof, out| {
+        let mut b = CBuffers {
+            next_in: inp.as_ptr() as *mut c_char,
+            avail_in: inp.len(),
+            eof_in: eof as c_int,
+            next_out: out.as_mut_ptr().cast(),
+            avail_out: out.len(),
+        };
+        // SAFETY: a live job; buffers point into live slices of these
+        // lengths; the library only reads next_in.
+        let r = unsafe { rs_job_iter(job, &mut b) };
+        Call {
+            status: match r {
+                0 => Ok(true),
+                1 => Ok(false),
+                c => Err(c),
+            },
+            consumed: inp.len() - b.avail_in,
+            produced: out.len() - b.avail_out,
+        }
+    });
+    // SAFETY: live job, freed once.
+    unsafe { rs_job_free(job) };
+    run
+}
+
+/// State of `rs_job_drive`'s callbacks.
+struct DriveIo<'a> {
+    input: &'a [u8],
+    pos: usize,
+    in_sizes: Vec<usize>,
+    out_buf: Vec<u8>,
+    out: Vec<u8>,
+    calls: usize,
+}
+
+/// Input callback: offers the next chunk, keeping unconsumed input in
+/// front of it (the input is one slice, so it stays contiguous).
+unsafe extern "C" fn in_cb(_job: *mut c_void, buf: *mut CBuffers, opaque: *mut c_void) -> c_int {
+    // SAFETY: opaque is the DriveIo and buf the buffers given to
+    // rs_job_drive, both alive during it.
+    let (io, buf) = unsafe { (&mut *opaque.cast::<DriveIo<'_>>(), &mut *buf) };
+    io.calls += 1;
+    if io.calls > 1_000_000 {
+        return 100;
+    }
+    if buf.eof_in != 0 {
+        return 0;
+    }
+    let size = io.in_sizes[io.calls % io.in_sizes.len()].max(1);
+    let start = io.pos - buf.avail_in;
+    let end = io.pos.saturating_add(size).min(io.input.len());
+    io.pos = end;
+    buf.next_in = io.input[start..].as_ptr() as *mut c_char;
+    buf.avail_in = end - start;
+    if end == io.input.len() {
+        buf.eof_in = 1;
+    }
+    0
+}
+
+/// Output callback: takes what the job wrote and offers the buffer again.
+unsafe extern "C" fn out_cb(_job: *mut c_void, buf: *mut CBuffers, opaque: *mut c_void) -> c_int {
+    // SAFETY: as in_cb.
+    let (io, buf) = unsafe { (&mut *opaque.cast::<DriveIo<'_>>(), &mut *buf) };
+    if !buf.next_out.is_null() {
+        let produced = io.out_buf.len() - buf.avail_out;
+        io.out.extend_from_slice(&io.out_buf[..produced]);
+        if io.out.len() > 8 << 20 {
+            return 100;
+        }
+    }
+    buf.next_out = io.out_buf.as_mut_ptr().cast();
+    buf.avail_out = io.out_buf.len();
+    0
+}
+
+/// Runs a C job with `rs_job_drive` (freed afterwards): `(result, output)`.
+fn drive_cb(job: *mut c_void, input: &[u8], sched: &Schedule) -> (c_int, Vec<u8>) {
+    let mut io = DriveIo {
+        input,
+        pos: 0,
+        in_sizes: if sched.input.is_empty() {
+            vec![usize::MAX]
+        } else {
+            sched.input.clone()
+        },
+        out_buf: vec![0; sched.output.first().copied().unwrap_or(4096).max(1)],
+        out: Vec::new(),
+        calls: 0,
+    };
+    let mut b = CBuffers {
+        next_in: std::ptr::null_mut(),
+        avail_in: 0,
+        eof_in: 0,
+        next_out: std::ptr::null_mut(),
+        avail_out: 0,
+    };
+    let opaque: *mut c_void = (&mut io as *mut DriveIo<'_>).cast();
+    // SAFETY: a live job; io and b outlive the call.
+    let r = unsafe { rs_job_drive(job, &mut b, in_cb, opaque, out_cb, opaque) };
+    // SAFETY: live job, freed once.
+    unsafe { rs_job_free(job) };
+    (r, io.out)
+}
+
+/// How the copy callback answers one call.
+#[derive(Clone, Copy, Debug)]
+enum Act {
+    /// Copies into the caller's buffer.
+    Normal,
+    /// Points `*buf` at the basis itself.
+    OwnBuffer,
+    /// Copies at most this many bytes.
+    Short(usize),
+    /// Returns done with 0 bytes (F1).
+    Zero,
+    /// Returns this error code (100 I/O, 1 blocked, 2 running, 103...).
+    Code(c_int),
+    /// Reports this many bytes more than asked (F3).
+    TooMuch(usize),
+}
+
+/// The copy callback's state.
+struct CopyState<'a> {
+    basis: &'a [u8],
+    script: Vec<Act>,
+    next: usize,
+}
+
+/// `rs_copy_cb` following the script, then behaving.
+unsafe extern "C" fn copy_cb(
+    opaque: *mut c_void,
+    pos: i64,
+    len: *mut usize,
+    buf: *mut *mut c_void,
+) -> c_int {
+    // SAFETY: opaque is the CopyState given to rs_patch_begin, alive for the
+    // job; len and buf are valid, *buf has *len bytes.
+    unsafe {
+        let st = &mut *opaque.cast::<CopyState<'_>>();
+        let act = st.script.get(st.next).copied().unwrap_or(Act::Normal);
+        st.next += 1;
+        let Ok(pos) = usize::try_from(pos) else {
+            return 103;
+        };
+        if pos >= st.basis.len() {
+            return 103;
+        }
+        let avail = st.basis.len() - pos;
+        match act {
+            Act::Zero => {
+                *len = 0;
+                0
+            }
+            Act::Code(c) => c,
+            Act::OwnBuffer => {
+                *len = (*len).min(avail);
+                *buf = st.basis.as_ptr().add(pos) as *mut c_void;
+                0
+            }
+            Act::Normal | Act::Short(_) | Act::TooMuch(_) => {
+                let limit = if let Act::Short(n) = act {
+                    n
+                } else {
+                    usize::MAX
+                };
+                let n = (*len).min(avail).min(limit);
+                std::ptr::copy_nonoverlapping(st.basis.as_ptr().add(pos), (*buf).cast::<u8>(), n);
+                *len = match act {
+                    Act::TooMuch(extra) if n == *len => n + extra,
+                    _ => n,
+                };
+                0
+            }
+        }
+    }
+}
+
+/// A temporary `FILE*` holding `data`, rewound.
+fn file_with(data: &[u8]) -> *mut libc::FILE {
+    // SAFETY: tmpfile/fwrite/rewind on a fresh stream and a live slice.
+    unsafe {
+        let f = libc::tmpfile();
+        assert!(!f.is_null(), "tmpfile");
+        if !data.is_empty() {
+            assert_eq!(
+                libc::fwrite(data.as_ptr().cast(), 1, data.len(), f),
+                data.len()
+            );
+        }
+        libc::rewind(f);
+        f
+    }
+}
+
+/// Everything in `f` (rewound first), and closes it.
+fn contents(f: *mut libc::FILE) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // SAFETY: f is a live stream, closed once at the end.
+    unsafe {
+        libc::rewind(f);
+        loop {
+            let n = libc::fread(chunk.as_mut_ptr().cast(), 1, chunk.len(), f);
+            out.extend_from_slice(&chunk[..n]);
+            if n < chunk.len() {
+                break;
+            }
+        }
+        libc::fclose(f);
+    }
+    out
+}
+
+/// Closes `f`.
+fn close(f: *mut libc::FILE) {
+    // SAFETY: f is a live stream, closed once.
+    unsafe { libc::fclose(f) };
+}
+
+/// `capi`: see the crate documentation.
+pub fn capi(data: &[u8]) {
+    quiet();
+    let (cfg, payload) = split(data, 48);
+    let mut u = Unstructured::new(&cfg);
+    let kind: u8 = u.arbitrary().unwrap_or(0);
+    let sched = Schedule::arbitrary(&mut u);
+    let driven: bool = u.arbitrary().unwrap_or(false);
+    match kind % 5 {
+        0 => {
+            let mb: u8 = u.arbitrary().unwrap_or(0);
+            let garbage: u32 = u.arbitrary().unwrap_or(0);
+            let magic = magic_from(mb, garbage);
+            let block_len = u.int_in_range(0..=4096u16).unwrap_or(0) as usize;
+            let s: u8 = u.arbitrary().unwrap_or(0);
+            let strong_len = if s == 255 {
+                usize::MAX
+            } else {
+                s as usize % 40
+            };
+            let ours = drive(
+                &mut Job::signature_raw(magic, block_len, strong_len),
+                payload,
+                &sched,
+                usize::MAX,
+            );
+            // SAFETY: plain values.
+            let job = unsafe { rs_sig_begin(block_len, strong_len, magic) };
+            if driven {
+                let (r, out) = drive_cb(job, payload, &sched);
+                match &ours.end {
+                    End::Done => assert_eq!((r, &out), (0, &ours.out), "rs_job_drive signature"),
+                    End::Failed(c) => assert_eq!(r, *c),
+                    End::Capped => {}
+                }
+            } else {
+                let theirs = drive_c(job, payload, &sched, usize::MAX);
+                assert_eq!(theirs.end, ours.end, "rs_job_iter signature");
+                if ours.end == End::Done {
+                    assert_eq!(theirs.out, ours.out);
+                }
+            }
+        }
+        1 | 2 => {
+            // A signature (arbitrary or real, corrupted), loaded, indexed and
+            // used for a delta.
+            let sig_len = u.arbitrary::<u16>().unwrap_or(0) as usize % (payload.len() + 1);
+            let (sig_bytes, new) = payload.split_at(sig_len);
+            let sig_bytes = if kind % 5 == 2 {
+                let p = SigParams::arbitrary(&mut u);
+                let mut b = p.signature(sig_bytes);
+                corrupt(&mut u, &mut b);
+                b
+            } else {
+                sig_bytes.to_vec()
+            };
+            let ours = load_signature_of(&sig_bytes);
+            let mut csig: *mut c_void = std::ptr::null_mut();
+            // SAFETY: &mut csig outlives the job.
+            let job = unsafe { rs_loadsig_begin(&mut csig) };
+            let r = if driven {
+                drive_cb(job, &sig_bytes, &sched).0
+            } else {
+                match drive_c(job, &sig_bytes, &sched, usize::MAX).end {
+                    End::Done => 0,
+                    End::Failed(c) => c,
+                    End::Capped => unreachable!(),
+                }
+            };
+            assert_eq!(r, ours.as_ref().map_or_else(|e| e.code(), |_| 0), "loadsig");
+            // Our C ABI builds the index and deltas even after a failed load.
+            // SAFETY: csig is ours (or NULL, which returns an error).
+            let h = unsafe { rs_build_hash_table(csig) };
+            if let Ok(sig) = &ours {
+                assert_eq!(h, 0);
+                // The job, not delta_of: the adapters refuse some block
+                // lengths over 2^29 as rs_delta_file does (RS_MEM_ERROR).
+                let expect = drive(&mut Job::delta(sig), new, &Schedule::whole(), usize::MAX);
+                assert_eq!(expect.end, End::Done);
+                let expect = expect.out;
+                // SAFETY: csig has its index and outlives the job.
+                let job = unsafe { rs_delta_begin(csig) };
+                let sched = if sig.block_count() == 0 {
+                    Schedule::whole()
+                } else {
+                    sched.clone()
+                };
+                if driven && sig.block_count() > 0 {
+                    let (r, out) = drive_cb(job, new, &sched);
+                    assert_eq!((r, &out), (0, &expect), "rs_job_drive delta");
+                } else {
+                    let theirs = drive_c(job, new, &sched, usize::MAX);
+                    assert_eq!(theirs.end, End::Done);
+                    if sig.block_count() > 0 {
+                        assert_eq!(theirs.out, expect, "rs_job_iter delta");
+                    }
+                }
+            } else if !csig.is_null() {
+                // SAFETY: csig outlives the job.
+                let job = unsafe { rs_delta_begin(csig) };
+                let _ = drive_c(job, new, &Schedule::whole(), usize::MAX);
+            }
+            // SAFETY: frees the signature once (NULL is allowed).
+            unsafe { rs_free_sumset(csig) };
+        }
+        3 => {
+            // Patch with a misbehaving copy callback.
+            let basis_len = u.arbitrary::<u16>().unwrap_or(0) as usize % (payload.len() + 1);
+            let (basis, rest) = payload.split_at(basis_len);
+            let real: bool = u.arbitrary().unwrap_or(false);
+            let delta = if real {
+                let p = SigParams::arbitrary(&mut u);
+                let sig = load_signature_of(&p.signature(basis)).unwrap();
+                let new = edited(&mut u, basis, rest);
+                let mut d = delta_of(&sig, &new).unwrap();
+                corrupt(&mut u, &mut d);
+                d
+            } else {
+                rest.to_vec()
+            };
+            let n = u.int_in_range(0..=8u8).unwrap_or(0);
+            let mut script = Vec::new();
+            for _ in 0..n {
+                let k: u8 = u.arbitrary().unwrap_or(0);
+                let m: u8 = u.arbitrary().unwrap_or(0);
+                script.push(match k % 10 {
+                    0 | 1 => Act::Normal,
+                    2 => Act::OwnBuffer,
+                    3 | 4 => Act::Short(1 + m as usize),
+                    5 => Act::Zero,
+                    6 => Act::Code(100),
+                    7 => Act::Code(1),
+                    8 => Act::Code(2),
+                    _ => Act::TooMuch(1 + m as usize),
+                });
+            }
+            let honest = script.iter().all(|a| {
+                matches!(
+                    a,
+                    Act::Normal | Act::OwnBuffer | Act::Short(_) | Act::TooMuch(_)
+                )
+            });
+            let mut st = CopyState {
+                basis,
+                script,
+                next: 0,
+            };
+            let opaque: *mut c_void = (&mut st as *mut CopyState<'_>).cast();
+            // SAFETY: st outlives the job.
+            let job = unsafe { rs_patch_begin(copy_cb, opaque) };
+            let ours = drive(&mut Job::patch(basis), &delta, &sched, 4 << 20);
+            if driven {
+                let (r, out) = drive_cb(job, &delta, &sched);
+                if honest && ours.end == End::Done {
+                    assert_eq!((r, &out), (0, &ours.out), "rs_job_drive patch");
+                }
+            } else {
+                let theirs = drive_c(job, &delta, &sched, 4 << 20);
+                if honest && ours.end != End::Capped && theirs.end != End::Capped {
+                    assert_eq!(theirs.end, ours.end, "rs_job_iter patch");
+                    if ours.end == End::Done {
+                        assert_eq!(theirs.out, ours.out);
+                    }
+                }
+            }
+        }
+        _ => {
+            // The FILE* whole-file functions: signature, load, delta, patch.
+            let p = SigParams::arbitrary(&mut u);
+            let cut = u.arbitrary::<u16>().unwrap_or(0) as usize % (payload.len() + 1);
+            let (basis, extra) = payload.split_at(cut);
+            let new = edited(&mut u, basis, extra);
+            let mut stats: Stats = [0; 32];
+            let (old_f, sig_f) = (file_with(basis), file_with(&[]));
+            // SAFETY: live streams and stats buffer.
+            let r = unsafe {
+                rs_sig_file(
+                    old_f,
+                    sig_f,
+                    p.block_len,
+                    p.strong_len,
+                    p.magic as u32,
+                    &mut stats,
+                )
+            };
+            close(old_f);
+            let sig_bytes = contents(sig_f);
+            assert_eq!(r, 0, "rs_sig_file");
+            assert_eq!(sig_bytes, p.signature(basis), "rs_sig_file output");
+            let mut sig_bytes = sig_bytes;
+            corrupt(&mut u, &mut sig_bytes);
+            let ours = load_signature_of(&sig_bytes);
+            let f = file_with(&sig_bytes);
+            let mut csig: *mut c_void = std::ptr::null_mut();
+            // SAFETY: live stream, pointer and stats.
+            let r = unsafe { rs_loadsig_file(f, &mut csig, &mut stats) };
+            close(f);
+            assert_eq!(
+                r,
+                ours.as_ref().map_or_else(|e| e.code(), |_| 0),
+                "rs_loadsig_file"
+            );
+            if let Ok(sig) = &ours {
+                // SAFETY: a loaded signature.
+                assert_eq!(unsafe { rs_build_hash_table(csig) }, 0);
+                let (new_f, delta_f) = (file_with(&new), file_with(&[]));
+                // SAFETY: live streams, signature and stats.
+                let r = unsafe { rs_delta_file(csig, new_f, delta_f, &mut stats) };
+                close(new_f);
+                let d = contents(delta_f);
+                let mut expect = Vec::new();
+                let e = librsync_rs::delta(sig, &new[..], &mut expect, Default::default());
+                assert_eq!(
+                    r,
+                    e.as_ref().map_or_else(|e| e.code(), |_| 0),
+                    "rs_delta_file"
+                );
+                if sig.block_count() > 0 && r == 0 {
+                    assert_eq!(d, expect, "rs_delta_file output");
+                }
+                let mut d = d;
+                corrupt(&mut u, &mut d);
+                let (basis_f, d_f, out_f) = (file_with(basis), file_with(&d), file_with(&[]));
+                // SAFETY: live streams and stats.
+                let r = unsafe { rs_patch_file(basis_f, d_f, out_f, &mut stats) };
+                close(basis_f);
+                close(d_f);
+                let out = contents(out_f);
+                if let Ok(expect) = patch_of(basis, &d) {
+                    assert_eq!(r, 0, "rs_patch_file");
+                    assert_eq!(out, expect, "rs_patch_file output");
+                } else {
+                    assert_ne!(r, 0, "rs_patch_file succeeded where patch failed");
+                }
+            }
+            // SAFETY: frees once (NULL allowed).
+            unsafe { rs_free_sumset(csig) };
+        }
+    }
+}

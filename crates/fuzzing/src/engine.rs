@@ -1,0 +1,758 @@
+//! Targets over the engine's Rust API.
+
+use std::io::{self, Read};
+
+use arbitrary::Unstructured;
+use librsync_rs::io::{delta_of, load_signature_of, patch_of, patch_of_limited, DeltaReader};
+use librsync_rs::ops::{ops, DeltaDecoder, DeltaEncoder, DeltaOp, DeltaPiece};
+use librsync_rs::{
+    compat, Basis, BufferSizes, Job, SigMagic, Signature, SignatureOptions, StrongLen, DELTA_MAGIC,
+};
+
+use crate::drive::{drive, pattern, split, End, Schedule};
+
+/// Output cap for patches (COPY bombs): a few times the largest output a
+/// small delta over a small basis makes in practice.
+const MAX_PATCH_OUT: usize = 4 << 20;
+
+/// `Ok(())` or the error's code.
+fn code<T>(r: &librsync_rs::Result<T>) -> Result<(), i32> {
+    r.as_ref().map(|_| ()).map_err(|e| e.code())
+}
+
+/// Panics unless two signatures hold the same format, lengths and sums.
+pub fn assert_same_signature(a: &Signature, b: &Signature) {
+    assert_eq!(a.magic(), b.magic());
+    assert_eq!(a.block_len(), b.block_len());
+    assert_eq!(a.strong_len(), b.strong_len());
+    assert_eq!(a.block_count(), b.block_count());
+    for i in 0..a.block_count() {
+        assert_eq!(a.weak_sum(i), b.weak_sum(i), "weak sum of block {i}");
+        assert_eq!(a.strong_sum(i), b.strong_sum(i), "strong sum of block {i}");
+    }
+}
+
+/// A magic from one byte: the four formats, 0 (the default) or garbage.
+pub fn magic_from(b: u8, garbage: u32) -> u32 {
+    match b % 6 {
+        0..=3 => SigMagic::ALL[b as usize % 4] as u32,
+        4 => 0,
+        _ => garbage,
+    }
+}
+
+/// Loads `bytes` as a signature with the one-shot helper, the whole-stream
+/// helper (with and without a size) and a streaming job over `sched`;
+/// all must agree. Returns the signature if it loaded.
+pub fn load_all_ways(bytes: &[u8], sched: &Schedule, size_hint: i64) -> Option<Signature> {
+    let one_shot = load_signature_of(bytes);
+    let whole = librsync_rs::load_signature(bytes, None).map(|(s, _)| s);
+    let sized = librsync_rs::load_signature(bytes, Some(size_hint.unsigned_abs())).map(|(s, _)| s);
+    let mut job = Job::load_signature();
+    if size_hint >= 0 {
+        job.set_signature_size(size_hint);
+    }
+    let run = drive(&mut job, bytes, sched, usize::MAX);
+    assert!(run.out.is_empty(), "loadsig wrote output");
+    let streamed = match run.end {
+        End::Done => Ok(job
+            .take_signature()
+            .expect("a done loadsig job has a signature")),
+        End::Failed(c) => Err(c),
+        End::Capped => unreachable!(),
+    };
+    let expect = code(&one_shot);
+    assert_eq!(code(&whole), expect, "whole-stream loadsig");
+    assert_eq!(code(&sized), expect, "sized loadsig");
+    assert_eq!(
+        streamed.as_ref().map(|_| ()).map_err(|c| *c),
+        expect,
+        "streamed loadsig"
+    );
+    let sig = one_shot.ok()?;
+    for other in [&whole.unwrap(), &sized.unwrap(), &streamed.unwrap()] {
+        assert_same_signature(&sig, other);
+    }
+    Some(sig)
+}
+
+/// Deltas of `new` against `sig` three ways (one-shot, pull adapter,
+/// streaming job over `sched`); all must agree, byte for byte when the
+/// signature has blocks (a slack delta depends on chunking). Returns the
+/// one-shot delta.
+pub fn delta_all_ways(sig: &Signature, new: &[u8], sched: &Schedule) -> Vec<u8> {
+    let one_shot = delta_of(sig, new);
+    let mut pulled = Vec::new();
+    let pull = DeltaReader::new(sig, new).and_then(|mut r| {
+        r.read_to_end(&mut pulled)
+            .map_err(librsync_rs::Error::from_io)
+    });
+    let mut job = Job::delta(sig);
+    let run = drive(&mut job, new, sched, usize::MAX);
+    assert_eq!(run.end, End::Done, "streamed delta");
+    if compat::delta_buffers(sig, BufferSizes::default()).is_err() {
+        // The adapters take rs_delta_file's buffer sizes, whose C `int`
+        // arithmetic (10 + 4 * block_len) is negative for some block
+        // lengths over 2^29: C fails to allocate (and aborts), we return
+        // RS_MEM_ERROR without allocating (DEVIATIONS.md, rdiff). The job
+        // itself has no such limit.
+        assert_eq!(code(&one_shot), Err(102), "one-shot delta");
+        assert_eq!(code(&pull), Err(102), "delta reader");
+        check_delta_shape(sig, new.len(), &run.out);
+        return run.out;
+    }
+    let d = one_shot.unwrap_or_else(|e| panic!("delta failed: {e}"));
+    pull.unwrap_or_else(|e| panic!("delta reader failed: {e}"));
+    if sig.block_count() > 0 {
+        assert_eq!(pulled, d, "pull adapter delta");
+        assert_eq!(run.out, d, "streamed delta");
+    }
+    for delta in [&d, &pulled, &run.out] {
+        check_delta_shape(sig, new.len(), delta);
+    }
+    d
+}
+
+/// Panics unless `delta` is a well-formed delta that makes `new_len` bytes
+/// and copies only from blocks of `sig`.
+fn check_delta_shape(sig: &Signature, new_len: usize, delta: &[u8]) {
+    let covered = sig.block_count() as u64 * sig.block_len() as u64;
+    let mut total = 0u64;
+    let mut iter = ops(delta);
+    for op in iter.by_ref() {
+        let op = op.unwrap_or_else(|e| panic!("our delta does not decode: {e}"));
+        if let DeltaOp::Copy { pos, len } = op {
+            assert!(pos % sig.block_len() as u64 == 0, "COPY not at a block");
+            assert!(pos + len <= covered, "COPY past the signature's blocks");
+        }
+        total += op.output_len();
+    }
+    assert!(iter.trailing().is_empty(), "bytes after END");
+    assert_eq!(total, new_len as u64, "delta output length");
+    // Decode and encode give back every delta the engine writes.
+    let ops: Vec<_> = ops(delta).map(|o| o.unwrap()).collect();
+    let mut enc = DeltaEncoder::new(Vec::new()).unwrap();
+    for op in &ops {
+        enc.write_op(op).unwrap();
+    }
+    assert_eq!(enc.finish().unwrap(), delta, "decode + encode");
+}
+
+/// `loadsig`: arbitrary bytes as a signature, loaded every way; if it
+/// loads, its index is built and a small delta runs against it.
+pub fn loadsig(data: &[u8]) {
+    let (cfg, sig_bytes) = split(data, 24);
+    let mut u = Unstructured::new(&cfg);
+    let sched = Schedule::arbitrary(&mut u);
+    let hint: i16 = u.arbitrary().unwrap_or(-1);
+    let new_len = u.int_in_range(0..=3000u16).unwrap_or(0) as usize;
+    let seed: u64 = u.arbitrary().unwrap_or(0);
+    let Some(mut sig) = load_all_ways(sig_bytes, &sched, hint as i64) else {
+        return;
+    };
+    assert!(sig.build_index().is_ok() || sig.block_count() > 0);
+    let _ = sig.format_match_stats();
+    if sig.block_count() <= 64 {
+        let _ = sig.dump_lines();
+    }
+    // The new file: the signature's own bytes, then a pattern.
+    let mut new = sig_bytes[..sig_bytes.len().min(new_len)].to_vec();
+    new.extend(pattern(seed, new_len - new.len()));
+    delta_all_ways(&sig, &new, &sched);
+}
+
+/// `delta`: an arbitrary signature and new data.
+pub fn delta(data: &[u8]) {
+    let (cfg, rest) = split(data, 24);
+    let mut u = Unstructured::new(&cfg);
+    let sched = Schedule::arbitrary(&mut u);
+    let sig_len = u.arbitrary::<u16>().unwrap_or(0) as usize;
+    let (sig_bytes, new) = rest.split_at(sig_len.min(rest.len()));
+    let Ok(sig) = load_signature_of(sig_bytes) else {
+        return;
+    };
+    delta_all_ways(&sig, new, &sched);
+}
+
+/// A basis of `len` bytes from a seed, with repeats so that COPYs of
+/// identical blocks occur.
+fn basis_from(seed: u64, len: usize) -> Vec<u8> {
+    let mut b = pattern(seed, len);
+    if seed & 2 != 0 && len > 64 {
+        let (head, tail) = b.split_at_mut(32);
+        for (i, x) in tail.iter_mut().enumerate() {
+            if (i / 32) % 3 == 0 {
+                *x = head[i % 32];
+            }
+        }
+    }
+    b
+}
+
+/// `patch`: basis length and delta bytes → patch, one-shot and streaming,
+/// with and without an output limit.
+pub fn patch(data: &[u8]) {
+    let (cfg, delta) = split(data, 24);
+    let mut u = Unstructured::new(&cfg);
+    let sched = Schedule::arbitrary(&mut u);
+    let basis_len = u.int_in_range(0..=5000u16).unwrap_or(0) as usize;
+    let seed: u64 = u.arbitrary().unwrap_or(0);
+    let limit = u.int_in_range(0..=20_000u32).unwrap_or(0) as usize;
+    let basis = basis_from(seed, basis_len);
+    let mut job = Job::patch(&basis[..]);
+    let run = drive(&mut job, delta, &sched, MAX_PATCH_OUT);
+    let Some(verdict) = run.verdict() else {
+        // A COPY bomb: the limited forms must refuse it.
+        assert_eq!(
+            code(&patch_of_limited(&basis, delta, MAX_PATCH_OUT)),
+            Err(106)
+        );
+        return;
+    };
+    let one_shot = patch_of(&basis, delta);
+    match (&one_shot, verdict) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "streamed patch output"),
+        (Err(e), Err(c)) => assert_eq!(e.code(), c, "streamed patch error"),
+        (a, b) => panic!("one-shot {:?} but streamed {:?}", code(a), b.map(|_| ())),
+    }
+    // On success the job consumed the delta up to END and no further.
+    if let Ok(out) = &one_shot {
+        let mut it = ops(delta);
+        it.by_ref().for_each(drop);
+        assert_eq!(run.consumed, it.consumed(), "patch consumed");
+        let _ = out;
+    }
+    let limited = patch_of_limited(&basis, delta, limit);
+    match (&one_shot, &limited) {
+        (Ok(a), Ok(b)) => {
+            assert!(a.len() <= limit);
+            assert_eq!(a, b);
+        }
+        (Ok(a), Err(e)) => {
+            assert!(a.len() > limit, "limited patch failed under the limit");
+            assert_eq!(e.code(), 106);
+        }
+        (Err(a), Err(b)) => assert!(a.code() == b.code() || b.code() == 106),
+        (Err(a), Ok(_)) => panic!("limited patch succeeded where patch failed: {a}"),
+    }
+    let mut job = Job::patch_with_limit(&basis[..], limit as u64);
+    let run = drive(&mut job, delta, &sched, usize::MAX);
+    match (&limited, run.verdict().unwrap()) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b),
+        (Err(e), Err(c)) => assert_eq!(e.code(), c),
+        (a, b) => panic!(
+            "limited one-shot {:?}, streamed {:?}",
+            code(a),
+            b.map(|_| ())
+        ),
+    }
+}
+
+/// How a misbehaving basis answers one read.
+#[derive(Clone, Copy, Debug)]
+enum Act {
+    /// Reads as asked.
+    Normal,
+    /// Reads at most this many bytes (at least 1).
+    Short(usize),
+    /// Returns 0 bytes.
+    Zero,
+    /// Fails with an I/O error of this kind.
+    Fail(io::ErrorKind),
+    /// Claims this many bytes more than asked (after a full read).
+    TooMuch(usize),
+}
+
+/// A basis whose reads follow a script, then behave.
+struct Misbehaving {
+    data: Vec<u8>,
+    script: Vec<Act>,
+    next: usize,
+}
+
+impl Basis for Misbehaving {
+    fn read_at(&mut self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+        let act = self.script.get(self.next).copied().unwrap_or(Act::Normal);
+        self.next += 1;
+        let mut honest = |limit: usize| {
+            let start = usize::try_from(pos)
+                .unwrap_or(usize::MAX)
+                .min(self.data.len());
+            let n = (self.data.len() - start).min(buf.len()).min(limit);
+            buf[..n].copy_from_slice(&self.data[start..start + n]);
+            n
+        };
+        match act {
+            Act::Normal => Ok(honest(usize::MAX)),
+            Act::Short(n) => Ok(honest(n)),
+            Act::Zero => Ok(0),
+            Act::Fail(kind) => Err(io::Error::new(kind, "scripted basis failure")),
+            Act::TooMuch(extra) => {
+                let n = honest(usize::MAX);
+                Ok(if n == buf.len() { n + extra } else { n })
+            }
+        }
+    }
+}
+
+/// `patch_basis`: a patch whose Rust basis misbehaves (short reads, no
+/// data, errors, would-block, interrupted, more than asked). It must end
+/// in success or an error; with only honest short reads and over-long
+/// claims it must give the output of a well-behaved basis.
+pub fn patch_basis(data: &[u8]) {
+    let (cfg, delta) = split(data, 40);
+    let mut u = Unstructured::new(&cfg);
+    let sched = Schedule::arbitrary(&mut u);
+    let basis_len = u.int_in_range(0..=5000u16).unwrap_or(0) as usize;
+    let seed: u64 = u.arbitrary().unwrap_or(0);
+    let n = u.int_in_range(0..=12u8).unwrap_or(0);
+    let mut script = Vec::new();
+    for _ in 0..n {
+        let k: u8 = u.arbitrary().unwrap_or(0);
+        let m: u8 = u.arbitrary().unwrap_or(0);
+        script.push(match k % 9 {
+            0 | 1 => Act::Normal,
+            2 | 3 => Act::Short(1 + m as usize),
+            4 => Act::Zero,
+            5 => Act::Fail(io::ErrorKind::Other),
+            6 => Act::Fail(io::ErrorKind::WouldBlock),
+            7 => Act::Fail(io::ErrorKind::Interrupted),
+            _ => Act::TooMuch(1 + m as usize),
+        });
+    }
+    let basis = basis_from(seed, basis_len);
+    let honest = script
+        .iter()
+        .all(|a| matches!(a, Act::Normal | Act::Short(_) | Act::TooMuch(_)));
+    let mut b = Misbehaving {
+        data: basis.clone(),
+        script: script.clone(),
+        next: 0,
+    };
+    let run = drive(&mut Job::patch(&mut b), delta, &sched, MAX_PATCH_OUT);
+    let expect = drive(&mut Job::patch(&basis[..]), delta, &sched, MAX_PATCH_OUT);
+    if honest && expect.end != End::Capped && run.end != End::Capped {
+        assert_eq!(run.end, expect.end, "honest basis, different end");
+        if run.end == End::Done {
+            assert_eq!(run.out, expect.out, "honest basis, different output");
+        }
+    }
+    // The whole-stream helper over the same kind of basis: no panic.
+    let mut b = Misbehaving {
+        data: basis,
+        script,
+        next: 0,
+    };
+    let mut sink = CappedSink(0);
+    let _ = librsync_rs::patch(&mut b, delta, &mut sink, BufferSizes::default());
+}
+
+/// A writer that discards data and fails after [`MAX_PATCH_OUT`] bytes.
+struct CappedSink(usize);
+
+impl io::Write for CappedSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len();
+        if self.0 > MAX_PATCH_OUT {
+            return Err(io::Error::other("sink full"));
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Signature parameters drawn from fuzz input.
+#[derive(Clone, Copy, Debug)]
+pub struct SigParams {
+    /// Format.
+    pub magic: SigMagic,
+    /// Block length, 1 or more.
+    pub block_len: usize,
+    /// Strong sum length, 1 up to the maximum for the format.
+    pub strong_len: usize,
+}
+
+impl SigParams {
+    /// Parameters from `u`: any format, block lengths 1 to 4096 (mostly
+    /// small), any valid strong length.
+    pub fn arbitrary(u: &mut Unstructured<'_>) -> SigParams {
+        let magic = SigMagic::ALL[u.int_in_range(0..=3u8).unwrap_or(0) as usize];
+        let b: u16 = u.arbitrary().unwrap_or(0);
+        let block_len = if b & 0x8000 != 0 {
+            1 + (b as usize & 0xfff)
+        } else {
+            1 + (b as usize % 64)
+        };
+        let s: u8 = u.arbitrary().unwrap_or(0);
+        let strong_len = 1 + s as usize % magic.max_strong_len();
+        SigParams {
+            magic,
+            block_len,
+            strong_len,
+        }
+    }
+
+    /// The options that make this signature with the whole-stream helper.
+    pub fn options(&self) -> SignatureOptions {
+        SignatureOptions::new()
+            .magic(self.magic)
+            .block_len(self.block_len)
+            .strong_len(StrongLen::Exact(self.strong_len))
+    }
+
+    /// The signature of `basis` (whole-stream helper, size unknown).
+    pub fn signature(&self, basis: &[u8]) -> Vec<u8> {
+        let mut sig = Vec::new();
+        librsync_rs::signature(basis, &mut sig, &self.options()).expect("signature");
+        sig
+    }
+}
+
+/// A new file made from `basis` by edits that `u` describes: copied
+/// ranges (so blocks match), inserted bytes, repeated pieces.
+pub fn edited(u: &mut Unstructured<'_>, basis: &[u8], extra: &[u8]) -> Vec<u8> {
+    let mut new = Vec::new();
+    let mut extra = extra;
+    let n = u.int_in_range(0..=10u8).unwrap_or(0);
+    for _ in 0..n {
+        let k: u8 = u.arbitrary().unwrap_or(0);
+        let a: u16 = u.arbitrary().unwrap_or(0);
+        let l: u16 = u.arbitrary().unwrap_or(0);
+        match k % 3 {
+            0 | 1 if !basis.is_empty() => {
+                let start = a as usize % basis.len();
+                let end = (start + l as usize % 2048).min(basis.len());
+                new.extend_from_slice(&basis[start..end]);
+            }
+            _ => {
+                let take = (l as usize % 64).min(extra.len());
+                new.extend_from_slice(&extra[..take]);
+                extra = &extra[take..];
+            }
+        }
+    }
+    if n == 0 {
+        new.extend_from_slice(basis);
+        new.extend_from_slice(extra);
+    }
+    new
+}
+
+/// `roundtrip`: patch(basis, delta(sig(basis), new)) == new for any
+/// format, block and strong length. With strong sums under 6 bytes a
+/// fuzzer can find real collisions (weak and strong sums of a new window
+/// equal to a different basis block); then each COPY must be such a
+/// collision.
+pub fn roundtrip(data: &[u8]) {
+    let (cfg, payload) = split(data, 48);
+    let mut u = Unstructured::new(&cfg);
+    let p = SigParams::arbitrary(&mut u);
+    let sched = Schedule::arbitrary(&mut u);
+    let cut = u.arbitrary::<u16>().unwrap_or(0) as usize % (payload.len() + 1);
+    let (basis, extra) = payload.split_at(cut);
+    let new = edited(&mut u, basis, extra);
+    let sig_bytes = p.signature(basis);
+    let sig = load_signature_of(&sig_bytes).expect("our signature loads");
+    assert_eq!(sig.block_count(), basis.len().div_ceil(p.block_len));
+    let d = delta_all_ways(&sig, &new, &sched);
+    let out = patch_of(basis, &d).expect("patch of our delta");
+    assert_eq!(out.len(), new.len());
+    if p.strong_len >= 6 {
+        assert!(out == new, "round trip differs");
+        return;
+    }
+    // Every COPY must be a block whose sums match those of the window.
+    let mut at = 0usize;
+    for op in ops(&d) {
+        match op.unwrap() {
+            DeltaOp::Copy { pos, len } => {
+                let (pos, len) = (pos as usize, len as usize);
+                let mut off = 0;
+                while off < len {
+                    let block_start = pos + off;
+                    let blen = p.block_len.min(basis.len() - block_start).min(len - off);
+                    let a = p.signature(&basis[block_start..block_start + blen]);
+                    let b = p.signature(&new[at + off..at + off + blen]);
+                    assert_eq!(a, b, "COPY of a block whose sums differ from the window's");
+                    off += blen;
+                }
+                at += len;
+            }
+            DeltaOp::Literal(bytes) => {
+                assert_eq!(bytes, &new[at..at + bytes.len()]);
+                at += bytes.len();
+            }
+            DeltaOp::End => {}
+        }
+    }
+}
+
+/// A basis of infinite zeros.
+struct Zeros;
+
+impl Basis for Zeros {
+    fn read_at(&mut self, _pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+        buf.fill(0);
+        Ok(buf.len())
+    }
+}
+
+/// `ops`: the delta operations decoder (slice and `Read` forms) agrees
+/// with the patch job's verdict on arbitrary bytes; decoded operations
+/// encode back to a delta that decodes to the same operations; engine-made
+/// deltas encode back byte for byte.
+pub fn ops_target(data: &[u8]) {
+    let (cfg, body) = split(data, 8);
+    let mut u = Unstructured::new(&cfg);
+    let with_magic: bool = u.arbitrary().unwrap_or(true);
+    let chunk = 1 + u.arbitrary::<u16>().unwrap_or(0) as usize % 300;
+    let mut delta = Vec::new();
+    if with_magic {
+        delta.extend_from_slice(&DELTA_MAGIC.to_be_bytes());
+    }
+    delta.extend_from_slice(body);
+    let mut list = Vec::new();
+    let mut total = 0u64;
+    let mut err = None;
+    let mut it = ops(&delta);
+    for op in it.by_ref() {
+        match op {
+            Ok(op) => {
+                total = total.saturating_add(op.output_len());
+                list.push(op);
+            }
+            Err(e) => err = Some(e.code()),
+        }
+    }
+    let consumed = it.consumed();
+    let stats = it.stats().clone();
+    // The Read form yields the same operations in pieces.
+    let mut dec = DeltaDecoder::with_chunk_size(&delta[..], chunk);
+    let mut pieces_ops = Vec::new();
+    let mut dec_err = None;
+    let mut lit: Vec<u8> = Vec::new();
+    for piece in dec.by_ref() {
+        match piece {
+            Ok(DeltaPiece::Copy { pos, len }) => pieces_ops.push(Ok((pos, len))),
+            Ok(DeltaPiece::Literal(p)) => {
+                lit.extend_from_slice(&p.data);
+                if p.is_last() {
+                    pieces_ops.push(Err(std::mem::take(&mut lit)));
+                }
+            }
+            Ok(DeltaPiece::End) => {}
+            Err(e) => dec_err = Some(e.code()),
+        }
+    }
+    let list_ops: Vec<_> = list
+        .iter()
+        .filter_map(|op| match *op {
+            DeltaOp::Copy { pos, len } => Some(Ok((pos, len))),
+            DeltaOp::Literal(d) => Some(Err(d.to_vec())),
+            DeltaOp::End => None,
+        })
+        .collect();
+    assert_eq!(dec_err, err, "decoder and ops disagree on the error");
+    if err.is_none() {
+        assert_eq!(pieces_ops, list_ops, "decoder and ops disagree");
+        assert_eq!(dec.consumed(), consumed as u64);
+        assert_eq!(dec.stats().lit_cmds, stats.lit_cmds);
+        assert_eq!(dec.stats().copy_bytes, stats.copy_bytes);
+    }
+    // Patch's verdict, over a basis of zeros, when the output is bounded.
+    if total <= 1 << 20 {
+        let mut job = Job::patch(Zeros);
+        let run = drive(&mut job, &delta, &Schedule::whole(), usize::MAX);
+        match (err, &run.end) {
+            (None, End::Done) => {
+                let mut expect = Vec::new();
+                for op in &list {
+                    match *op {
+                        DeltaOp::Copy { len, .. } => expect.resize(expect.len() + len as usize, 0),
+                        DeltaOp::Literal(d) => expect.extend_from_slice(d),
+                        DeltaOp::End => {}
+                    }
+                }
+                assert_eq!(run.out, expect, "patch output");
+                assert_eq!(run.consumed, consumed, "patch consumed");
+            }
+            (Some(c), End::Failed(p)) => assert_eq!(c, *p, "patch error"),
+            (e, r) => panic!("ops says {e:?}, patch says {r:?}"),
+        }
+    }
+    // Encoding the operations gives a delta that decodes to them.
+    if err.is_none() {
+        let mut enc = DeltaEncoder::new(Vec::new()).unwrap();
+        for op in &list {
+            enc.write_op(op).unwrap();
+        }
+        let re = enc.finish().unwrap();
+        let again: Vec<_> = ops(&re).map(|o| o.unwrap()).collect();
+        assert_eq!(again, list, "encode + decode");
+        assert!(re.len() <= consumed, "smallest encoding is longer");
+    }
+    // An engine-made delta of the body against part of itself re-encodes
+    // byte for byte (checked inside delta_all_ways).
+    let half = body.len() / 2;
+    let p = SigParams::arbitrary(&mut u);
+    let sig = load_signature_of(&p.signature(&body[..half])).unwrap();
+    delta_all_ways(&sig, body, &Schedule::whole());
+}
+
+/// `rdiff_args`: rdiff's option parser on arbitrary argument vectors (NUL
+/// separates the words): it must not panic, must end, and an accepted
+/// command line must leave file names that were words of it.
+pub fn rdiff_args(data: &[u8]) {
+    use librsync_rs_rdiff::options::Parser;
+    let (posix, words) = match data.split_first() {
+        Some((&b, rest)) => (b & 1 != 0, rest),
+        None => (false, data),
+    };
+    let mut argv = vec![b"rdiff".to_vec()];
+    argv.extend(words.split(|&b| b == 0).map(|w| w.to_vec()));
+    let n = argv.len();
+    // At most one event per byte (a bundle such as -VVVV) or word.
+    let max_events = argv.iter().map(|w| w.len() + 1).sum::<usize>();
+    let mut p = Parser::new(argv.clone(), posix);
+    let mut events = 0usize;
+    loop {
+        match p.next_event() {
+            Ok(Some(_)) => {
+                events += 1;
+                assert!(events <= max_events, "parser does not end");
+            }
+            Ok(None) => break,
+            Err(e) => {
+                assert!(!e.kind.text().is_empty());
+                assert!(argv.contains(&e.word), "error names a word not on the line");
+                return;
+            }
+        }
+    }
+    let mut names = 0;
+    while let Some(arg) = p.next_arg() {
+        names += 1;
+        assert!(names < n, "more names than words");
+        let _ = arg;
+    }
+    let _ = compat::sig_args(-1, 0, p.settings.block_len.max(0) as usize, 0);
+}
+
+/// `simd`: every SIMD kernel equals its scalar twin on arbitrary input at
+/// an arbitrary alignment (the engine's `compat::simd_kernels_agree`).
+pub fn simd(data: &[u8]) {
+    let (cfg, body) = split(data, 20);
+    let mut u = Unstructured::new(&cfg);
+    let align = u.int_in_range(0..=63u8).unwrap_or(0) as usize;
+    let block_len: u16 = u.arbitrary().unwrap_or(0);
+    let states: [u32; 4] = u.arbitrary().unwrap_or([0; 4]);
+    let mut buf = vec![0u8; body.len() + 128];
+    let base = buf.as_ptr().align_offset(64) + align;
+    buf[base..base + body.len()].copy_from_slice(body);
+    compat::simd_kernels_agree(&buf[base..base + body.len()], block_len as usize, states);
+}
+
+/// Flips, truncates or extends `bytes` as `u` says (or leaves them).
+pub fn corrupt(u: &mut Unstructured<'_>, bytes: &mut Vec<u8>) {
+    let k: u8 = u.arbitrary().unwrap_or(0);
+    let at: u16 = u.arbitrary().unwrap_or(0);
+    let v: u8 = u.arbitrary().unwrap_or(0);
+    if bytes.is_empty() {
+        return;
+    }
+    let i = at as usize % bytes.len();
+    match k % 5 {
+        0 => bytes[i] ^= v | 1,
+        1 => bytes.truncate(i),
+        2 => bytes.insert(i, v),
+        _ => {}
+    }
+}
+
+/// `streaming`: arbitrary data and an arbitrary schedule of input and
+/// output chunk sizes through the job API for each of the four jobs;
+/// outputs equal the whole-buffer outputs (slack deltas excepted).
+pub fn streaming(data: &[u8]) {
+    let (cfg, payload) = split(data, 48);
+    let mut u = Unstructured::new(&cfg);
+    let kind: u8 = u.arbitrary().unwrap_or(0);
+    let p = SigParams::arbitrary(&mut u);
+    let sched = Schedule::arbitrary(&mut u);
+    match kind % 5 {
+        0 => {
+            let mut job = Job::signature(p.magic, p.block_len, p.strong_len);
+            let run = drive(&mut job, payload, &sched, usize::MAX);
+            assert_eq!(run.end, End::Done);
+            assert_eq!(run.out, p.signature(payload), "streamed signature");
+        }
+        1 => {
+            // Raw parameters as C passes them, and sig_args with a size.
+            let mb: u8 = u.arbitrary().unwrap_or(0);
+            let garbage: u32 = u.arbitrary().unwrap_or(0);
+            let magic = magic_from(mb, garbage);
+            let block_len = u.int_in_range(0..=300u16).unwrap_or(0) as usize;
+            let s: u8 = u.arbitrary().unwrap_or(0);
+            let strong_len = if s == 255 {
+                compat::STRONG_LEN_MIN
+            } else {
+                s as usize % 40
+            };
+            let fsize: i64 = u.arbitrary().unwrap_or(-1);
+            if let Ok(a) = compat::sig_args(fsize, magic, block_len, strong_len) {
+                assert!(a.block_len >= 1);
+                assert!(a.strong_len >= 1 && a.strong_len <= a.magic.max_strong_len());
+            }
+            let expect = compat::sig_args(-1, magic, block_len, strong_len);
+            let mut job = Job::signature_raw(magic, block_len, strong_len);
+            let run = drive(&mut job, payload, &sched, usize::MAX);
+            match expect {
+                Err(e) => assert_eq!(run.end, End::Failed(e.code())),
+                Ok(a) => {
+                    assert_eq!(run.end, End::Done);
+                    let q = SigParams {
+                        magic: a.magic,
+                        block_len: a.block_len,
+                        strong_len: a.strong_len,
+                    };
+                    assert_eq!(run.out, q.signature(payload));
+                }
+            }
+        }
+        2 => {
+            let mut bytes = p.signature(payload);
+            corrupt(&mut u, &mut bytes);
+            let hint: i32 = u.arbitrary().unwrap_or(-1);
+            load_all_ways(&bytes, &sched, hint as i64);
+        }
+        3 => {
+            let cut = u.arbitrary::<u16>().unwrap_or(0) as usize % (payload.len() + 1);
+            let (basis, extra) = payload.split_at(cut);
+            let new = edited(&mut u, basis, extra);
+            let sig = load_signature_of(&p.signature(basis)).unwrap();
+            delta_all_ways(&sig, &new, &sched);
+        }
+        _ => {
+            let cut = u.arbitrary::<u16>().unwrap_or(0) as usize % (payload.len() + 1);
+            let (basis, extra) = payload.split_at(cut);
+            let new = edited(&mut u, basis, extra);
+            let sig = load_signature_of(&p.signature(basis)).unwrap();
+            let mut d = delta_of(&sig, &new).unwrap();
+            corrupt(&mut u, &mut d);
+            let mut job = Job::patch(basis);
+            let run = drive(&mut job, &d, &sched, MAX_PATCH_OUT);
+            let whole = patch_of(basis, &d);
+            match (run.verdict(), &whole) {
+                (None, _) => {}
+                (Some(Ok(a)), Ok(b)) => assert_eq!(a, &b[..], "streamed patch"),
+                (Some(Err(c)), Err(e)) => assert_eq!(c, e.code(), "streamed patch error"),
+                (a, b) => panic!(
+                    "streamed {:?}, whole {:?}",
+                    a.map(|r| r.map(|_| ())),
+                    code(b)
+                ),
+            }
+        }
+    }
+}
