@@ -90,17 +90,6 @@ pub fn delta_all_ways(sig: &Signature, new: &[u8], sched: &Schedule) -> Vec<u8> 
     let mut job = Job::delta(sig);
     let run = drive(&mut job, new, sched, usize::MAX);
     assert_eq!(run.end, End::Done, "streamed delta");
-    if compat::delta_buffers(sig, BufferSizes::default()).is_err() {
-        // The adapters take rs_delta_file's buffer sizes, whose C `int`
-        // arithmetic (10 + 4 * block_len) is negative for some block
-        // lengths over 2^29: C fails to allocate (and aborts), we return
-        // RS_MEM_ERROR without allocating (DEVIATIONS.md, rdiff). The job
-        // itself has no such limit.
-        assert_eq!(code(&one_shot), Err(102), "one-shot delta");
-        assert_eq!(code(&pull), Err(102), "delta reader");
-        check_delta_shape(sig, new.len(), &run.out);
-        return run.out;
-    }
     let d = one_shot.unwrap_or_else(|e| panic!("delta failed: {e}"));
     pull.unwrap_or_else(|e| panic!("delta reader failed: {e}"));
     if sig.block_count() > 0 {
