@@ -7,6 +7,7 @@ use librsync_rs::io::{delta_of, load_signature_of, patch_of, patch_of_limited, D
 use librsync_rs::ops::{ops, DeltaDecoder, DeltaEncoder, DeltaOp, DeltaPiece};
 use librsync_rs::{
     compat, Basis, BufferSizes, Job, SigMagic, Signature, SignatureOptions, StrongLen, DELTA_MAGIC,
+    MAX_STRONG_SUM_LENGTH,
 };
 
 use crate::drive::{drive, pattern, split, End, Schedule};
@@ -691,7 +692,16 @@ pub fn streaming(data: &[u8]) {
             let fsize: i64 = u.arbitrary().unwrap_or(-1);
             if let Ok(a) = compat::sig_args(fsize, magic, block_len, strong_len) {
                 assert!(a.block_len >= 1);
-                assert!(a.strong_len >= 1 && a.strong_len <= a.magic.max_strong_len());
+                // As C's rs_sig_args_check: the minimum strong length for a
+                // huge size and tiny blocks may pass the hash's length (it
+                // is then refused when the signature is made); never 0 or
+                // past MAX_STRONG_SUM_LENGTH.
+                assert!(a.strong_len >= 1 && a.strong_len <= MAX_STRONG_SUM_LENGTH);
+                if a.strong_len > a.magic.max_strong_len() {
+                    let mut job = Job::signature(a.magic, a.block_len, a.strong_len);
+                    let run = drive(&mut job, payload, &sched, usize::MAX);
+                    assert_eq!(run.end, End::Failed(108), "strong length past the hash");
+                }
             }
             let expect = compat::sig_args(-1, magic, block_len, strong_len);
             let mut job = Job::signature_raw(magic, block_len, strong_len);
