@@ -43,7 +43,7 @@ fn basis() -> &'static [u8] {
 }
 
 /// A real signature of `data`, made by the library.
-fn real_sig(data: &[u8], magic: u32, block_len: u32, strong_len: u32) -> Vec<u8> {
+pub(crate) fn real_sig(data: &[u8], magic: u32, block_len: u32, strong_len: u32) -> Vec<u8> {
     let opts = SignatureOptions {
         magic: SigMagic::from_u32(magic).expect("a signature magic"),
         block_len: Some(block_len as usize),

@@ -7,22 +7,9 @@
 use crate::common::catalogue::{self, BadInput};
 use librsync_rs::io::{load_signature_of, patch_of};
 use librsync_rs::ops::{ops, DeltaDecoder};
-use librsync_rs::{BufferSizes, Error, ErrorKind, SigMagic, SignatureOptions, StrongLen};
+use librsync_rs::{Error, ErrorKind};
 
-/// A real signature of `data`, for the catalogue's signature rows.
-fn real_sig(data: &[u8], magic: u32, block_len: u32, strong_len: u32) -> Vec<u8> {
-    let opts = SignatureOptions {
-        magic: SigMagic::from_u32(magic).expect("a signature magic"),
-        block_len: Some(block_len as usize),
-        strong_len: StrongLen::from_c(strong_len as i64),
-        basis_size: Some(data.len() as u64),
-        buffers: BufferSizes::default(),
-        threads: 1,
-    };
-    let mut sig = Vec::new();
-    librsync_rs::signature(data, &mut sig, &opts).expect("signature of test data");
-    sig
-}
+use crate::bad_inputs::real_sig;
 
 /// The words each row's error must contain (rows of bad-inputs.md §5.1 and
 /// §5.2 that fail).
