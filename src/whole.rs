@@ -14,7 +14,7 @@ use super::{
     RS_INTERNAL_ERROR, RS_MEM_ERROR, RS_PARAM_ERROR,
 };
 use librsync_rs::compat::{
-    delta_buffer_defaults, run, run_signature, signature_buffer_defaults, threads_from_env,
+    delta_buffer_defaults, run, run_threaded, signature_buffer_defaults, threads_from_env,
     LOADSIG_BUFFER, PATCH_BUFFER,
 };
 use librsync_rs::BufferSizes;
@@ -78,7 +78,7 @@ fn run_files(
     if output.is_null() {
         done_or(&run(job, &mut reader, None, in_len, out_len))
     } else {
-        done_or(&run_signature(
+        done_or(&run_threaded(
             job,
             &mut reader,
             &mut writer,
@@ -190,7 +190,7 @@ pub unsafe extern "C" fn rs_delta_file(
             new_file,
             delta_file,
             delta_buffer_defaults(block_len, block_count),
-            1,
+            threads_from_env(),
         );
         copy_stats(&job, stats);
         r

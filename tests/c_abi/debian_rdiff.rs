@@ -354,6 +354,11 @@ fn threaded_signatures() {
 }
 
 #[test]
+fn threaded_deltas() {
+    scenario("abi threaded deltas", shell::threaded_deltas);
+}
+
+#[test]
 fn delta_test() {
     scenario("abi delta.test", shell::delta_test);
 }

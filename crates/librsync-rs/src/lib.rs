@@ -43,6 +43,7 @@ mod job;
 mod magic;
 pub mod ops;
 mod parallel;
+mod parallel_delta;
 mod sig_args;
 mod signature;
 mod simd;
@@ -61,7 +62,8 @@ pub use sig_args::SigArgs;
 pub use signature::Signature;
 pub use stats::{log_stats, Stats};
 pub use whole::{
-    delta, load_signature, patch, signature, BufferSizes, SignatureOptions, StrongLen,
+    delta, delta_with, load_signature, patch, signature, BufferSizes, DeltaOptions,
+    SignatureOptions, StrongLen,
 };
 
 /// The library's name and version (`rs_librsync_version`), `"librsync "`

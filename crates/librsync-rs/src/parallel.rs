@@ -243,7 +243,7 @@ fn read_piece(input: &mut dyn Read, piece: &mut Vec<u8>, len: usize) -> Result<b
 
 /// Writes `bytes` to `output` and counts them, logging a failure as the
 /// whole-stream helpers do.
-fn write_out(job: &mut Job<'_>, output: &mut dyn Write, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_out(job: &mut Job<'_>, output: &mut dyn Write, bytes: &[u8]) -> Result<()> {
     if let Err(e) = output.write_all(bytes) {
         let text = os_error_text(&e);
         return Err(fail!(

@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorKind, Result, Status};
 use crate::job::Job;
 use crate::magic::SigMagic;
 use crate::parallel::run_signature;
+use crate::parallel_delta::run_delta;
 use crate::sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
 use crate::signature::Signature;
 use crate::stats::Stats;
@@ -645,13 +646,113 @@ pub(crate) fn rust_delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<
 /// ```
 pub fn delta<R: Read, W: Write>(
     sig: &Signature,
-    mut new: R,
-    mut out: W,
+    new: R,
+    out: W,
     sizes: BufferSizes,
 ) -> Result<Stats> {
+    delta_with(sig, new, out, &DeltaOptions::new().buffers(sizes))
+}
+
+/// How [`delta_with`] runs: buffer sizes and threads.
+///
+/// ```
+/// use librsync_rs::DeltaOptions;
+///
+/// let opts = DeltaOptions::new().threads(4);
+/// assert_eq!(opts.threads, 4);
+/// assert_eq!(DeltaOptions::default().threads, 1);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct DeltaOptions {
+    /// Buffer sizes of the whole-stream helper.
+    pub buffers: BufferSizes,
+    /// Threads [`delta_with`] may scan on: 0 and 1 (the default) mean the
+    /// calling thread only. The bytes and statistics are the same for any
+    /// count; the streaming adapters and [`Job`] always use their caller's
+    /// thread.
+    pub threads: usize,
+}
+
+impl Default for DeltaOptions {
+    fn default() -> DeltaOptions {
+        DeltaOptions {
+            buffers: BufferSizes::default(),
+            threads: 1,
+        }
+    }
+}
+
+impl DeltaOptions {
+    /// The defaults: librsync's buffer sizes, one thread.
+    ///
+    /// ```
+    /// use librsync_rs::{BufferSizes, DeltaOptions};
+    ///
+    /// let opts = DeltaOptions::new();
+    /// assert_eq!((opts.buffers, opts.threads), (BufferSizes::default(), 1));
+    /// ```
+    pub fn new() -> DeltaOptions {
+        DeltaOptions::default()
+    }
+
+    /// Sets [`buffers`](Self::buffers).
+    ///
+    /// ```
+    /// use librsync_rs::{BufferSizes, DeltaOptions};
+    ///
+    /// let sizes = BufferSizes { input: 1 << 16, output: 1 << 16 };
+    /// assert_eq!(DeltaOptions::new().buffers(sizes).buffers, sizes);
+    /// ```
+    pub fn buffers(mut self, buffers: BufferSizes) -> DeltaOptions {
+        self.buffers = buffers;
+        self
+    }
+
+    /// Sets [`threads`](Self::threads): how many threads [`delta_with`]
+    /// may scan on.
+    ///
+    /// ```
+    /// use librsync_rs::io::{load_signature_of, signature_of};
+    /// use librsync_rs::{delta_with, DeltaOptions};
+    ///
+    /// let basis: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    /// let sig = load_signature_of(&signature_of(&basis, &Default::default())?)?;
+    /// let (mut one, mut two) = (Vec::new(), Vec::new());
+    /// delta_with(&sig, &basis[1000..], &mut one, &DeltaOptions::new())?;
+    /// delta_with(&sig, &basis[1000..], &mut two, &DeltaOptions::new().threads(2))?;
+    /// assert_eq!(one, two);
+    /// # Ok::<(), librsync_rs::Error>(())
+    /// ```
+    pub fn threads(mut self, threads: usize) -> DeltaOptions {
+        self.threads = threads;
+        self
+    }
+}
+
+/// Writes a delta of `new` against `sig` to `out`, as [`delta`] does, with
+/// the buffer sizes and threads of `opts` (`rs_delta_file` with
+/// `LIBRSYNC_RS_THREADS`).
+///
+/// ```
+/// use librsync_rs::io::{load_signature_of, signature_of};
+/// use librsync_rs::{delta_with, DeltaOptions};
+///
+/// let sig = load_signature_of(&signature_of(b"hello world", &Default::default())?)?;
+/// let mut d = Vec::new();
+/// let stats = delta_with(&sig, &b"hello world"[..], &mut d, &DeltaOptions::new().threads(2))?;
+/// assert_eq!(d, [0x72, 0x73, 0x02, 0x36, 0x45, 0, 11, 0]); // COPY(0, 11), END
+/// assert_eq!(stats.copy_cmds, 1);
+/// # Ok::<(), librsync_rs::Error>(())
+/// ```
+pub fn delta_with<R: Read, W: Write>(
+    sig: &Signature,
+    mut new: R,
+    mut out: W,
+    opts: &DeltaOptions,
+) -> Result<Stats> {
     let mut job = Job::delta(sig);
-    let (in_len, out_len) = rust_delta_buffers(sig, sizes)?;
-    run(&mut job, &mut new, Some(&mut out), in_len, out_len)?;
+    let (in_len, out_len) = rust_delta_buffers(sig, opts.buffers)?;
+    run_delta(&mut job, &mut new, &mut out, in_len, out_len, opts.threads)?;
     Ok(job.stats().clone())
 }
 

@@ -5,7 +5,8 @@
 use std::io::{BufReader, Read};
 
 use librsync_rs::compat::{
-    delta_buffers, run, run_signature, seek_basis_fd, sig_args, signature_buffers, threads_from_env,
+    delta_buffers, run, run_delta, run_signature, seek_basis_fd, sig_args, signature_buffers,
+    threads_from_env,
 };
 use librsync_rs::{log_stats, BufferSizes, Error, ErrorKind, Job, SeekBasis};
 
@@ -167,12 +168,13 @@ fn delta(p: &mut Parser) -> Outcome {
         }
     };
     let mut job = Job::delta(&sig);
-    let result = run(
+    let result = run_delta(
         &mut job,
         &mut buffered(new_file),
-        Some(&mut out.writer),
+        &mut out.writer,
         in_len,
         out_len,
+        threads_from_env(),
     );
     let stdout = out.close();
     if s.stats {

@@ -161,6 +161,109 @@ pub fn threaded_signatures(pair: &mut Pair) {
     }
 }
 
+/// Deltas with `LIBRSYNC_RS_THREADS` at 2, 3 and 8 (the parallel delta),
+/// with `-s` (so the match statistics are compared too), for inputs built
+/// for the splice of segments: edits, identical and unrelated files, files
+/// shorter than a segment and empty, zeros out of phase with the blocks all
+/// the way, a pattern whose period is not the block length, a block
+/// repeated at every phase, and a hash-flood signature.
+pub fn threaded_deltas(pair: &mut Pair) {
+    let mut rng = Rng::new(69);
+    let basis = rng.bytes(3 << 20);
+    let zeros = vec![0u8; 1 << 20];
+    let mut shifted_zeros = vec![9u8];
+    shifted_zeros.extend(vec![0u8; 3 << 20]);
+    let pattern: Vec<u8> = (0..(2 << 20) as u32).map(|i| (i % 1000) as u8).collect();
+    let mut shifted_pattern = rng.bytes(77);
+    shifted_pattern.extend_from_slice(&pattern);
+    let block = rng.bytes(2048);
+    let mut blocks_basis = Vec::new();
+    for phase in 0..50 {
+        blocks_basis.extend_from_slice(&block);
+        blocks_basis.extend(rng.bytes(phase * 41 + 1));
+    }
+    let mut every_phase = Vec::new();
+    while every_phase.len() < (2 << 20) {
+        let gap = rng.below(5);
+        every_phase.extend(rng.bytes(gap));
+        every_phase.extend_from_slice(&block);
+        every_phase.extend_from_slice(&block);
+    }
+    let mut flood_new = zeros[..100_000].to_vec();
+    flood_new.extend(rng.bytes(20_000));
+    flood_new.extend(vec![0u8; 1_500_000]);
+    // Name, basis, new file, signature options.
+    type Case<'a> = (&'a str, &'a [u8], Vec<u8>, &'a [&'a str]);
+    let cases: [Case; 10] = [
+        (
+            "edited",
+            &basis,
+            rng.mutate(&basis, 60),
+            &["-R", "rollsum", "-H", "md4", "-S", "8"],
+        ),
+        ("edited-rk", &basis, rng.mutate(&basis, 25), &["-b", "700"]),
+        (
+            "identical",
+            &basis,
+            basis.clone(),
+            &["-H", "blake2", "-R", "rollsum"],
+        ),
+        (
+            "unrelated",
+            &basis,
+            rng.bytes((2 << 20) + 3),
+            &["-R", "rollsum", "-H", "md4"],
+        ),
+        ("short", &basis, basis[5000..105_000].to_vec(), &[]),
+        ("empty", &basis, Vec::new(), &["-R", "rollsum"]),
+        (
+            "zeros",
+            &zeros,
+            shifted_zeros,
+            &["-R", "rollsum", "-H", "md4", "-S", "8"],
+        ),
+        ("period", &pattern, shifted_pattern, &["-b", "2048"]),
+        ("phases", &blocks_basis, every_phase, &["-H", "md4"]),
+        ("flood", &zeros[..600 << 10], flood_new, &["-b", "2048"]),
+    ];
+    for (name, old, new, sig_args) in cases {
+        let old_in = pair.input(&format!("{name}.old"), old);
+        let new_in = pair.input(&format!("{name}.new"), &new);
+        let mut args = sig_args.to_vec();
+        args.extend(["-f", "signature", &old_in, "sig"]);
+        let [ours, _] = pair.run(&args, None);
+        let mut sig_in = "sig".to_string();
+        if name == "flood" {
+            // 300 blocks of zeros, all with the zero block's weak sum and
+            // all but one with random strong sums.
+            let mut sig = ours.file("sig").unwrap_or_default().to_vec();
+            let strong_len = sig.get(11).map_or(0, |&n| n as usize);
+            for (i, record) in sig
+                .get_mut(12..)
+                .unwrap_or_default()
+                .chunks_mut(4 + strong_len)
+                .enumerate()
+            {
+                if i != 150 {
+                    record[4..].copy_from_slice(&rng.bytes(strong_len));
+                }
+            }
+            sig_in = pair.input("flood.sig", &sig);
+        }
+        for threads in ["2", "3", "8"] {
+            let env = [("LIBRSYNC_RS_THREADS", threads)];
+            pair.run_with(
+                &["-s", "-f", "delta", &sig_in, &new_in, "delta"],
+                [None, None],
+                &env,
+            );
+        }
+        // And from a pipe.
+        let env = [("LIBRSYNC_RS_THREADS", "2")];
+        pair.run_with(&["-s", "delta", &sig_in], [Some(&new), Some(&new)], &env);
+    }
+}
+
 /// delta.test: hand-made deltas applied to /dev/null at every `-I`, then a
 /// patch without `-f` onto an existing file, which is refused.
 pub fn delta_test(pair: &mut Pair) {

@@ -2,12 +2,14 @@
 //! caller's input to the caller's output as far as it can on each call, and
 //! never blocks or does I/O itself.
 
-mod delta;
+pub(crate) mod delta;
 mod loadsig;
 mod patch;
 pub(crate) mod scoop;
 mod sig;
 pub(crate) mod tube;
+
+pub(crate) use delta::chain::{Chain, ScanParts};
 
 use crate::basis::Basis;
 use crate::buffers::Buffers;
@@ -67,6 +69,19 @@ pub(crate) struct Core {
 }
 
 impl Core {
+    /// A core for a scan that writes nothing (the parallel delta's
+    /// recording scans).
+    pub(crate) fn scratch() -> Core {
+        Core {
+            stats: Stats::default(),
+            scoop: Scoop::default(),
+            tube: Tube::default(),
+            observer: None,
+            consumed: 0,
+            input_base: 0,
+        }
+    }
+
     /// The offset in the job's input of the next byte the job will use
     /// (bytes held in the scoop are not used yet).
     pub fn position(&self, bufs: &Buffers<'_>) -> u64 {
@@ -379,6 +394,15 @@ impl<'a> Job<'a> {
     pub(crate) fn signature_settings(&self) -> Option<(SigMagic, usize, usize)> {
         match &self.kind {
             Kind::Sig(s) => s.settled(),
+            _ => None,
+        }
+    }
+
+    /// What a parallel scan of this job needs, if it is a delta job with a
+    /// signature that has blocks and it has not scanned anything yet.
+    pub(crate) fn fresh_delta_scan(&self) -> Option<delta::chain::ScanParts<'a>> {
+        match &self.kind {
+            Kind::Delta(d) => d.fresh_scan_parts(),
             _ => None,
         }
     }

@@ -67,6 +67,11 @@ fn threaded_signatures() {
 }
 
 #[test]
+fn threaded_deltas() {
+    scenario("rdiff threaded deltas", shell::threaded_deltas);
+}
+
+#[test]
 fn delta_test() {
     scenario("rdiff delta.test", shell::delta_test);
 }

@@ -10,6 +10,11 @@
 //!
 //! Slack mode (no signature blocks) emits one literal command per input
 //! buffer, as librsync does.
+//!
+//! The same scanner also runs without output, recording its decisions
+//! ([`chain`]), for the parallel delta.
+
+pub(crate) mod chain;
 
 use std::ops::Range;
 
@@ -25,7 +30,7 @@ use crate::magic::DELTA_MAGIC;
 use crate::signature::Signature;
 
 /// Longest literal command the 2.3.2 encoder emits.
-const MAX_MISS: usize = 32768;
+pub(crate) const MAX_MISS: usize = 32768;
 /// Windows whose keys the scan works out before it looks them up.
 const KEY_STRETCH: usize = 256;
 /// Caller bytes copied beyond a block at first, when the own buffer still
@@ -78,6 +83,16 @@ impl<'a> Delta<'a> {
             Mode::Rollsum(m) => m.step(core, bufs),
             Mode::RabinKarp(m) => m.step(core, bufs),
             Mode::Broken(e) => Step::Failed(e.clone()),
+        }
+    }
+
+    /// What a scan of this delta needs, if it is a matching delta that has
+    /// not scanned anything yet.
+    pub fn fresh_scan_parts(&self) -> Option<chain::ScanParts<'a>> {
+        match &self.mode {
+            Mode::Rollsum(m) => m.fresh_parts(),
+            Mode::RabinKarp(m) => m.fresh_parts(),
+            _ => None,
         }
     }
 
@@ -177,6 +192,11 @@ struct Matcher<'a, W: Rolling> {
     scanned: bool,
     match_stats: MatchStats,
     cache: PathCache,
+    /// Windows at or beyond this data offset are not looked up (only
+    /// when recording; `usize::MAX` otherwise).
+    limit: usize,
+    /// When recording: the matches found, and nothing is written.
+    chain: Option<Vec<chain::ChainMatch>>,
 }
 
 impl<'a, W: Rolling> Matcher<'a, W> {
@@ -208,7 +228,16 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             scanned: false,
             match_stats: MatchStats::default(),
             cache: PathCache::default(),
+            limit: usize::MAX,
+            chain: None,
         }
+    }
+
+    /// The parts of a scan, if this matcher has not scanned anything yet.
+    fn fresh_parts(&self) -> Option<chain::ScanParts<'a>> {
+        let fresh =
+            self.data_offset == 0 && self.end == 0 && self.match_stats == MatchStats::default();
+        fresh.then(|| chain::ScanParts::new(self.sig, self.index, self.sums))
     }
 
     fn publish(&mut self) {
@@ -382,6 +411,12 @@ impl<'a, W: Rolling> Matcher<'a, W> {
     /// Emits the pending match or literal run, if any (`rs_appendflush`);
     /// true if something was emitted.
     fn emit_pending(&mut self, core: &mut Core, bufs: &mut Buffers<'_>) -> bool {
+        if self.chain.is_some() {
+            // Recording: only the state moves, and scanning goes on.
+            self.match_len = 0;
+            self.lit_start = self.pos;
+            return false;
+        }
         if self.match_len > 0 {
             let mut cmd = [0u8; 17];
             let n = encode_copy(&mut cmd, self.match_pos, self.match_len, &mut core.stats);
@@ -418,6 +453,9 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             }
             let pos = self.pos;
             let end = self.end;
+            if pos >= self.limit {
+                return Scan::NeedInput;
+            }
             if at_eof {
                 if pos >= end {
                     return Scan::Finished;
@@ -458,6 +496,7 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             };
             let mut window = WindowStrong::with_previous(window_data, self.strong_kind, previous)
                 .with_known_sum(known);
+            let before = self.match_stats;
             let found = self.index.find(
                 key,
                 self.sums,
@@ -470,6 +509,15 @@ impl<'a, W: Rolling> Matcher<'a, W> {
             }
             match found {
                 Some(block) => {
+                    if let Some(chain) = &mut self.chain {
+                        chain.push(chain::ChainMatch {
+                            pos: data_offset + pos as u64,
+                            block,
+                            len: len as u64,
+                            before,
+                            after: self.match_stats,
+                        });
+                    }
                     // rs_appendmatch
                     let at = block as u64 * b as u64;
                     let emitted = if self.match_len > 0
@@ -518,7 +566,11 @@ impl<'a, W: Rolling> Matcher<'a, W> {
         if self.match_len > 0 || self.weak.len() != b {
             return;
         }
-        let stop = self.end.saturating_sub(b).min(self.lit_start + MAX_MISS);
+        let stop = self
+            .end
+            .saturating_sub(b)
+            .min(self.lit_start + MAX_MISS)
+            .min(self.limit);
         if self.pos >= stop {
             return;
         }
@@ -581,7 +633,7 @@ impl<'a, W: Rolling> Matcher<'a, W> {
         if self.match_len > 0 || self.weak.len() == 0 || self.weak.len() != self.end - self.pos {
             return;
         }
-        let stop = self.end.min(self.lit_start + MAX_MISS);
+        let stop = self.end.min(self.lit_start + MAX_MISS).min(self.limit);
         let index = self.index;
         let mut weak = self.weak;
         let mut pos = self.pos;

@@ -1,0 +1,726 @@
+//! Deltas scanned on several threads, with the bytes one thread writes.
+//!
+//! The matching scan is sequential: where it looks next depends on what it
+//! found last. But what it finds at a position depends only on the window
+//! there (see [`Chain`]), so scans started at different places fall into
+//! step as soon as they visit a common position, which in data that does
+//! not match is the next byte, and in data that does is the first window
+//! in phase with the basis's blocks.
+//!
+//! So the new file is cut into segments; worker threads scan each from its
+//! own start, recording where they found blocks (speculatively: only the
+//! first segment starts where the true scan does). The calling thread
+//! reads the input, and stitches the chains in order: the true scan
+//! takes a segment's chain over from the first position both visit, and
+//! where they do not meet (runs of matches out of phase, as in long runs
+//! of a repeated block) it scans on by itself until they do. From the
+//! matches it writes the very commands, and counts the very statistics, of
+//! the single-threaded scan. At most two segments per thread are in
+//! memory at once, whatever the size of the input.
+//!
+//! A streaming [`Job`] stays on its caller's thread: only the whole-stream
+//! helpers come here.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{self, Read, Write};
+use std::sync::{mpsc, Mutex};
+
+use crate::basis::os_error_text;
+use crate::buffers::Buffers;
+use crate::command::{encode_copy, encode_literal};
+use crate::error::{Error, ErrorKind, Result, Status};
+use crate::index::MatchStats;
+use crate::job::delta::MAX_MISS;
+use crate::job::{Chain, Job, ScanParts};
+use crate::parallel::{run_signature, write_out};
+use crate::stats::Stats;
+use crate::trace::fail;
+use crate::whole::run;
+
+/// Segment length, before rounding to whole blocks.
+const SEGMENT: usize = 1 << 20;
+
+/// Blocks longer than this are scanned on the calling thread alone.
+const MAX_PARALLEL_BLOCK: usize = 256 << 10;
+
+/// How far the calling thread scans by itself before it looks again for
+/// a position in common with a segment's chain.
+const RESCAN: u64 = 64 << 10;
+
+/// Runs any job to the end as [`run`] does (the same bytes, the same
+/// statistics), on up to `threads` threads where its kind allows:
+/// signatures ([`run_signature`]) and deltas ([`run_delta`]).
+pub fn run_threaded(
+    job: &mut Job<'_>,
+    input: &mut dyn Read,
+    output: &mut dyn Write,
+    in_len: usize,
+    out_len: usize,
+    threads: usize,
+) -> Result<()> {
+    if job.fresh_delta_scan().is_some() {
+        run_delta(job, input, output, in_len, out_len, threads)
+    } else {
+        run_signature(job, input, output, in_len, out_len, threads)
+    }
+}
+
+/// Runs a delta job to the end as [`run`] does (the same bytes, the same
+/// statistics, and the same match statistics added to the signature),
+/// scanning on up to `threads` threads when that is more than one. With
+/// one thread, or a job that is not a fresh delta job with a signature
+/// that has blocks, or blocks over 256 KiB, it is [`run`].
+///
+/// If it fails part-way, what it wrote before the error may differ from
+/// what [`run`] writes.
+pub fn run_delta(
+    job: &mut Job<'_>,
+    input: &mut dyn Read,
+    output: &mut dyn Write,
+    in_len: usize,
+    out_len: usize,
+    threads: usize,
+) -> Result<()> {
+    run_delta_in(job, input, output, in_len, out_len, threads, SEGMENT)
+}
+
+/// [`run_delta`] with segments of about `segment` bytes (for tests and
+/// fuzzing, which need segments much shorter than the input).
+pub fn run_delta_in(
+    job: &mut Job<'_>,
+    input: &mut dyn Read,
+    output: &mut dyn Write,
+    in_len: usize,
+    out_len: usize,
+    threads: usize,
+    segment: usize,
+) -> Result<()> {
+    let parts = match job.fresh_delta_scan() {
+        Some(parts) if threads > 1 && parts.block_len() <= MAX_PARALLEL_BLOCK => parts,
+        _ => return run(job, input, Some(output), in_len, out_len),
+    };
+    // The job writes the header; it then waits for input it will not get.
+    // The header goes out with the first commands, as C drains it after
+    // its first read, and not at all if that read fails.
+    let mut header = [0u8; 4];
+    let mut bufs = Buffers::new(&[], &mut header);
+    job.process(&mut bufs)?;
+    let n = bufs.output_produced();
+
+    let block_len = parts.block_len();
+    let seg_len = segment_len(block_len, segment);
+    let (work_tx, work_rx) = mpsc::channel::<Segment>();
+    let work_rx = Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(Segment, Result<Chain>)>();
+    let mut stitcher = Stitcher::new(parts, out_len);
+    stitcher.commands.out.extend_from_slice(&header[..n]);
+    let fed = std::thread::scope(|scope| {
+        let mut workers = 0;
+        for _ in 0..threads {
+            let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+            let worker = std::thread::Builder::new().spawn_scoped(scope, move || loop {
+                let next = work_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                let Ok(seg) = next else { break };
+                let chain = parts.record(&seg.data, seg.start, seg.start, seg.end, seg.at_eof);
+                if done_tx.send((seg, chain)).is_err() {
+                    break;
+                }
+            });
+            if worker.is_ok() {
+                workers += 1;
+            }
+        }
+        drop(done_tx);
+        if workers == 0 {
+            // No threads here (as on wasm32): the calling thread does it all.
+            return Ok(Fed::NoThreads);
+        }
+        let in_flight = 2 * threads;
+        let result = feed(
+            job,
+            input,
+            output,
+            seg_len,
+            in_flight,
+            &mut stitcher,
+            &work_tx,
+            &done_rx,
+        );
+        drop(work_tx);
+        result
+    })?;
+    match fed {
+        Fed::All => {}
+        Fed::NoThreads => return run(job, input, Some(output), in_len, out_len),
+        Fed::ReadFailed(e) => {
+            if stitcher.read_any {
+                // The commands complete so far go out, as C drains them
+                // before its failing read.
+                write_out(job, output, &stitcher.commands.out)?;
+            }
+            return Err(e);
+        }
+    }
+    stitcher.finish(job, output)?;
+    parts.signature().add_match_stats(&stitcher.match_stats);
+    // The job writes END.
+    let mut end = [0u8; 1];
+    let mut bufs = Buffers::new(&[], &mut end).with_eof(true);
+    match job.process(&mut bufs)? {
+        Status::Done => {
+            let n = bufs.output_produced();
+            write_out(job, output, &end[..n])
+        }
+        Status::Blocked => Err(Error::new(ErrorKind::Internal)),
+    }
+}
+
+/// Bytes per segment of about `segment` bytes for blocks of `block_len`
+/// bytes: whole blocks, so that in a file that starts with a long run of
+/// matches the segments start in phase; at least one block; at most
+/// 65,536 blocks, which bounds the matches a segment can record.
+fn segment_len(block_len: usize, segment: usize) -> usize {
+    block_len * (segment / block_len).clamp(1, 1 << 16)
+}
+
+/// Reads up to `len` more bytes of `input` onto the end of `data`, as C's
+/// `fread` fills its buffer. Returns whether the input ended, and the read
+/// error that stopped it, if one did (logged as the whole-stream helpers
+/// log it); `data` then holds what was read before it.
+fn read_after(
+    input: &mut dyn Read,
+    data: &mut Vec<u8>,
+    len: usize,
+) -> Result<(bool, Option<Error>)> {
+    let mut filled = data.len();
+    let want = filled + len;
+    data.try_reserve_exact(len)
+        .map_err(|_| Error::new(ErrorKind::Mem))?;
+    data.resize(want, 0);
+    let result = loop {
+        if filled == want {
+            break (false, None);
+        }
+        match input.read(&mut data[filled..]) {
+            Ok(0) => break (true, None),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                let text = os_error_text(&e);
+                let e = fail!(
+                    error = e,
+                    "rs_infilebuf_fill",
+                    "error filling buf from file: {text}"
+                );
+                break (false, Some(e));
+            }
+        }
+    };
+    data.truncate(filled);
+    Ok(result)
+}
+
+/// A piece of the new file to scan: `data` from stream offset `start`,
+/// windows looked up at positions before `end`.
+struct Segment {
+    index: u64,
+    start: u64,
+    end: u64,
+    at_eof: bool,
+    data: Vec<u8>,
+}
+
+/// How [`feed`] ended.
+enum Fed {
+    /// All the input was read and stitched.
+    All,
+    /// No worker thread could be started: nothing was done.
+    NoThreads,
+    /// A read failed; what was read before it was stitched.
+    ReadFailed(Error),
+}
+
+/// The calling thread's part: reads segments and queues them, keeping at
+/// most `in_flight` out, and stitches their chains in input order.
+#[allow(clippy::too_many_arguments)]
+fn feed(
+    job: &mut Job<'_>,
+    input: &mut dyn Read,
+    output: &mut dyn Write,
+    seg_len: usize,
+    in_flight: usize,
+    stitcher: &mut Stitcher<'_>,
+    work: &mpsc::Sender<Segment>,
+    done: &mpsc::Receiver<(Segment, Result<Chain>)>,
+) -> Result<Fed> {
+    let block_len = stitcher.parts.block_len();
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    let mut ready = BTreeMap::new();
+    let (mut queued, mut stitched) = (0u64, 0u64);
+    let mut next_start = 0u64;
+    // The last `block_len` bytes read: the start of the next segment.
+    let mut overlap: Vec<u8> = Vec::new();
+    let mut at_end = false;
+    let mut failed = None;
+    loop {
+        while !at_end && queued - stitched < in_flight as u64 {
+            let mut data = spare.pop().unwrap_or_default();
+            data.clear();
+            data.extend_from_slice(&overlap);
+            let kept = data.len();
+            let (ended, error) = read_after(input, &mut data, seg_len + block_len - kept)?;
+            job.stats_mut().in_bytes += (data.len() - kept) as i64;
+            at_end = ended || error.is_some();
+            if data.len() > kept {
+                stitcher.read_any = true;
+            }
+            let start = next_start;
+            let end = if error.is_some() {
+                // Windows that fit with a byte to spare, as without an
+                // error.
+                start + data.len().saturating_sub(block_len) as u64
+            } else if ended {
+                start + data.len() as u64
+            } else {
+                overlap.clear();
+                overlap.extend_from_slice(&data[seg_len..]);
+                start + seg_len as u64
+            };
+            failed = error;
+            if data.is_empty() || (failed.is_some() && end == start) {
+                break;
+            }
+            next_start = end;
+            let seg = Segment {
+                index: queued,
+                start,
+                end,
+                at_eof: ended,
+                data,
+            };
+            work.send(seg)
+                .map_err(|_| Error::new(ErrorKind::Internal))?;
+            queued += 1;
+        }
+        if stitched == queued {
+            return Ok(failed.map_or(Fed::All, Fed::ReadFailed));
+        }
+        let (seg, chain) = done.recv().map_err(|_| Error::new(ErrorKind::Internal))?;
+        ready.insert(seg.index, (seg, chain));
+        while let Some((seg, chain)) = ready.remove(&stitched) {
+            spare.extend(stitcher.stitch(seg, chain?, job.stats_mut())?);
+            if stitcher.commands.out.len() >= stitcher.out_len {
+                write_out(job, output, &stitcher.commands.out)?;
+                stitcher.commands.out.clear();
+            }
+            stitched += 1;
+        }
+    }
+}
+
+/// The true scan, put together from the segments' chains.
+struct Stitcher<'a> {
+    parts: ScanParts<'a>,
+    commands: Commands,
+    /// Statistics of the true scan's lookups.
+    match_stats: MatchStats,
+    /// Output is written when it reaches this many bytes.
+    out_len: usize,
+    /// The segment being stitched last, and those before it that the
+    /// pending literal run reaches back into.
+    held: VecDeque<Segment>,
+    /// Whether any input was read.
+    read_any: bool,
+}
+
+impl<'a> Stitcher<'a> {
+    fn new(parts: ScanParts<'a>, out_len: usize) -> Stitcher<'a> {
+        Stitcher {
+            parts,
+            commands: Commands {
+                block_len: parts.block_len() as u64,
+                pos: 0,
+                lit_start: 0,
+                match_pos: 0,
+                match_len: 0,
+                out: Vec::new(),
+            },
+            match_stats: MatchStats::default(),
+            out_len: out_len.max(1),
+            held: VecDeque::new(),
+            read_any: false,
+        }
+    }
+
+    /// Follows the true scan through `seg`, whose chain is `chain`; returns
+    /// the buffers of segments no longer needed.
+    fn stitch(&mut self, seg: Segment, chain: Chain, stats: &mut Stats) -> Result<Vec<Vec<u8>>> {
+        self.held.push_back(seg);
+        let Some(seg) = self.held.back() else {
+            return Ok(Vec::new());
+        };
+        let (data, base, at_eof) = (&seg.data[..], seg.start, seg.at_eof);
+        let cmds = &mut self.commands;
+        let bytes = Bytes(&self.held);
+        while cmds.pos < seg.end {
+            let at = cmds.pos;
+            if chain.visits(at) {
+                let before = self.parts.stats_at(&chain, data, base, at, at_eof)?;
+                cmds.follow(&chain, chain.exit, stats, &bytes);
+                add_difference(&mut self.match_stats, &chain.total, &before);
+                break;
+            }
+            // Out of step: scan on alone, until the chains meet.
+            let until = at.saturating_add(RESCAN).min(seg.end);
+            let own = self.parts.record(data, base, at, until, at_eof)?;
+            let meet = own.first_common(&chain).unwrap_or(own.exit);
+            let upto = self.parts.stats_at(&own, data, base, meet, at_eof)?;
+            cmds.follow(&own, meet, stats, &bytes);
+            self.match_stats.add(&upto);
+        }
+        // Keep the last segment, and those the literal run reaches into.
+        let mut done_with = Vec::new();
+        while self.held.len() > 1
+            && self
+                .held
+                .front()
+                .is_some_and(|s| s.start + s.data.len() as u64 <= cmds.lit_start)
+        {
+            done_with.extend(self.held.pop_front().map(|s| s.data));
+        }
+        Ok(done_with)
+    }
+
+    /// Emits what is pending at the end of the input and writes the
+    /// output.
+    fn finish(&mut self, job: &mut Job<'_>, output: &mut dyn Write) -> Result<()> {
+        self.commands.flush(job.stats_mut(), &Bytes(&self.held));
+        write_out(job, output, &self.commands.out)?;
+        self.commands.out.clear();
+        Ok(())
+    }
+}
+
+/// Adds `total` less `before` to `stats`.
+fn add_difference(stats: &mut MatchStats, total: &MatchStats, before: &MatchStats) {
+    stats.find_count += total.find_count - before.find_count;
+    stats.match_count += total.match_count - before.match_count;
+    stats.hashcmp_count += total.hashcmp_count - before.hashcmp_count;
+    stats.entrycmp_count += total.entrycmp_count - before.entrycmp_count;
+    stats.calc_strong_count += total.calc_strong_count - before.calc_strong_count;
+}
+
+/// The new file's bytes that literal commands may need: the segments
+/// held, in order.
+struct Bytes<'s>(&'s VecDeque<Segment>);
+
+impl Bytes<'_> {
+    /// Appends the bytes `[from, to)` to `out`.
+    fn append(&self, mut from: u64, to: u64, out: &mut Vec<u8>) {
+        for seg in self.0 {
+            let seg_end = seg.start + seg.data.len() as u64;
+            if from >= seg.start && from < seg_end && from < to {
+                let upto = to.min(seg_end);
+                let range = (from - seg.start) as usize..(upto - seg.start) as usize;
+                out.extend_from_slice(&seg.data[range]);
+                from = upto;
+            }
+        }
+        debug_assert!(from >= to, "literal data not held");
+    }
+}
+
+/// The commands of the true scan, built as the single-threaded scanner
+/// builds them, and the output not yet written.
+struct Commands {
+    block_len: u64,
+    /// The next position the true scan looks up.
+    pos: u64,
+    /// Start of the pending literal run `[lit_start, pos)`.
+    lit_start: u64,
+    /// Pending copy, if `match_len > 0`.
+    match_pos: u64,
+    match_len: u64,
+    out: Vec<u8>,
+}
+
+impl Commands {
+    /// Moves the true scan along `chain`, from its position (which the
+    /// chain visits) to `to`.
+    fn follow(&mut self, chain: &Chain, to: u64, stats: &mut Stats, bytes: &Bytes<'_>) {
+        for m in chain.matches_from(self.pos) {
+            if m.pos >= to {
+                break;
+            }
+            self.missed(m.pos, stats, bytes);
+            self.matched(m.pos, m.block, m.len, stats, bytes);
+        }
+        self.missed(to, stats, bytes);
+    }
+
+    /// A block found at the scan position (`rs_appendmatch`).
+    fn matched(&mut self, at: u64, block: u32, len: u64, stats: &mut Stats, bytes: &Bytes<'_>) {
+        debug_assert_eq!(at, self.pos);
+        let copy_at = block as u64 * self.block_len;
+        if self.match_len > 0 && self.match_pos.checked_add(self.match_len) == Some(copy_at) {
+            self.match_len += len;
+        } else {
+            self.flush(stats, bytes);
+            self.match_pos = copy_at;
+            self.match_len = len;
+        }
+        self.pos = at + len;
+        self.lit_start = self.pos;
+    }
+
+    /// No block found at each position from the scan position to `to`
+    /// (`rs_appendmiss`): a pending copy is emitted at the first, and the
+    /// literal run is cut every [`MAX_MISS`] bytes.
+    fn missed(&mut self, to: u64, stats: &mut Stats, bytes: &Bytes<'_>) {
+        if to <= self.pos {
+            return;
+        }
+        if self.match_len > 0 {
+            self.flush(stats, bytes);
+        }
+        let max = MAX_MISS as u64;
+        while self.lit_start + max < to {
+            self.pos = self.lit_start + max;
+            self.flush(stats, bytes);
+        }
+        self.pos = to;
+    }
+
+    /// Emits the pending copy or literal run (`rs_appendflush`).
+    fn flush(&mut self, stats: &mut Stats, bytes: &Bytes<'_>) {
+        if self.match_len > 0 {
+            let mut cmd = [0u8; 17];
+            let n = encode_copy(&mut cmd, self.match_pos, self.match_len, stats);
+            self.out.extend_from_slice(&cmd[..n]);
+            self.match_len = 0;
+        } else if self.pos > self.lit_start {
+            let mut cmd = [0u8; 5];
+            let n = encode_literal(&mut cmd, (self.pos - self.lit_start) as u32, stats);
+            self.out.extend_from_slice(&cmd[..n]);
+            bytes.append(self.lit_start, self.pos, &mut self.out);
+            self.lit_start = self.pos;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::{load_signature_of, signature_of};
+    use crate::whole::delta_buffers;
+    use crate::{BufferSizes, SigMagic, Signature, SignatureOptions};
+
+    /// A reader that hands out at most `piece` bytes per read.
+    struct Pieces<'a>(&'a [u8], usize);
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(self.0.len()).min(self.1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    /// The delta of `new` against `sig` (loaded afresh, so its match
+    /// statistics are this run's), its statistics and match statistics.
+    fn delta(
+        sig: &[u8],
+        new: &[u8],
+        threads: usize,
+        segment: usize,
+    ) -> (Vec<u8>, Stats, MatchStats) {
+        let sig: Signature = load_signature_of(sig).unwrap();
+        let (in_len, out_len) = delta_buffers(&sig, BufferSizes::default()).unwrap();
+        let mut job = Job::delta(&sig);
+        let mut out = Vec::new();
+        run_delta_in(
+            &mut job,
+            &mut Pieces(new, 100_000),
+            &mut out,
+            in_len,
+            out_len,
+            threads,
+            segment,
+        )
+        .unwrap();
+        let mut stats = job.stats().clone();
+        (stats.start, stats.end) = (0, 0);
+        (out, stats, sig.match_stats())
+    }
+
+    /// Checks every thread count against one thread, for small segments.
+    fn check(basis: &[u8], new: &[u8], magic: SigMagic, block_len: usize, what: &str) {
+        let opts = SignatureOptions::new().magic(magic).block_len(block_len);
+        let sig = signature_of(basis, &opts).unwrap();
+        let one = delta(&sig, new, 1, SEGMENT);
+        for threads in [2, 3, 8] {
+            for segment in [1, 5000, 100_000, SEGMENT] {
+                let many = delta(&sig, new, threads, segment);
+                assert!(
+                    one.0 == many.0,
+                    "{what}: {magic:?} b={block_len} ×{threads} seg {segment}: bytes differ"
+                );
+                assert_eq!(
+                    one.1, many.1,
+                    "{what}: {magic:?} b={block_len} ×{threads} seg {segment}"
+                );
+                assert_eq!(
+                    one.2, many.2,
+                    "{what}: {magic:?} b={block_len} ×{threads} seg {segment}"
+                );
+            }
+        }
+    }
+
+    fn noise(len: usize, seed: u32) -> Vec<u8> {
+        let mut x = seed.wrapping_mul(2_654_435_761) | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect()
+    }
+
+    /// `basis` with bytes changed, inserted and deleted here and there.
+    fn edited(basis: &[u8], seed: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        let mut step = 0;
+        let extra = noise(5000, seed);
+        while at < basis.len() {
+            let run = 10_000 + (seed as usize * 7919 + step * 104_729) % 150_000;
+            let end = (at + run).min(basis.len());
+            out.extend_from_slice(&basis[at..end]);
+            at = end;
+            match step % 3 {
+                0 => out.extend_from_slice(&extra[..(step * 37) % 3000 + 1]),
+                1 => at += (step * 53) % 2000 + 1,
+                _ => {
+                    out.extend_from_slice(&extra[..100]);
+                    at += 100;
+                }
+            }
+            step += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn edited_and_unrelated_files() {
+        let basis = noise(1_500_000, 1);
+        let new = edited(&basis, 2);
+        for magic in SigMagic::ALL {
+            check(&basis, &new, magic, 2048, "edited");
+        }
+        check(&basis, &noise(700_000, 3), SigMagic::Md4, 2048, "unrelated");
+        check(&basis, &basis, SigMagic::Blake2, 1000, "identical");
+        for block_len in [1, 7, 64, 4096, 70_000, 300_000] {
+            let (b, n) = if block_len == 1 {
+                (&basis[..20_000], edited(&basis[..20_000], 4))
+            } else {
+                (&basis[..], new.clone())
+            };
+            check(b, &n, SigMagic::Md4, block_len, "block lengths");
+        }
+    }
+
+    /// A reader that fails after `left` bytes, in reads of at most 3000.
+    struct FailingAfter<'a>(&'a [u8], usize);
+
+    impl Read for FailingAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.1 == 0 {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(self.1).min(3000);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            self.1 -= n;
+            Ok(n)
+        }
+    }
+
+    /// After a read error, what was read before it gives the commands the
+    /// single-threaded delta had written (C drains them before its failing
+    /// read), or nothing if nothing was read.
+    #[test]
+    fn a_read_error_writes_the_complete_commands() {
+        let _guard = crate::trace::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        crate::trace::set_sink(crate::trace::Sink::Silent);
+        let basis = noise(400_000, 10);
+        let new = edited(&basis, 11);
+        let sig = signature_of(&basis, &SignatureOptions::new()).unwrap();
+        for fail_at in [0, 1, 2048, 2049, 70_000, 200_001, 380_000] {
+            let mut outs = Vec::new();
+            for (threads, segment) in [(1, SEGMENT), (2, 5000), (3, 100_000), (2, SEGMENT)] {
+                let sig = load_signature_of(&sig).unwrap();
+                let mut job = Job::delta(&sig);
+                let mut out = Vec::new();
+                let mut input = FailingAfter(&new, fail_at);
+                let err = run_delta_in(
+                    &mut job,
+                    &mut input,
+                    &mut out,
+                    4096,
+                    1 << 20,
+                    threads,
+                    segment,
+                )
+                .unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Io);
+                outs.push(out);
+            }
+            assert!(outs.iter().all(|o| *o == outs[0]), "failing at {fail_at}");
+            assert_eq!(outs[0].is_empty(), fail_at == 0);
+        }
+        crate::trace::set_sink(crate::trace::Sink::Silent);
+    }
+
+    #[test]
+    fn short_and_empty_inputs() {
+        let basis = noise(300_000, 5);
+        for len in [0, 1, 2047, 2048, 2049, 65_535, 65_536 + 2048, 200_000] {
+            check(&basis, &basis[..len], SigMagic::Blake2, 2048, "short");
+        }
+    }
+
+    /// Runs of matches out of phase with the segments: zeros after one
+    /// byte, a pattern whose period is not the block length, and a block
+    /// repeated at every phase.
+    #[test]
+    fn matches_out_of_phase() {
+        let zeros = vec![0u8; 400_000];
+        let mut shifted = vec![9u8];
+        shifted.extend_from_slice(&zeros);
+        check(&zeros, &shifted, SigMagic::Md4, 2048, "zeros");
+        check(&zeros, &shifted, SigMagic::RkBlake2, 333, "zeros");
+        let pattern: Vec<u8> = (0..600_000u32).map(|i| (i % 1000) as u8).collect();
+        let mut new = noise(77, 6);
+        new.extend_from_slice(&pattern);
+        check(&pattern, &new, SigMagic::Blake2, 2048, "period 1000");
+        let block = noise(2048, 7);
+        let mut basis = Vec::new();
+        for phase in 0..50 {
+            basis.extend_from_slice(&block);
+            basis.extend_from_slice(&noise(phase * 41 + 1, 8));
+        }
+        let mut new = Vec::new();
+        for phase in 0..300 {
+            new.extend_from_slice(&noise(phase % 5, 9));
+            new.extend_from_slice(&block);
+            new.extend_from_slice(&block);
+        }
+        check(&basis, &new, SigMagic::Md4, 2048, "repeated block");
+    }
+}
