@@ -100,7 +100,81 @@ pub fn delta_all_ways(sig: &Signature, new: &[u8], sched: &Schedule) -> Vec<u8> 
     for delta in [&d, &pulled, &run.out] {
         check_delta_shape(sig, new.len(), delta);
     }
+    if sig.block_count() > 0 {
+        parallel_delta_agrees(sig, new, &d);
+    }
     d
+}
+
+/// The match statistics `run` adds to `sig`'s, and what it returns.
+fn with_match_stats<T>(sig: &Signature, run: impl FnOnce() -> T) -> (T, [i64; 5]) {
+    let counts = |m: librsync_rs::MatchStats| {
+        [
+            m.find_count,
+            m.match_count,
+            m.hashcmp_count,
+            m.entrycmp_count,
+            m.calc_strong_count,
+        ]
+    };
+    let before = counts(sig.match_stats());
+    let value = run();
+    let after = counts(sig.match_stats());
+    (value, std::array::from_fn(|i| after[i] - before[i]))
+}
+
+/// The parallel delta, with 2 or 3 threads and segments of one block up
+/// to a third of the input (so that inputs of a few KiB make several),
+/// writes `one_shot` and counts the statistics and match statistics of
+/// the single-threaded whole-stream delta.
+fn parallel_delta_agrees(sig: &Signature, new: &[u8], one_shot: &[u8]) {
+    // Buffer sizes do not change a delta's bytes.
+    let (in_len, out_len) = (1 << 16, 1 << 16);
+    let (single, single_counts) = with_match_stats(sig, || {
+        let mut out = Vec::new();
+        let stats = librsync_rs::delta(sig, new, &mut out, BufferSizes::default());
+        (out, stats.expect("delta"))
+    });
+    assert_eq!(single.0, one_shot, "whole-stream delta");
+    let threads = 2 + new.len() % 2;
+    let segment = match new.len() % 3 {
+        0 => 1,
+        1 => sig.block_len() * (1 + new.len() % 7),
+        _ => new.len() / 3 + 1,
+    };
+    let (many, many_counts) = with_match_stats(sig, || {
+        let mut job = Job::delta(sig);
+        let mut out = Vec::new();
+        compat::run_delta_in(
+            &mut job,
+            &mut &new[..],
+            &mut out,
+            in_len,
+            out_len,
+            threads,
+            segment,
+        )
+        .expect("parallel delta");
+        (out, job.stats().clone())
+    });
+    assert!(
+        many.0 == one_shot,
+        "parallel delta ({threads} threads, segments of {segment})"
+    );
+    let times = |s: &librsync_rs::Stats| librsync_rs::Stats {
+        start: 0,
+        end: 0,
+        ..s.clone()
+    };
+    assert_eq!(
+        times(&many.1),
+        times(&single.1),
+        "parallel delta statistics"
+    );
+    assert_eq!(
+        many_counts, single_counts,
+        "parallel delta match statistics"
+    );
 }
 
 /// Panics unless `delta` is a well-formed delta that makes `new_len` bytes

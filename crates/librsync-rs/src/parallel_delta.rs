@@ -183,25 +183,29 @@ fn segment_len(block_len: usize, segment: usize) -> usize {
     block_len * (segment / block_len).clamp(1, 1 << 16)
 }
 
-/// Reads up to `len` more bytes of `input` onto the end of `data`, as C's
-/// `fread` fills its buffer. Returns whether the input ended, and the read
-/// error that stopped it, if one did (logged as the whole-stream helpers
-/// log it); `data` then holds what was read before it.
+/// Reads up to `len` bytes of `input` into `data` after its first `kept`
+/// bytes, as C's `fread` fills its buffer, and truncates `data` to what it
+/// holds. Returns whether the input ended, and the read error that stopped
+/// it, if one did (logged as the whole-stream helpers log it).
 fn read_after(
     input: &mut dyn Read,
     data: &mut Vec<u8>,
+    kept: usize,
     len: usize,
 ) -> Result<(bool, Option<Error>)> {
-    let mut filled = data.len();
-    let want = filled + len;
-    data.try_reserve_exact(len)
-        .map_err(|_| Error::new(ErrorKind::Mem))?;
-    data.resize(want, 0);
+    let want = kept + len;
+    if data.len() < want {
+        // A reused buffer is already long enough: no filling with zeros.
+        data.try_reserve_exact(want - data.len())
+            .map_err(|_| Error::new(ErrorKind::Mem))?;
+        data.resize(want, 0);
+    }
+    let mut filled = kept;
     let result = loop {
         if filled == want {
             break (false, None);
         }
-        match input.read(&mut data[filled..]) {
+        match input.read(&mut data[filled..want]) {
             Ok(0) => break (true, None),
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -265,10 +269,12 @@ fn feed(
     loop {
         while !at_end && queued - stitched < in_flight as u64 {
             let mut data = spare.pop().unwrap_or_default();
-            data.clear();
-            data.extend_from_slice(&overlap);
-            let kept = data.len();
-            let (ended, error) = read_after(input, &mut data, seg_len + block_len - kept)?;
+            let kept = overlap.len();
+            if data.len() < kept {
+                data.resize(kept, 0);
+            }
+            data[..kept].copy_from_slice(&overlap);
+            let (ended, error) = read_after(input, &mut data, kept, seg_len + block_len - kept)?;
             job.stats_mut().in_bytes += (data.len() - kept) as i64;
             at_end = ended || error.is_some();
             if data.len() > kept {
