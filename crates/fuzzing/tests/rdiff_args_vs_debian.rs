@@ -29,7 +29,11 @@
 //! in the profile of this test (this crate depends on rdiff's library, not
 //! its binary), or taken from `RDIFF_OURS`; Debian's from `RDIFF_REFERENCE`
 //! or `/usr/bin/rdiff`. Without Debian's rdiff the test is skipped loudly,
-//! and fails under `CI`. More generated lines: `RDIFF_ARGS_LINES=5000`.
+//! and fails under `CI`. More generated lines: `RDIFF_ARGS_LINES=5000`;
+//! the inputs of other directories too (a campaign's corpus):
+//! `RDIFF_ARGS_EXTRA=dir1:dir2`. Lines with a word holding `/` other than
+//! `/dev/null` are not run (counted as such), since they could write
+//! outside the working directory.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -466,10 +470,14 @@ fn generate(rng: &mut Rng) -> (bool, Vec<Vec<u8>>) {
             line.push(word.into());
         }
     }
-    // Rarely a byte changed: any non-NUL byte, UTF-8 or not.
-    if rng.below(6) == 0 {
-        let w = rng.below(line.len());
-        let byte = 1 + rng.below(255) as u8;
+    // Rarely a byte changed: any byte but NUL and `/`, UTF-8 or not, in a
+    // word without `/` (see `confined`).
+    let w = rng.below(line.len());
+    if rng.below(6) == 0 && !line[w].contains(&b'/') {
+        let byte = match 1 + rng.below(255) as u8 {
+            b'/' => b'\\',
+            b => b,
+        };
         let word = &mut line[w];
         if word.is_empty() {
             word.push(byte);
@@ -667,11 +675,29 @@ fn differences(ours: &Seen, debian: &Seen) -> String {
     d.join("; ")
 }
 
-/// The committed inputs of `rdiff_args`, decoded as the target decodes them.
+/// Whether every file a line may name is in the working directory or is
+/// `/dev/null`: no word holds a `/` but `/dev/null` itself. The tests run
+/// both programs as whoever runs them, possibly root, with `-f` on some
+/// lines: a line that could write elsewhere (`/dev/nul`, `../x`) is not run.
+fn confined(argv: &[Vec<u8>]) -> bool {
+    argv.iter()
+        .all(|w| !w.contains(&b'/') || w.as_slice() == b"/dev/null")
+}
+
+/// The committed inputs of `rdiff_args` (`fuzz/corpus/rdiff_args`,
+/// `fuzz/regressions/rdiff_args`) and those of the directories in
+/// `RDIFF_ARGS_EXTRA` (separated by `:`, a fuzzing campaign's corpus, say),
+/// decoded as the target decodes them.
 fn committed() -> Vec<(String, bool, Vec<Vec<u8>>)> {
     let mut cases = Vec::new();
-    for kind in ["corpus", "regressions"] {
-        let dir = fuzz_dir().join(kind).join("rdiff_args");
+    let mut dirs: Vec<(String, PathBuf)> = ["corpus", "regressions"]
+        .iter()
+        .map(|kind| (kind.to_string(), fuzz_dir().join(kind).join("rdiff_args")))
+        .collect();
+    if let Some(extra) = std::env::var_os("RDIFF_ARGS_EXTRA") {
+        dirs.extend(std::env::split_paths(&extra).map(|d| (d.display().to_string(), d)));
+    }
+    for (kind, dir) in dirs {
         let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .map(|e| e.unwrap().path())
@@ -733,7 +759,12 @@ fn same_verdict_as_debian() {
     let (mut identical, mut excluded) = (0, Vec::new());
     let mut codes = BTreeMap::<Option<i32>, usize>::new();
     let mut failures = Vec::new();
+    let mut skipped = 0;
     for (name, posix, argv) in &cases {
+        if !confined(argv) {
+            skipped += 1;
+            continue;
+        }
         let c = run(&debian, *posix, argv, &scratch.join("debian"), &inputs);
         let o = run(&ours, *posix, argv, &scratch.join("ours"), &inputs);
         let line = show(*posix, argv);
@@ -778,11 +809,12 @@ fn same_verdict_as_debian() {
             failures.push(format!("{name}: {line}: {}", differences(&o, &c)));
         }
     }
-    let compared = cases.len() - excluded.len();
+    let compared = cases.len() - skipped - excluded.len();
     println!(
         "[rdiff_args vs Debian] identical/total = {identical}/{compared} \
          ({n_committed} committed inputs, {} by hand, {lines} generated; {} excluded where \
-         Debian's rdiff aborts or hangs); our exit codes: {codes:?}",
+         Debian's rdiff aborts or hangs, {skipped} not run: a name outside the working \
+         directory); our exit codes: {codes:?}",
         HANDWRITTEN.len(),
         excluded.len()
     );
