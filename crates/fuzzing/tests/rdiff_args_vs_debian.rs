@@ -812,7 +812,7 @@ fn same_verdict_as_debian() {
     let compared = cases.len() - skipped - excluded.len();
     println!(
         "[rdiff_args vs Debian] identical/total = {identical}/{compared} \
-         ({n_committed} committed inputs, {} by hand, {lines} generated; {} excluded where \
+         ({n_committed} corpus and regression inputs, {} by hand, {lines} generated; {} excluded where \
          Debian's rdiff aborts or hangs, {skipped} not run: a name outside the working \
          directory); our exit codes: {codes:?}",
         HANDWRITTEN.len(),
