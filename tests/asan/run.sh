@@ -2,9 +2,13 @@
 # The C-ABI test programs (tests/c/*.c) under AddressSanitizer: our library
 # built with nightly's -Zsanitizer=address, each program compiled with
 # -fsanitize=address against it and run (no arguments, as tests/c_abi/capi.rs
-# runs them). gcc's libasan provides the runtime for both. Any sanitizer
-# report or failing program fails the script. Usage: bash tests/asan/run.sh
-# (from the repository root; needs the nightly toolchain and cc).
+# runs them). gcc's libasan provides the runtime for both. Then Debian's
+# unchanged /usr/bin/rdiff on the same ASan build (LD_PRELOAD of libasan,
+# since rdiff itself is not instrumented), each run compared with plain
+# /usr/bin/rdiff on Debian's own librsync (tests/asan/rdiff.sh). Any
+# sanitizer report, failing program or difference fails the script.
+# Usage: bash tests/asan/run.sh (from the repository root; needs the
+# nightly toolchain and cc, and Debian's rdiff for the second part).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target=x86_64-unknown-linux-gnu
@@ -32,3 +36,6 @@ for name in layout utils trace stream drive copycb errors whole ours_only; do
     fi
     echo "ASan: tests/c/$name.c clean"
 done
+
+# Debian's rdiff on our ASan library, against Debian's rdiff on its own.
+ASAN_SO="$so" bash tests/asan/rdiff.sh

@@ -40,3 +40,36 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("simd", simd),
     ("differential", differential),
 ];
+
+/// How the `rdiff_args` target reads its input: the first byte's low bit
+/// is popt's POSIX mode (`POSIXLY_CORRECT`), the rest are the words of the
+/// command line separated by NUL bytes (an empty input: no POSIX mode and
+/// one empty word). Returns the POSIX flag and `argv` with the program
+/// name `rdiff` first, exactly what `engine::rdiff_args` hands the parser.
+/// The test `rdiff_args_vs_debian` runs both rdiff binaries with it.
+pub fn rdiff_argv(data: &[u8]) -> (bool, Vec<Vec<u8>>) {
+    let (posix, words) = match data.split_first() {
+        Some((&b, rest)) => (b & 1 != 0, rest),
+        None => (false, data),
+    };
+    let mut argv = vec![b"rdiff".to_vec()];
+    argv.extend(words.split(|&b| b == 0).map(|w| w.to_vec()));
+    (posix, argv)
+}
+
+/// The `rdiff_args` input for a command line (without the program name):
+/// the inverse of [`rdiff_argv`]. Words must not contain NUL, and there
+/// must be at least one word (an empty word list cannot be written: it
+/// reads back as one empty word).
+pub fn rdiff_args_input(posix: bool, words: &[&[u8]]) -> Vec<u8> {
+    assert!(!words.is_empty(), "no words");
+    let mut data = vec![u8::from(posix)];
+    for (i, w) in words.iter().enumerate() {
+        assert!(!w.contains(&0), "a word with NUL");
+        if i > 0 {
+            data.push(0);
+        }
+        data.extend_from_slice(w);
+    }
+    data
+}
