@@ -670,12 +670,7 @@ pub fn ops_target(data: &[u8]) {
 /// command line must leave file names that were words of it.
 pub fn rdiff_args(data: &[u8]) {
     use librsync_rs_rdiff::options::Parser;
-    let (posix, words) = match data.split_first() {
-        Some((&b, rest)) => (b & 1 != 0, rest),
-        None => (false, data),
-    };
-    let mut argv = vec![b"rdiff".to_vec()];
-    argv.extend(words.split(|&b| b == 0).map(|w| w.to_vec()));
+    let (posix, argv) = crate::rdiff_argv(data);
     let n = argv.len();
     // At most one event per byte (a bundle such as -VVVV) or word.
     let max_events = argv.iter().map(|w| w.len() + 1).sum::<usize>();

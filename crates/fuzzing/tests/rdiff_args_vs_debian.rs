@@ -45,6 +45,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use librsync_rs_fuzzing::{rdiff_args_input, rdiff_argv};
+use librsync_rs_scenarios::{mask_speed, reference_rdiff, Rng};
 
 /// How long one run may take (each takes milliseconds, but Debian's rdiff
 /// loops forever on some lines, see above).
@@ -53,29 +54,6 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// The cargo-fuzz package.
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz")
-}
-
-/// Debian's rdiff (librsync 2.3.2), or `None` with a loud message; a
-/// failure under `CI`.
-fn debian_rdiff() -> Option<PathBuf> {
-    let path = std::env::var_os("RDIFF_REFERENCE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/usr/bin/rdiff".into());
-    let ok = Command::new(&path)
-        .arg("--version")
-        .output()
-        .map(|o| {
-            o.status.success() && String::from_utf8_lossy(&o.stdout).contains("librsync 2.3.2")
-        })
-        .unwrap_or(false);
-    if ok {
-        return Some(path);
-    }
-    let msg = "\n\n!!!!!!!! Debian's rdiff (librsync 2.3.2) was not found at /usr/bin/rdiff: \
-               rdiff_args_vs_debian IS SKIPPED. Install it with `apt-get install rdiff`. !!!!!!!!\n\n";
-    assert!(std::env::var_os("CI").is_none(), "{msg}");
-    eprintln!("{msg}");
-    None
 }
 
 /// Our rdiff: `RDIFF_OURS`, or built by cargo in this test's profile and
@@ -134,25 +112,9 @@ fn our_rdiff() -> PathBuf {
     PathBuf::from(path)
 }
 
-/// A small deterministic generator (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[self.below(from.len())]
-    }
+/// A word of `from`, at random.
+fn pick<'a>(rng: &mut Rng, from: &[&'a str]) -> &'a str {
+    from[rng.below(from.len())]
 }
 
 /// Options as words, alone, bundled, with values attached, abbreviated,
@@ -372,12 +334,12 @@ fn well_formed(rng: &mut Rng) -> Vec<Vec<u8>> {
             1,
         ),
     };
-    line.push(rng.pick(action).into());
+    line.push(pick(rng, action).into());
     // Rarely one file too few.
     let n =
         (min + rng.below(files.len() + 1 - min)).saturating_sub(usize::from(rng.below(10) == 0));
     for choices in &files[..n] {
-        line.push(rng.pick(choices).into());
+        line.push(pick(rng, choices).into());
     }
     for _ in 0..rng.below(2) {
         // Options may come after the action and the files too.
@@ -389,7 +351,7 @@ fn well_formed(rng: &mut Rng) -> Vec<Vec<u8>> {
     }
     if rng.below(8) == 0 {
         let at = rng.below(line.len() + 1);
-        line.insert(at, rng.pick(OPTIONS).into());
+        line.insert(at, pick(rng, OPTIONS).into());
     }
     line
 }
@@ -445,27 +407,27 @@ fn generate(rng: &mut Rng) -> (bool, Vec<Vec<u8>>) {
     } else if mode < 15 {
         // Options, an action and names, options moved among them.
         for _ in 0..rng.below(4) {
-            line.push(rng.pick(OPTIONS).into());
+            line.push(pick(rng, OPTIONS).into());
             if rng.below(3) == 0 {
-                line.push(rng.pick(VALUES).into());
+                line.push(pick(rng, VALUES).into());
             }
         }
-        line.push(rng.pick(ACTIONS).into());
+        line.push(pick(rng, ACTIONS).into());
         for _ in 0..rng.below(4) {
-            line.push(rng.pick(NAMES).into());
+            line.push(pick(rng, NAMES).into());
         }
         for _ in 0..rng.below(2) {
             let at = rng.below(line.len() + 1);
-            line.insert(at, rng.pick(OPTIONS).into());
+            line.insert(at, pick(rng, OPTIONS).into());
         }
     } else {
         // Any words from the vocabulary, in any order.
         for _ in 0..1 + rng.below(6) {
             let word = match rng.below(4) {
-                0 => rng.pick(OPTIONS),
-                1 => rng.pick(VALUES),
-                2 => rng.pick(ACTIONS),
-                _ => rng.pick(NAMES),
+                0 => pick(rng, OPTIONS),
+                1 => pick(rng, VALUES),
+                2 => pick(rng, ACTIONS),
+                _ => pick(rng, NAMES),
             };
             line.push(word.into());
         }
@@ -502,32 +464,6 @@ struct Seen {
     stdout: Vec<u8>,
     stderr: String,
     files: BTreeMap<OsString, Vec<u8>>,
-}
-
-/// Replaces each number inside `speed[...]` with `#`.
-fn mask_speed(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find("speed[") {
-        let (head, tail) = rest.split_at(at + "speed[".len());
-        out.push_str(head);
-        let end = tail.find(']').unwrap_or(tail.len());
-        let mut in_number = false;
-        for c in tail[..end].chars() {
-            if c.is_ascii_digit() || (in_number && c == '.') {
-                if !in_number {
-                    out.push('#');
-                }
-                in_number = true;
-            } else {
-                in_number = false;
-                out.push(c);
-            }
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The working directory's files: `a`, `b`, `sig`, `delta`.
@@ -732,14 +668,14 @@ fn decoding_round_trips() {
 
 #[test]
 fn same_verdict_as_debian() {
-    let Some(debian) = debian_rdiff() else {
+    let Some(debian) = reference_rdiff() else {
         return;
     };
     let ours = our_rdiff();
     let scratch = std::env::temp_dir().join(format!("rdiff-args-vs-debian-{}", std::process::id()));
     let _ = fs::remove_dir_all(&scratch);
     fs::create_dir_all(&scratch).unwrap();
-    let inputs = Inputs::new(&debian, &scratch);
+    let inputs = Inputs::new(debian, &scratch);
     let lines: usize = std::env::var("RDIFF_ARGS_LINES")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -751,7 +687,7 @@ fn same_verdict_as_debian() {
         let (posix, argv) = rdiff_argv(&rdiff_args_input(false, &words));
         cases.push((format!("handwritten #{i}"), posix, argv));
     }
-    let mut rng = Rng(10);
+    let mut rng = Rng::new(10);
     for i in 0..lines {
         let (posix, argv) = generate(&mut rng);
         cases.push((format!("generated #{i}"), posix, argv));
@@ -765,7 +701,7 @@ fn same_verdict_as_debian() {
             skipped += 1;
             continue;
         }
-        let c = run(&debian, *posix, argv, &scratch.join("debian"), &inputs);
+        let c = run(debian, *posix, argv, &scratch.join("debian"), &inputs);
         let o = run(&ours, *posix, argv, &scratch.join("ours"), &inputs);
         let line = show(*posix, argv);
         assert!(
