@@ -2,11 +2,16 @@
 //!
 //! A signature is a header and then one record per block, and each record
 //! depends only on its block. So the input is cut into pieces of whole
-//! blocks, each piece is hashed by a signature job of its own on a worker
-//! thread, and the records are written in input order after the one header.
-//! At most two pieces per thread (and no more than 16 MiB unless one piece
-//! per thread needs more) are in memory at once, whatever the size of the
-//! input.
+//! blocks, each piece is hashed by a signature job of its own, and the
+//! records are written in input order after the one header. The calling
+//! thread is one of the threads: it reads the pieces, queues them for the
+//! workers (`threads - 1` of them) while they have few waiting, and
+//! otherwise hashes the piece it has just read itself, while it is in its
+//! cache (into a buffer of its own that no other thread touches), or a
+//! queued one when it may not read on. At most eight pieces per thread
+//! (and no more than 16 MiB unless one piece per thread needs more), and
+//! the calling thread's own piece, are in memory at once, whatever the size
+//! of the input.
 //!
 //! A streaming [`Job`] stays on its caller's thread: only the whole-stream
 //! helpers (the Rust [`signature`](crate::signature) with
@@ -14,9 +19,9 @@
 //! library's `rs_sig_file` and `rdiff signature` with `LIBRSYNC_RS_THREADS`)
 //! come here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read, Write};
-use std::sync::{mpsc, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::basis::os_error_text;
 use crate::buffers::Buffers;
@@ -27,18 +32,31 @@ use crate::trace::fail;
 use crate::whole::run;
 
 /// Input bytes per piece, rounded down to whole blocks (one block at least).
-/// Small enough that a piece is still in cache when a worker hashes what the
-/// reading thread has just copied (1 MiB pieces cost MD4 a third more CPU
+/// Small enough that a piece is still in cache when it is hashed after the
+/// reading thread has just copied it (1 MiB pieces cost MD4 a third more CPU
 /// time; 256 KiB pieces a sixth).
 const PIECE: usize = 256 << 10;
 
 /// Blocks longer than this are hashed on the calling thread: a piece holds
-/// whole blocks, and up to two pieces per thread are held at once.
+/// whole blocks, and at least one piece per thread is held at once.
 const MAX_PARALLEL_BLOCK: usize = 4 << 20;
 
-/// Input bytes held in pieces at once, when blocks are long; at least one
-/// piece per thread is held whatever this says.
+/// Input bytes held in the pieces between threads at once, when blocks are
+/// long; at least one piece per thread is held whatever this says.
 const MAX_IN_FLIGHT: usize = 16 << 20;
+
+/// Pieces held at once per thread (read and not yet written), when pieces
+/// are short: room for the workers' queue, the pieces being hashed and
+/// those hashed early that wait for an earlier one to be written, and
+/// enough buffers that one comes back to be read into only when the
+/// worker that hashed it has long moved on (writing into a buffer whose
+/// bytes are still in another core's cache makes reading MD4's input
+/// slower than hashing it).
+const IN_FLIGHT_PER_THREAD: usize = 8;
+
+/// Pieces queued per worker before the calling thread hashes the pieces it
+/// reads itself: enough that a worker finds the next piece waiting.
+const QUEUED_PER_WORKER: usize = 3;
 
 /// The environment variable that sets the number of threads of the C
 /// library's whole-file functions and of `rdiff`.
@@ -60,9 +78,10 @@ fn thread_count(value: Option<&str>) -> usize {
 }
 
 /// Runs a signature job to the end as [`run`] does (the same bytes, the
-/// same statistics), hashing on up to `threads` threads when that is more
-/// than one. With one thread, or a job that is not a fresh signature job,
-/// or blocks too long to hold several at once, it is [`run`].
+/// same statistics), hashing on up to `threads` threads (the calling thread
+/// and `threads - 1` workers) when that is more than one. With one thread,
+/// or a job that is not a fresh signature job, or blocks too long to hold
+/// several at once, or no thread to be had, it is [`run`].
 ///
 /// If it fails part-way, what it wrote before the error may differ from
 /// what [`run`] writes.
@@ -97,36 +116,39 @@ pub fn run_signature(
         block_len,
         strong_len,
     };
-    let (work_tx, work_rx) = mpsc::channel::<(u64, Vec<u8>)>();
-    let work_rx = Mutex::new(work_rx);
-    let (done_tx, done_rx) = mpsc::channel::<Hashed>();
+    let shared = Shared::default();
     std::thread::scope(|scope| {
         let mut workers = 0;
-        for _ in 0..threads {
-            let (work_rx, done_tx, hasher) = (&work_rx, done_tx.clone(), &hasher);
-            let worker = std::thread::Builder::new().spawn_scoped(scope, move || loop {
-                let next = work_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                let Ok((index, piece)) = next else { break };
-                let records = hasher.records(&piece);
-                if done_tx.send((index, piece, records)).is_err() {
-                    break;
-                }
+        for _ in 1..threads {
+            // Counted in first: a worker counts itself out when it ends.
+            shared.lock().workers += 1;
+            let (shared, hasher) = (&shared, &hasher);
+            let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
+                let _gone = Gone(shared);
+                shared.work(hasher);
             });
-            if worker.is_ok() {
-                workers += 1;
+            if worker.is_err() {
+                shared.lock().workers -= 1;
+                break;
             }
+            workers += 1;
         }
-        drop(done_tx);
+        // The workers stop when this goes, however the calling thread ends.
+        let _close = Close(&shared);
         if workers == 0 {
             // No threads here (as on wasm32): the calling thread does it all.
             return run(job, input, Some(output), in_len, out_len);
         }
-        // Two pieces per thread, fewer when blocks make pieces large.
-        let in_flight = (2 * threads).min(MAX_IN_FLIGHT / piece_len).max(threads);
-        let result = feed(job, input, output, piece_len, in_flight, &work_tx, &done_rx);
-        // Workers stop when the queue closes.
-        drop(work_tx);
-        result
+        let feeder = Feeder {
+            shared: &shared,
+            hasher: &hasher,
+            piece_len,
+            in_flight: (IN_FLIGHT_PER_THREAD * threads)
+                .min(MAX_IN_FLIGHT / piece_len)
+                .max(threads) as u64,
+            queued: QUEUED_PER_WORKER * workers,
+        };
+        feeder.feed(job, input, output)
     })?;
     // Tell the job the input ended: it has nothing more to write.
     let mut bufs = Buffers::new(&[], &mut []).with_eof(true);
@@ -136,76 +158,285 @@ pub fn run_signature(
     }
 }
 
-/// A piece back from a worker: its index, its buffer (for reuse) and its
-/// records (after a 12-byte header) with their block count.
-type Hashed = (u64, Vec<u8>, Result<(Vec<u8>, i64)>);
+/// A piece of input on its way to a worker and back: its place, its bytes
+/// and, once hashed, its records.
+struct Piece {
+    /// Its place in the input, counted in pieces.
+    index: u64,
+    /// The input bytes: whole blocks, or the input's last bytes.
+    data: Vec<u8>,
+    /// Once hashed: the records of its blocks, after the 12-byte header a
+    /// signature job writes first (a reused buffer).
+    records: Vec<u8>,
+    /// Once hashed: how many blocks the records cover, or why hashing
+    /// failed.
+    blocks: Result<i64>,
+}
 
-/// What a worker needs to hash pieces.
+/// A piece's records waiting for their turn to be written: the records
+/// (after the 12-byte header) and how many blocks they cover, or why
+/// hashing failed.
+type Hashed = (Vec<u8>, Result<i64>);
+
+/// What a thread needs to hash pieces.
 struct Hasher {
+    /// The signature's format.
     magic: SigMagic,
+    /// Bytes per block.
     block_len: usize,
+    /// Bytes of each block's strong sum kept.
     strong_len: usize,
 }
 
 impl Hasher {
-    /// The signature records of `piece` (whole blocks, or the input's
-    /// last bytes), after the 12-byte header a signature job writes first,
-    /// and how many blocks they cover.
-    fn records(&self, piece: &[u8]) -> Result<(Vec<u8>, i64)> {
+    /// Hashes `piece`: fills its records and block count, or the error.
+    fn hash(&self, piece: &mut Piece) {
+        piece.blocks = self.records(&piece.data, &mut piece.records);
+    }
+
+    /// Puts in `out` (cleared, its capacity reused) the signature records
+    /// of `data` (whole blocks, or the input's last bytes), after the
+    /// 12-byte header a signature job writes first, and returns how many
+    /// blocks they cover.
+    fn records(&self, data: &[u8], out: &mut Vec<u8>) -> Result<i64> {
         let mut job = Job::signature(self.magic, self.block_len, self.strong_len);
-        let blocks = piece.len().div_ceil(self.block_len);
-        let mut out = Vec::new();
-        out.try_reserve_exact(12 + blocks * (4 + self.strong_len))
+        let blocks = data.len().div_ceil(self.block_len);
+        let len = 12 + blocks * (4 + self.strong_len);
+        out.clear();
+        out.try_reserve_exact(len)
             .map_err(|_| Error::new(ErrorKind::Mem))?;
-        out.resize(12 + blocks * (4 + self.strong_len), 0);
-        let mut bufs = Buffers::new(piece, &mut out).with_eof(true);
+        out.resize(len, 0);
+        let mut bufs = Buffers::new(data, out).with_eof(true);
         match job.process(&mut bufs)? {
-            Status::Done if bufs.output_produced() == out.len() => Ok((out, blocks as i64)),
+            Status::Done if bufs.output_produced() == len => Ok(blocks as i64),
             _ => Err(Error::new(ErrorKind::Internal)),
         }
     }
 }
 
-/// The calling thread's part: reads pieces and queues them, keeping at most
-/// `in_flight` out, and writes the records back in input order.
-fn feed(
-    job: &mut Job<'_>,
-    input: &mut dyn Read,
-    output: &mut dyn Write,
-    piece_len: usize,
-    in_flight: usize,
-    work: &mpsc::Sender<(u64, Vec<u8>)>,
-    done: &mpsc::Receiver<Hashed>,
-) -> Result<()> {
-    let mut spare: Vec<Vec<u8>> = Vec::new();
-    let mut ready = BTreeMap::new();
-    let (mut queued, mut written) = (0u64, 0u64);
-    let mut at_end = false;
-    loop {
-        while !at_end && queued - written < in_flight as u64 {
-            let mut piece = spare.pop().unwrap_or_default();
-            at_end = read_piece(input, &mut piece, piece_len)?;
-            if piece.is_empty() {
-                break;
+/// What the calling thread and the workers share: the pieces between them,
+/// under one lock.
+#[derive(Default)]
+struct Shared {
+    /// The pieces and flags.
+    queue: Mutex<Queue>,
+    /// Signalled when a piece is queued or the work ends (workers wait).
+    queued: Condvar,
+    /// Signalled when a worker has hashed a piece or stopped (the calling
+    /// thread waits).
+    hashed: Condvar,
+}
+
+/// The pieces between the calling thread and the workers.
+#[derive(Default)]
+struct Queue {
+    /// Pieces read and waiting to be hashed, oldest first.
+    todo: VecDeque<Piece>,
+    /// Pieces hashed by workers, for the calling thread to take.
+    done: Vec<Piece>,
+    /// Workers running.
+    workers: usize,
+    /// Workers waiting for a piece (only they need waking).
+    idle: usize,
+    /// The calling thread waits for a worker (only then it needs waking).
+    waiting: bool,
+    /// The calling thread is finished: workers stop.
+    closed: bool,
+}
+
+impl Shared {
+    /// Locks the queue (a worker that panicked leaves it usable: every
+    /// change under the lock is whole).
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A worker: hashes queued pieces, oldest first, until the calling
+    /// thread is finished.
+    fn work(&self, hasher: &Hasher) {
+        let mut queue = self.lock();
+        loop {
+            if let Some(mut piece) = queue.todo.pop_front() {
+                drop(queue);
+                hasher.hash(&mut piece);
+                queue = self.lock();
+                queue.done.push(piece);
+                if queue.waiting {
+                    self.hashed.notify_one();
+                }
+            } else if queue.closed {
+                return;
+            } else {
+                queue.idle += 1;
+                queue = self
+                    .queued
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner);
+                queue.idle -= 1;
             }
-            job.stats_mut().in_bytes += piece.len() as i64;
-            work.send((queued, piece))
-                .map_err(|_| Error::new(ErrorKind::Internal))?;
-            queued += 1;
-        }
-        if written == queued {
-            return Ok(());
-        }
-        let (index, piece, records) = done.recv().map_err(|_| Error::new(ErrorKind::Internal))?;
-        spare.push(piece);
-        ready.insert(index, records);
-        while let Some(records) = ready.remove(&written) {
-            let (records, blocks) = records?;
-            write_out(job, output, &records[12..])?;
-            job.stats_mut().sig_blocks += blocks;
-            written += 1;
         }
     }
+}
+
+/// Counts a worker out when it ends, even by a panic, so that the calling
+/// thread does not wait for it.
+struct Gone<'a>(&'a Shared);
+
+impl Drop for Gone<'_> {
+    /// Counts the worker out and wakes the calling thread.
+    fn drop(&mut self) {
+        self.0.lock().workers -= 1;
+        self.0.hashed.notify_all();
+    }
+}
+
+/// Tells the workers to stop when the calling thread is finished, even by
+/// an error or a panic.
+struct Close<'a>(&'a Shared);
+
+impl Drop for Close<'_> {
+    /// Marks the queue closed and wakes every worker.
+    fn drop(&mut self) {
+        self.0.lock().closed = true;
+        self.0.queued.notify_all();
+    }
+}
+
+/// The calling thread's part.
+struct Feeder<'a> {
+    /// What it shares with the workers.
+    shared: &'a Shared,
+    /// How it hashes pieces itself.
+    hasher: &'a Hasher,
+    /// Input bytes per piece (whole blocks).
+    piece_len: usize,
+    /// Pieces read and not yet written, at most.
+    in_flight: u64,
+    /// Pieces waiting for the workers, at most, before it hashes those it
+    /// reads itself.
+    queued: usize,
+}
+
+impl Feeder<'_> {
+    /// Reads the input into pieces, keeping at most `in_flight` of them
+    /// unwritten: while the workers have fewer than `queued` pieces waiting,
+    /// into a buffer of their own that it queues, else into its own buffer,
+    /// which it hashes at once while the bytes are in its cache. When it
+    /// may not read (the window is full, or the input ended) it hashes a
+    /// queued piece itself or waits for the workers. It writes the records
+    /// in input order.
+    fn feed(&self, job: &mut Job<'_>, input: &mut dyn Read, output: &mut dyn Write) -> Result<()> {
+        // Buffers for the workers' pieces, reused oldest first: by then the
+        // worker's cache has let go of them, so writing them is cheap.
+        let mut spare: VecDeque<Vec<u8>> = VecDeque::new();
+        // Record buffers, reused.
+        let mut records: Vec<Vec<u8>> = Vec::new();
+        // The calling thread's own input buffer.
+        let mut own = Vec::new();
+        let mut ready: BTreeMap<u64, Hashed> = BTreeMap::new();
+        let (mut read, mut written) = (0u64, 0u64);
+        let mut at_end = false;
+        loop {
+            while let Some((bytes, blocks)) = ready.remove(&written) {
+                let blocks = blocks?;
+                write_out(job, output, &bytes[12..])?;
+                job.stats_mut().sig_blocks += blocks;
+                records.push(bytes);
+                written += 1;
+            }
+            if !at_end && read - written < self.in_flight {
+                let to_worker = {
+                    let mut queue = self.shared.lock();
+                    take_done(&mut queue, &mut ready, &mut spare);
+                    queue.todo.len() < self.queued
+                };
+                if to_worker {
+                    let mut data = spare.pop_front().unwrap_or_default();
+                    at_end = read_piece(input, &mut data, self.piece_len)?;
+                    if data.is_empty() {
+                        spare.push_front(data);
+                        continue;
+                    }
+                    job.stats_mut().in_bytes += data.len() as i64;
+                    let piece = Piece {
+                        index: read,
+                        data,
+                        records: records.pop().unwrap_or_default(),
+                        blocks: Ok(0),
+                    };
+                    let mut queue = self.shared.lock();
+                    queue.todo.push_back(piece);
+                    let wake = queue.idle > 0;
+                    drop(queue);
+                    if wake {
+                        self.shared.queued.notify_one();
+                    }
+                } else {
+                    at_end = read_piece(input, &mut own, self.piece_len)?;
+                    if own.is_empty() {
+                        continue;
+                    }
+                    job.stats_mut().in_bytes += own.len() as i64;
+                    let mut bytes = records.pop().unwrap_or_default();
+                    let blocks = self.hasher.records(&own, &mut bytes);
+                    ready.insert(read, (bytes, blocks));
+                }
+                read += 1;
+                continue;
+            }
+            if written == read {
+                return Ok(());
+            }
+            // Nothing to read now: hash the newest queued piece (the
+            // workers take the oldest) unless that would leave the workers
+            // short, or wait for a worker.
+            let mut queue = self.shared.lock();
+            loop {
+                if take_done(&mut queue, &mut ready, &mut spare) {
+                    break;
+                }
+                let steal = if at_end || queue.todo.len() > queue.workers {
+                    queue.todo.pop_back()
+                } else {
+                    None
+                };
+                if let Some(mut piece) = steal {
+                    drop(queue);
+                    self.hasher.hash(&mut piece);
+                    ready.insert(piece.index, (piece.records, piece.blocks));
+                    spare.push_back(piece.data);
+                    break;
+                }
+                if queue.workers == 0 {
+                    // A worker stopped with a piece (it panicked).
+                    return Err(Error::new(ErrorKind::Internal));
+                }
+                queue.waiting = true;
+                queue = self
+                    .shared
+                    .hashed
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner);
+                queue.waiting = false;
+            }
+        }
+    }
+}
+
+/// Moves the pieces the workers have hashed out of `queue`: their records
+/// into `ready`, by index, and their input buffers to the back of `spare`.
+/// Returns whether there were any.
+fn take_done(
+    queue: &mut Queue,
+    ready: &mut BTreeMap<u64, Hashed>,
+    spare: &mut VecDeque<Vec<u8>>,
+) -> bool {
+    let any = !queue.done.is_empty();
+    for piece in queue.done.drain(..) {
+        ready.insert(piece.index, (piece.records, piece.blocks));
+        spare.push_back(piece.data);
+    }
+    any
 }
 
 /// Fills `piece` with up to `len` bytes of `input`, as C's `fread` fills
