@@ -100,9 +100,6 @@ pub fn delta_all_ways(sig: &Signature, new: &[u8], sched: &Schedule) -> Vec<u8> 
     for delta in [&d, &pulled, &run.out] {
         check_delta_shape(sig, new.len(), delta);
     }
-    if sig.block_count() > 0 {
-        parallel_delta_agrees(sig, new, &d);
-    }
     d
 }
 
@@ -126,8 +123,11 @@ fn with_match_stats<T>(sig: &Signature, run: impl FnOnce() -> T) -> (T, [i64; 5]
 /// The parallel delta, with 2 or 3 threads and segments of one block up
 /// to a third of the input (so that inputs of a few KiB make several),
 /// writes `one_shot` and counts the statistics and match statistics of
-/// the single-threaded whole-stream delta.
+/// the single-threaded whole-stream delta (for signatures with blocks).
 fn parallel_delta_agrees(sig: &Signature, new: &[u8], one_shot: &[u8]) {
+    if sig.block_count() == 0 {
+        return;
+    }
     // Buffer sizes do not change a delta's bytes.
     let (in_len, out_len) = (1 << 16, 1 << 16);
     let (single, single_counts) = with_match_stats(sig, || {
@@ -235,7 +235,8 @@ pub fn delta(data: &[u8]) {
     let Ok(sig) = load_signature_of(sig_bytes) else {
         return;
     };
-    delta_all_ways(&sig, new, &sched);
+    let d = delta_all_ways(&sig, new, &sched);
+    parallel_delta_agrees(&sig, new, &d);
 }
 
 /// A basis of `len` bytes from a seed, with repeats so that COPYs of
@@ -521,6 +522,7 @@ pub fn roundtrip(data: &[u8]) {
     let sig = load_signature_of(&sig_bytes).expect("our signature loads");
     assert_eq!(sig.block_count(), basis.len().div_ceil(p.block_len));
     let d = delta_all_ways(&sig, &new, &sched);
+    parallel_delta_agrees(&sig, &new, &d);
     let out = patch_of(basis, &d).expect("patch of our delta");
     assert_eq!(out.len(), new.len());
     if p.strong_len >= 6 {

@@ -118,7 +118,7 @@ pub fn run_signature(
     };
     let shared = Shared::default();
     std::thread::scope(|scope| {
-        let mut workers = 0;
+        let mut workers = Vec::new();
         for _ in 1..threads {
             // Counted in first: a worker counts itself out when it ends.
             shared.lock().workers += 1;
@@ -127,15 +127,17 @@ pub fn run_signature(
                 let _gone = Gone(shared);
                 shared.work(hasher);
             });
-            if worker.is_err() {
-                shared.lock().workers -= 1;
-                break;
+            match worker {
+                Ok(worker) => workers.push(worker),
+                Err(_) => {
+                    shared.lock().workers -= 1;
+                    break;
+                }
             }
-            workers += 1;
         }
         // The workers stop when this goes, however the calling thread ends.
-        let _close = Close(&shared);
-        if workers == 0 {
+        let close = Close(&shared);
+        if workers.is_empty() {
             // No threads here (as on wasm32): the calling thread does it all.
             return run(job, input, Some(output), in_len, out_len);
         }
@@ -146,15 +148,28 @@ pub fn run_signature(
             in_flight: (IN_FLIGHT_PER_THREAD * threads)
                 .min(MAX_IN_FLIGHT / piece_len)
                 .max(threads) as u64,
-            queued: QUEUED_PER_WORKER * workers,
+            queued: QUEUED_PER_WORKER * workers.len(),
         };
-        feeder.feed(job, input, output)
+        let result = feeder.feed(job, input, output);
+        drop(close);
+        join_all(workers);
+        result
     })?;
     // Tell the job the input ended: it has nothing more to write.
     let mut bufs = Buffers::new(&[], &mut []).with_eof(true);
     match job.process(&mut bufs)? {
         Status::Done => Ok(()),
         Status::Blocked => Err(Error::new(ErrorKind::Internal)),
+    }
+}
+
+/// Waits for each thread to end, thread-local destructors and all (a
+/// scope only waits for their closures: a leak checker that looks right
+/// after the call would see what their thread-locals hold as leaked).
+pub(crate) fn join_all<T>(threads: Vec<std::thread::ScopedJoinHandle<'_, T>>) {
+    for thread in threads {
+        // A worker's panic was counted when it happened.
+        let _ = thread.join();
     }
 }
 

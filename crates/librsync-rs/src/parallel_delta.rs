@@ -32,7 +32,7 @@ use crate::error::{Error, ErrorKind, Result, Status};
 use crate::index::MatchStats;
 use crate::job::delta::MAX_MISS;
 use crate::job::{Chain, Job, ScanParts};
-use crate::parallel::{run_signature, write_out};
+use crate::parallel::{join_all, run_signature, write_out};
 use crate::stats::Stats;
 use crate::trace::fail;
 use crate::whole::run;
@@ -115,7 +115,7 @@ pub fn run_delta_in(
     let mut stitcher = Stitcher::new(parts, out_len);
     stitcher.commands.out.extend_from_slice(&header[..n]);
     let fed = std::thread::scope(|scope| {
-        let mut workers = 0;
+        let mut workers = Vec::new();
         for _ in 0..threads {
             let (work_rx, done_tx) = (&work_rx, done_tx.clone());
             let worker = std::thread::Builder::new().spawn_scoped(scope, move || loop {
@@ -126,12 +126,10 @@ pub fn run_delta_in(
                     break;
                 }
             });
-            if worker.is_ok() {
-                workers += 1;
-            }
+            workers.extend(worker);
         }
         drop(done_tx);
-        if workers == 0 {
+        if workers.is_empty() {
             // No threads here (as on wasm32): the calling thread does it all.
             return Ok(Fed::NoThreads);
         }
@@ -147,6 +145,7 @@ pub fn run_delta_in(
             &done_rx,
         );
         drop(work_tx);
+        join_all(workers);
         result
     })?;
     match fed {
