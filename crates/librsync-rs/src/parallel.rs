@@ -93,23 +93,28 @@ pub fn run_signature(
     out_len: usize,
     threads: usize,
 ) -> Result<()> {
-    if threads <= 1 || job.signature_settings().is_some() {
+    // Unusual requests (blocks too long to hold several, a negative block
+    // length, C's zero-byte buffers) fail or run exactly as one thread.
+    let parallel = threads > 1
+        && in_len > 0
+        && out_len > 0
+        && job.signature_settings().is_none()
+        && job
+            .requested_block_len()
+            .is_some_and(|b| b <= MAX_PARALLEL_BLOCK);
+    if !parallel {
         return run(job, input, Some(output), in_len, out_len);
     }
-    // The job writes the header and settles its parameters (or fails).
+    // The job settles its parameters (or fails) and writes the header,
+    // which goes out after the first read, as C drains it, and not at all
+    // if that read fails.
     let mut header = [0u8; 12];
     let mut bufs = Buffers::new(&[], &mut header);
     job.process(&mut bufs)?;
     let header_len = bufs.output_produced();
     let Some((magic, block_len, strong_len)) = job.signature_settings() else {
-        // Not a signature job: it goes on as run drives it.
-        write_out(job, output, &header[..header_len])?;
-        return run(job, input, Some(output), in_len, out_len);
+        return Err(Error::new(ErrorKind::Internal));
     };
-    write_out(job, output, &header[..header_len])?;
-    if block_len > MAX_PARALLEL_BLOCK {
-        return run(job, input, Some(output), in_len, out_len);
-    }
     let piece_len = block_len * (PIECE / block_len).max(1);
     let hasher = Hasher {
         magic,
@@ -150,7 +155,7 @@ pub fn run_signature(
                 .max(threads) as u64,
             queued: QUEUED_PER_WORKER * workers.len(),
         };
-        let result = feeder.feed(job, input, output);
+        let result = feeder.feed(job, input, output, &header[..header_len]);
         drop(close);
         join_all(workers);
         result
@@ -340,7 +345,19 @@ impl Feeder<'_> {
     /// may not read (the window is full, or the input ended) it hashes a
     /// queued piece itself or waits for the workers. It writes the records
     /// in input order.
-    fn feed(&self, job: &mut Job<'_>, input: &mut dyn Read, output: &mut dyn Write) -> Result<()> {
+    ///
+    /// `header` goes out after the first read that gets any input. After a
+    /// read error, the records of the whole blocks read before it go out,
+    /// as C writes them, and then the error is returned.
+    fn feed(
+        &self,
+        job: &mut Job<'_>,
+        input: &mut dyn Read,
+        output: &mut dyn Write,
+        header: &[u8],
+    ) -> Result<()> {
+        let mut header = Some(header);
+        let mut failed = None;
         // Buffers for the workers' pieces, reused oldest first: by then the
         // worker's cache has let go of them, so writing them is cheap.
         let mut spare: VecDeque<Vec<u8>> = VecDeque::new();
@@ -365,14 +382,33 @@ impl Feeder<'_> {
                     take_done(&mut queue, &mut ready, &mut spare);
                     queue.todo.len() < self.queued
                 };
-                if to_worker {
-                    let mut data = spare.pop_front().unwrap_or_default();
-                    at_end = read_piece(input, &mut data, self.piece_len)?;
-                    if data.is_empty() {
-                        spare.push_front(data);
-                        continue;
+                let mut data = if to_worker {
+                    spare.pop_front().unwrap_or_default()
+                } else {
+                    std::mem::take(&mut own)
+                };
+                let (ended, error) = read_after(input, &mut data, 0, self.piece_len)?;
+                job.stats_mut().in_bytes += data.len() as i64;
+                if !data.is_empty() {
+                    if let Some(header) = header.take() {
+                        write_out(job, output, header)?;
                     }
-                    job.stats_mut().in_bytes += data.len() as i64;
+                }
+                at_end = ended || error.is_some();
+                if let Some(e) = error {
+                    // Only whole blocks are hashed before more input.
+                    data.truncate(data.len() / self.hasher.block_len * self.hasher.block_len);
+                    failed = Some(e);
+                }
+                if data.is_empty() {
+                    if to_worker {
+                        spare.push_front(data);
+                    } else {
+                        own = data;
+                    }
+                    continue;
+                }
+                if to_worker {
                     let piece = Piece {
                         index: read,
                         data,
@@ -387,11 +423,7 @@ impl Feeder<'_> {
                         self.shared.queued.notify_one();
                     }
                 } else {
-                    at_end = read_piece(input, &mut own, self.piece_len)?;
-                    if own.is_empty() {
-                        continue;
-                    }
-                    job.stats_mut().in_bytes += own.len() as i64;
+                    own = data;
                     let mut bytes = records.pop().unwrap_or_default();
                     let blocks = self.hasher.records(&own, &mut bytes);
                     ready.insert(read, (bytes, blocks));
@@ -400,6 +432,13 @@ impl Feeder<'_> {
                 continue;
             }
             if written == read {
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                if let Some(header) = header {
+                    // The input was empty.
+                    write_out(job, output, header)?;
+                }
                 return Ok(());
             }
             // Nothing to read now: hash the newest queued piece (the
@@ -454,37 +493,45 @@ fn take_done(
     any
 }
 
-/// Fills `piece` with up to `len` bytes of `input`, as C's `fread` fills
-/// its buffer; returns whether the input ended. Read errors are logged as
-/// the whole-stream helpers log them.
-fn read_piece(input: &mut dyn Read, piece: &mut Vec<u8>, len: usize) -> Result<bool> {
-    if piece.len() != len {
-        piece.clear();
-        piece
-            .try_reserve_exact(len)
+/// Reads up to `len` bytes of `input` into `data` after its first `kept`
+/// bytes, as C's `fread` fills its buffer, and truncates `data` to what it
+/// holds. Returns whether the input ended, and the read error that stopped
+/// it, if one did (logged as the whole-stream helpers log it).
+pub(crate) fn read_after(
+    input: &mut dyn Read,
+    data: &mut Vec<u8>,
+    kept: usize,
+    len: usize,
+) -> Result<(bool, Option<Error>)> {
+    let want = kept + len;
+    if data.len() < want {
+        // A reused buffer is already long enough: no filling with zeros.
+        data.try_reserve_exact(want - data.len())
             .map_err(|_| Error::new(ErrorKind::Mem))?;
-        piece.resize(len, 0);
+        data.resize(want, 0);
     }
-    let mut filled = 0;
-    while filled < len {
-        match input.read(&mut piece[filled..]) {
-            Ok(0) => {
-                piece.truncate(filled);
-                return Ok(true);
-            }
+    let mut filled = kept;
+    let result = loop {
+        if filled == want {
+            break (false, None);
+        }
+        match input.read(&mut data[filled..want]) {
+            Ok(0) => break (true, None),
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
                 let text = os_error_text(&e);
-                return Err(fail!(
+                let e = fail!(
                     error = e,
                     "rs_infilebuf_fill",
                     "error filling buf from file: {text}"
-                ));
+                );
+                break (false, Some(e));
             }
         }
-    }
-    Ok(false)
+    };
+    data.truncate(filled);
+    Ok(result)
 }
 
 /// Writes `bytes` to `output` and counts them, logging a failure as the
@@ -584,6 +631,51 @@ mod tests {
             .message()
             .unwrap()
             .starts_with("error filling buf from file"));
+    }
+
+    /// After a read error, the threads write what one thread writes: the
+    /// header and the records of the whole blocks read, or nothing if
+    /// nothing was read.
+    #[test]
+    fn a_read_error_writes_what_one_thread_writes() {
+        /// Bytes that depend on their position, then an error.
+        struct FailingAfter(usize, usize);
+        impl Read for FailingAfter {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.1 == self.0 {
+                    return Err(io::Error::other("disk on fire"));
+                }
+                let n = buf.len().min(self.0 - self.1).min(5000);
+                for (i, b) in buf[..n].iter_mut().enumerate() {
+                    *b = ((self.1 + i) % 251) as u8;
+                }
+                self.1 += n;
+                Ok(n)
+            }
+        }
+        let _guard = crate::trace::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        crate::trace::set_sink(crate::trace::Sink::Silent);
+        for fail_at in [0, 1, 2047, 2048, 300_001, 3 << 20] {
+            let outs: Vec<Vec<u8>> = [1, 2, 3]
+                .into_iter()
+                .map(|threads| {
+                    let mut job = Job::signature(SigMagic::Md4, 2048, 8);
+                    let mut out = Vec::new();
+                    let mut input = FailingAfter(fail_at, 0);
+                    let err =
+                        run_signature(&mut job, &mut input, &mut out, 1 << 16, 1 << 16, threads)
+                            .unwrap_err();
+                    assert_eq!(err.kind(), ErrorKind::Io);
+                    out
+                })
+                .collect();
+            let lens: Vec<usize> = outs.iter().map(Vec::len).collect();
+            assert!(outs.iter().all(|o| *o == outs[0]), "failing at {fail_at}: {lens:?}");
+            assert_eq!(outs[0].is_empty(), fail_at == 0);
+        }
+        crate::trace::set_sink(crate::trace::Sink::Silent);
     }
 
     /// The variable's values: a positive number, or 1.

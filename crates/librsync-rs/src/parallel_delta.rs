@@ -22,19 +22,17 @@
 //! helpers come here.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::sync::{mpsc, Mutex};
 
-use crate::basis::os_error_text;
 use crate::buffers::Buffers;
 use crate::command::{encode_copy, encode_literal};
 use crate::error::{Error, ErrorKind, Result, Status};
 use crate::index::MatchStats;
 use crate::job::delta::MAX_MISS;
 use crate::job::{Chain, Job, ScanParts};
-use crate::parallel::{join_all, run_signature, write_out};
+use crate::parallel::{join_all, read_after, run_signature, write_out};
 use crate::stats::Stats;
-use crate::trace::fail;
 use crate::whole::run;
 
 /// Segment length, before rounding to whole blocks.
@@ -180,47 +178,6 @@ pub fn run_delta_in(
 /// 65,536 blocks, which bounds the matches a segment can record.
 fn segment_len(block_len: usize, segment: usize) -> usize {
     block_len * (segment / block_len).clamp(1, 1 << 16)
-}
-
-/// Reads up to `len` bytes of `input` into `data` after its first `kept`
-/// bytes, as C's `fread` fills its buffer, and truncates `data` to what it
-/// holds. Returns whether the input ended, and the read error that stopped
-/// it, if one did (logged as the whole-stream helpers log it).
-fn read_after(
-    input: &mut dyn Read,
-    data: &mut Vec<u8>,
-    kept: usize,
-    len: usize,
-) -> Result<(bool, Option<Error>)> {
-    let want = kept + len;
-    if data.len() < want {
-        // A reused buffer is already long enough: no filling with zeros.
-        data.try_reserve_exact(want - data.len())
-            .map_err(|_| Error::new(ErrorKind::Mem))?;
-        data.resize(want, 0);
-    }
-    let mut filled = kept;
-    let result = loop {
-        if filled == want {
-            break (false, None);
-        }
-        match input.read(&mut data[filled..want]) {
-            Ok(0) => break (true, None),
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                let text = os_error_text(&e);
-                let e = fail!(
-                    error = e,
-                    "rs_infilebuf_fill",
-                    "error filling buf from file: {text}"
-                );
-                break (false, Some(e));
-            }
-        }
-    };
-    data.truncate(filled);
-    Ok(result)
 }
 
 /// A piece of the new file to scan: `data` from stream offset `start`,

@@ -398,6 +398,16 @@ impl<'a> Job<'a> {
         }
     }
 
+    /// The block length a signature job was asked for (0 meaning 2048),
+    /// before it settles its parameters; `None` for other jobs and for
+    /// lengths that are negative as a C `int`.
+    pub(crate) fn requested_block_len(&self) -> Option<usize> {
+        match &self.kind {
+            Kind::Sig(s) => s.requested_block_len(),
+            _ => None,
+        }
+    }
+
     /// What a parallel scan of this job needs, if it is a delta job with a
     /// signature that has blocks and it has not scanned anything yet.
     pub(crate) fn fresh_delta_scan(&self) -> Option<delta::chain::ScanParts<'a>> {

@@ -37,6 +37,15 @@ impl SigGen {
         }
     }
 
+    /// The block length asked for (0 meaning 2048), unless it is negative
+    /// as a C `int`.
+    pub fn requested_block_len(&self) -> Option<usize> {
+        match self.block_len {
+            0 => Some(crate::magic::DEFAULT_BLOCK_LEN),
+            b => usize::try_from(b).ok(),
+        }
+    }
+
     /// The format, block length and strong sum length, once the header
     /// has settled them.
     pub fn settled(&self) -> Option<(SigMagic, usize, usize)> {
