@@ -192,6 +192,12 @@ fn stream_error() -> io::Error {
 /// of file or an error, and an error shows on the next call.
 pub(crate) struct CFileRead(pub *mut FILE);
 
+// SAFETY: a C stream may be used from any thread: glibc's stdio locks each
+// stream inside every call, and the threaded signature reads it from one
+// thread at a time (under its lock) while the calling thread waits inside
+// `rs_sig_file`, so the caller's FILE stays theirs before and after.
+unsafe impl Send for CFileRead {}
+
 impl io::Read for CFileRead {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // SAFETY: `self.0` is an open stream; `buf` is writable.

@@ -3,15 +3,13 @@
 //! A signature is a header and then one record per block, and each record
 //! depends only on its block. So the input is cut into pieces of whole
 //! blocks, each piece is hashed by a signature job of its own, and the
-//! records are written in input order after the one header. The calling
-//! thread is one of the threads: it reads the pieces, queues them for the
-//! workers (`threads - 1` of them) while they have few waiting, and
-//! otherwise hashes the piece it has just read itself, while it is in its
-//! cache (into a buffer of its own that no other thread touches), or a
-//! queued one when it may not read on. At most eight pieces per thread
-//! (and no more than 16 MiB unless one piece per thread needs more), and
-//! the calling thread's own piece, are in memory at once, whatever the size
-//! of the input.
+//! records are written in input order after the one header. Every thread
+//! (the calling thread and `threads - 1` workers) takes the next piece
+//! from the input itself, into a buffer of its own, and hashes it while it
+//! is in its cache: bytes that one core reads and another hashes cost a
+//! fast hash like MD4 as much again in moving them between the cores. The
+//! calling thread also writes the records, in order. Each thread holds one
+//! piece; records wait for their turn in a window of at most 64 pieces.
 //!
 //! A streaming [`Job`] stays on its caller's thread: only the whole-stream
 //! helpers (the Rust [`signature`](crate::signature) with
@@ -19,7 +17,7 @@
 //! library's `rs_sig_file` and `rdiff signature` with `LIBRSYNC_RS_THREADS`)
 //! come here.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
@@ -31,32 +29,17 @@ use crate::magic::SigMagic;
 use crate::trace::fail;
 use crate::whole::run;
 
-/// Input bytes per piece, rounded down to whole blocks (one block at least).
-/// Small enough that a piece is still in cache when it is hashed after the
-/// reading thread has just copied it (1 MiB pieces cost MD4 a third more CPU
-/// time; 256 KiB pieces a sixth).
+/// Input bytes per piece, rounded down to whole blocks (one block at least):
+/// a piece stays in its thread's cache between the read and the hashing.
 const PIECE: usize = 256 << 10;
 
-/// Blocks longer than this are hashed on the calling thread: a piece holds
-/// whole blocks, and at least one piece per thread is held at once.
+/// Blocks longer than this are hashed on the calling thread: each thread
+/// holds a piece of whole blocks.
 const MAX_PARALLEL_BLOCK: usize = 4 << 20;
 
-/// Input bytes held in the pieces between threads at once, when blocks are
-/// long; at least one piece per thread is held whatever this says.
-const MAX_IN_FLIGHT: usize = 16 << 20;
-
-/// Pieces held at once per thread (read and not yet written), when pieces
-/// are short: room for the workers' queue, the pieces being hashed and
-/// those hashed early that wait for an earlier one to be written, and
-/// enough buffers that one comes back to be read into only when the
-/// worker that hashed it has long moved on (writing into a buffer whose
-/// bytes are still in another core's cache makes reading MD4's input
-/// slower than hashing it).
-const IN_FLIGHT_PER_THREAD: usize = 8;
-
-/// Pieces queued per worker before the calling thread hashes the pieces it
-/// reads itself: enough that a worker finds the next piece waiting.
-const QUEUED_PER_WORKER: usize = 3;
+/// Pieces read and not yet written, at most: how far a thread may run
+/// ahead of the one whose piece is to be written next.
+const WINDOW: u64 = 64;
 
 /// The environment variable that sets the number of threads of the C
 /// library's whole-file functions and of `rdiff`.
@@ -87,7 +70,7 @@ fn thread_count(value: Option<&str>) -> usize {
 /// what [`run`] writes.
 pub fn run_signature(
     job: &mut Job<'_>,
-    input: &mut dyn Read,
+    input: &mut (dyn Read + Send),
     output: &mut dyn Write,
     in_len: usize,
     out_len: usize,
@@ -120,8 +103,25 @@ pub fn run_signature(
         magic,
         block_len,
         strong_len,
+        piece_len,
     };
-    let shared = Shared::default();
+    let shared = Shared {
+        state: Mutex::new(State {
+            input,
+            next: 0,
+            written: 0,
+            at_end: false,
+            failed: None,
+            read_any: false,
+            in_bytes: 0,
+            ready: BTreeMap::new(),
+            stop: false,
+            workers: 0,
+            lost: false,
+        }),
+        hashed: Condvar::new(),
+        written: Condvar::new(),
+    };
     std::thread::scope(|scope| {
         let mut workers = Vec::new();
         for _ in 1..threads {
@@ -130,7 +130,8 @@ pub fn run_signature(
             let (shared, hasher) = (&shared, &hasher);
             let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
                 let _gone = Gone(shared);
-                shared.work(hasher);
+                let mut buf = Vec::new();
+                while shared.hash_next(hasher, &mut buf, true) {}
             });
             match worker {
                 Ok(worker) => workers.push(worker),
@@ -141,22 +142,9 @@ pub fn run_signature(
             }
         }
         // The workers stop when this goes, however the calling thread ends.
-        let close = Close(&shared);
-        if workers.is_empty() {
-            // No threads here (as on wasm32): the calling thread does it all.
-            return run(job, input, Some(output), in_len, out_len);
-        }
-        let feeder = Feeder {
-            shared: &shared,
-            hasher: &hasher,
-            piece_len,
-            in_flight: (IN_FLIGHT_PER_THREAD * threads)
-                .min(MAX_IN_FLIGHT / piece_len)
-                .max(threads) as u64,
-            queued: QUEUED_PER_WORKER * workers.len(),
-        };
-        let result = feeder.feed(job, input, output, &header[..header_len]);
-        drop(close);
+        let stop = Stop(&shared);
+        let result = shared.write_in_order(&hasher, job, output, &header[..header_len]);
+        drop(stop);
         join_all(workers);
         result
     })?;
@@ -178,21 +166,6 @@ pub(crate) fn join_all<T>(threads: Vec<std::thread::ScopedJoinHandle<'_, T>>) {
     }
 }
 
-/// A piece of input on its way to a worker and back: its place, its bytes
-/// and, once hashed, its records.
-struct Piece {
-    /// Its place in the input, counted in pieces.
-    index: u64,
-    /// The input bytes: whole blocks, or the input's last bytes.
-    data: Vec<u8>,
-    /// Once hashed: the records of its blocks, after the 12-byte header a
-    /// signature job writes first (a reused buffer).
-    records: Vec<u8>,
-    /// Once hashed: how many blocks the records cover, or why hashing
-    /// failed.
-    blocks: Result<i64>,
-}
-
 /// A piece's records waiting for their turn to be written: the records
 /// (after the 12-byte header) and how many blocks they cover, or why
 /// hashing failed.
@@ -206,23 +179,24 @@ struct Hasher {
     block_len: usize,
     /// Bytes of each block's strong sum kept.
     strong_len: usize,
+    /// Input bytes per piece (whole blocks).
+    piece_len: usize,
 }
 
 impl Hasher {
-    /// Hashes `piece`: fills its records and block count, or the error.
-    fn hash(&self, piece: &mut Piece) {
-        piece.blocks = self.records(&piece.data, &mut piece.records);
+    /// The signature records of `data` (whole blocks, or the input's last
+    /// bytes), after the 12-byte header a signature job writes first, and
+    /// how many blocks they cover.
+    fn records(&self, data: &[u8]) -> Hashed {
+        let mut out = Vec::new();
+        let blocks = self.records_into(data, &mut out);
+        (out, blocks)
     }
 
-    /// Puts in `out` (cleared, its capacity reused) the signature records
-    /// of `data` (whole blocks, or the input's last bytes), after the
-    /// 12-byte header a signature job writes first, and returns how many
-    /// blocks they cover.
-    fn records(&self, data: &[u8], out: &mut Vec<u8>) -> Result<i64> {
+    fn records_into(&self, data: &[u8], out: &mut Vec<u8>) -> Result<i64> {
         let mut job = Job::signature(self.magic, self.block_len, self.strong_len);
         let blocks = data.len().div_ceil(self.block_len);
         let len = 12 + blocks * (4 + self.strong_len);
-        out.clear();
         out.try_reserve_exact(len)
             .map_err(|_| Error::new(ErrorKind::Mem))?;
         out.resize(len, 0);
@@ -234,65 +208,166 @@ impl Hasher {
     }
 }
 
-/// What the calling thread and the workers share: the pieces between them,
-/// under one lock.
-#[derive(Default)]
-struct Shared {
-    /// The pieces and flags.
-    queue: Mutex<Queue>,
-    /// Signalled when a piece is queued or the work ends (workers wait).
-    queued: Condvar,
-    /// Signalled when a worker has hashed a piece or stopped (the calling
+/// What the threads share.
+struct Shared<'i> {
+    state: Mutex<State<'i>>,
+    /// Signalled when a piece is hashed or a worker stops (the calling
     /// thread waits).
     hashed: Condvar,
+    /// Signalled when records are written or the work stops (workers wait
+    /// for room in the window).
+    written: Condvar,
 }
 
-/// The pieces between the calling thread and the workers.
-#[derive(Default)]
-struct Queue {
-    /// Pieces read and waiting to be hashed, oldest first.
-    todo: VecDeque<Piece>,
-    /// Pieces hashed by workers, for the calling thread to take.
-    done: Vec<Piece>,
+/// The input and the pieces between the threads, under one lock.
+struct State<'i> {
+    /// The input: read under the lock, one piece at a time.
+    input: &'i mut (dyn Read + Send),
+    /// Index of the next piece to read.
+    next: u64,
+    /// Pieces written.
+    written: u64,
+    /// The input ended, or a read failed.
+    at_end: bool,
+    /// The read error, once one happened.
+    failed: Option<Error>,
+    /// Some input was read (then the header goes out, as C writes it).
+    read_any: bool,
+    /// Bytes read.
+    in_bytes: i64,
+    /// Hashed pieces waiting for their turn, by index.
+    ready: BTreeMap<u64, Hashed>,
+    /// The calling thread is finished: workers stop.
+    stop: bool,
     /// Workers running.
     workers: usize,
-    /// Workers waiting for a piece (only they need waking).
-    idle: usize,
-    /// The calling thread waits for a worker (only then it needs waking).
-    waiting: bool,
-    /// The calling thread is finished: workers stop.
-    closed: bool,
+    /// A worker panicked (with a piece that will never be written).
+    lost: bool,
 }
 
-impl Shared {
-    /// Locks the queue (a worker that panicked leaves it usable: every
+impl<'i> Shared<'i> {
+    /// Locks the state (a worker that panicked leaves it usable: every
     /// change under the lock is whole).
-    fn lock(&self) -> MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, State<'i>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A worker: hashes queued pieces, oldest first, until the calling
-    /// thread is finished.
-    fn work(&self, hasher: &Hasher) {
-        let mut queue = self.lock();
-        loop {
-            if let Some(mut piece) = queue.todo.pop_front() {
-                drop(queue);
-                hasher.hash(&mut piece);
-                queue = self.lock();
-                queue.done.push(piece);
-                if queue.waiting {
-                    self.hashed.notify_one();
+    /// Reads the next piece into `buf` and hashes it; false if there is
+    /// none to read (the input ended or the work stopped) or, unless `wait`,
+    /// the window is full.
+    fn hash_next(&self, hasher: &Hasher, buf: &mut Vec<u8>, wait: bool) -> bool {
+        let mut st = self.lock();
+        let index = loop {
+            if st.stop || st.at_end {
+                return false;
+            }
+            if st.next - st.written < WINDOW {
+                break st.next;
+            }
+            if !wait {
+                return false;
+            }
+            st = self
+                .written
+                .wait(st)
+                .unwrap_or_else(PoisonError::into_inner);
+        };
+        st.next += 1;
+        let hashed = match read_after(st.input, buf, 0, hasher.piece_len) {
+            Ok((ended, error)) => {
+                st.in_bytes += buf.len() as i64;
+                st.read_any |= !buf.is_empty();
+                st.at_end = ended || error.is_some();
+                if let Some(e) = error {
+                    // Only whole blocks are hashed before more input.
+                    buf.truncate(buf.len() / hasher.block_len * hasher.block_len);
+                    st.failed = Some(e);
                 }
-            } else if queue.closed {
-                return;
-            } else {
-                queue.idle += 1;
-                queue = self
-                    .queued
-                    .wait(queue)
-                    .unwrap_or_else(PoisonError::into_inner);
-                queue.idle -= 1;
+                drop(st);
+                hasher.records(buf)
+            }
+            Err(e) => {
+                st.at_end = true;
+                drop(st);
+                (Vec::new(), Err(e))
+            }
+        };
+        self.lock().ready.insert(index, hashed);
+        self.hashed.notify_one();
+        true
+    }
+
+    /// The calling thread's part: writes the records in input order (after
+    /// `header`, once some input was read), and reads and hashes pieces
+    /// itself while it has nothing to write. After a read error, the
+    /// records of the whole blocks read before it go out, as C writes
+    /// them, and then the error is returned.
+    fn write_in_order(
+        &self,
+        hasher: &Hasher,
+        job: &mut Job<'_>,
+        output: &mut dyn Write,
+        header: &[u8],
+    ) -> Result<()> {
+        let mut header = Some(header);
+        let mut buf = Vec::new();
+        loop {
+            let mut st = self.lock();
+            let mut batch = Vec::new();
+            loop {
+                let index = st.written + batch.len() as u64;
+                let Some(hashed) = st.ready.remove(&index) else {
+                    break;
+                };
+                batch.push(hashed);
+            }
+            let (read_any, in_bytes) = (st.read_any, st.in_bytes);
+            let finished = st.at_end && st.next == st.written + batch.len() as u64;
+            if batch.is_empty() && !finished {
+                // Nothing to write yet: hash a piece, or wait for one.
+                drop(st);
+                if self.hash_next(hasher, &mut buf, false) {
+                    continue;
+                }
+                let mut st = self.lock();
+                while !st.ready.contains_key(&st.written) && st.workers > 0 && !st.lost {
+                    st = self.hashed.wait(st).unwrap_or_else(PoisonError::into_inner);
+                }
+                if !st.ready.contains_key(&st.written) {
+                    // A worker stopped with a piece (it panicked).
+                    return Err(Error::new(ErrorKind::Internal));
+                }
+                continue;
+            }
+            drop(st);
+            job.stats_mut().in_bytes = in_bytes;
+            if read_any {
+                if let Some(header) = header.take() {
+                    write_out(job, output, header)?;
+                }
+            }
+            let count = batch.len() as u64;
+            for (records, blocks) in batch {
+                let blocks = blocks?;
+                write_out(job, output, &records[12..])?;
+                job.stats_mut().sig_blocks += blocks;
+            }
+            let mut st = self.lock();
+            st.written += count;
+            drop(st);
+            self.written.notify_all();
+            if finished {
+                let mut st = self.lock();
+                job.stats_mut().in_bytes = st.in_bytes;
+                if let Some(e) = st.failed.take() {
+                    return Err(e);
+                }
+                drop(st);
+                if let Some(header) = header {
+                    // The input was empty.
+                    write_out(job, output, header)?;
+                }
+                return Ok(());
             }
         }
     }
@@ -300,197 +375,29 @@ impl Shared {
 
 /// Counts a worker out when it ends, even by a panic, so that the calling
 /// thread does not wait for it.
-struct Gone<'a>(&'a Shared);
+struct Gone<'a, 'i>(&'a Shared<'i>);
 
-impl Drop for Gone<'_> {
+impl Drop for Gone<'_, '_> {
     /// Counts the worker out and wakes the calling thread.
     fn drop(&mut self) {
-        self.0.lock().workers -= 1;
+        let mut st = self.0.lock();
+        st.workers -= 1;
+        st.lost |= std::thread::panicking();
+        drop(st);
         self.0.hashed.notify_all();
     }
 }
 
 /// Tells the workers to stop when the calling thread is finished, even by
 /// an error or a panic.
-struct Close<'a>(&'a Shared);
+struct Stop<'a, 'i>(&'a Shared<'i>);
 
-impl Drop for Close<'_> {
-    /// Marks the queue closed and wakes every worker.
+impl Drop for Stop<'_, '_> {
+    /// Marks the work stopped and wakes every worker.
     fn drop(&mut self) {
-        self.0.lock().closed = true;
-        self.0.queued.notify_all();
+        self.0.lock().stop = true;
+        self.0.written.notify_all();
     }
-}
-
-/// The calling thread's part.
-struct Feeder<'a> {
-    /// What it shares with the workers.
-    shared: &'a Shared,
-    /// How it hashes pieces itself.
-    hasher: &'a Hasher,
-    /// Input bytes per piece (whole blocks).
-    piece_len: usize,
-    /// Pieces read and not yet written, at most.
-    in_flight: u64,
-    /// Pieces waiting for the workers, at most, before it hashes those it
-    /// reads itself.
-    queued: usize,
-}
-
-impl Feeder<'_> {
-    /// Reads the input into pieces, keeping at most `in_flight` of them
-    /// unwritten: while the workers have fewer than `queued` pieces waiting,
-    /// into a buffer of their own that it queues, else into its own buffer,
-    /// which it hashes at once while the bytes are in its cache. When it
-    /// may not read (the window is full, or the input ended) it hashes a
-    /// queued piece itself or waits for the workers. It writes the records
-    /// in input order.
-    ///
-    /// `header` goes out after the first read that gets any input. After a
-    /// read error, the records of the whole blocks read before it go out,
-    /// as C writes them, and then the error is returned.
-    fn feed(
-        &self,
-        job: &mut Job<'_>,
-        input: &mut dyn Read,
-        output: &mut dyn Write,
-        header: &[u8],
-    ) -> Result<()> {
-        let mut header = Some(header);
-        let mut failed = None;
-        // Buffers for the workers' pieces, reused oldest first: by then the
-        // worker's cache has let go of them, so writing them is cheap.
-        let mut spare: VecDeque<Vec<u8>> = VecDeque::new();
-        // Record buffers, reused.
-        let mut records: Vec<Vec<u8>> = Vec::new();
-        // The calling thread's own input buffer.
-        let mut own = Vec::new();
-        let mut ready: BTreeMap<u64, Hashed> = BTreeMap::new();
-        let (mut read, mut written) = (0u64, 0u64);
-        let mut at_end = false;
-        loop {
-            while let Some((bytes, blocks)) = ready.remove(&written) {
-                let blocks = blocks?;
-                write_out(job, output, &bytes[12..])?;
-                job.stats_mut().sig_blocks += blocks;
-                records.push(bytes);
-                written += 1;
-            }
-            if !at_end && read - written < self.in_flight {
-                let to_worker = {
-                    let mut queue = self.shared.lock();
-                    take_done(&mut queue, &mut ready, &mut spare);
-                    queue.todo.len() < self.queued
-                };
-                let mut data = if to_worker {
-                    spare.pop_front().unwrap_or_default()
-                } else {
-                    std::mem::take(&mut own)
-                };
-                let (ended, error) = read_after(input, &mut data, 0, self.piece_len)?;
-                job.stats_mut().in_bytes += data.len() as i64;
-                if !data.is_empty() {
-                    if let Some(header) = header.take() {
-                        write_out(job, output, header)?;
-                    }
-                }
-                at_end = ended || error.is_some();
-                if let Some(e) = error {
-                    // Only whole blocks are hashed before more input.
-                    data.truncate(data.len() / self.hasher.block_len * self.hasher.block_len);
-                    failed = Some(e);
-                }
-                if data.is_empty() {
-                    if to_worker {
-                        spare.push_front(data);
-                    } else {
-                        own = data;
-                    }
-                    continue;
-                }
-                if to_worker {
-                    let piece = Piece {
-                        index: read,
-                        data,
-                        records: records.pop().unwrap_or_default(),
-                        blocks: Ok(0),
-                    };
-                    let mut queue = self.shared.lock();
-                    queue.todo.push_back(piece);
-                    let wake = queue.idle > 0;
-                    drop(queue);
-                    if wake {
-                        self.shared.queued.notify_one();
-                    }
-                } else {
-                    own = data;
-                    let mut bytes = records.pop().unwrap_or_default();
-                    let blocks = self.hasher.records(&own, &mut bytes);
-                    ready.insert(read, (bytes, blocks));
-                }
-                read += 1;
-                continue;
-            }
-            if written == read {
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                if let Some(header) = header {
-                    // The input was empty.
-                    write_out(job, output, header)?;
-                }
-                return Ok(());
-            }
-            // Nothing to read now: hash the newest queued piece (the
-            // workers take the oldest) unless that would leave the workers
-            // short, or wait for a worker.
-            let mut queue = self.shared.lock();
-            loop {
-                if take_done(&mut queue, &mut ready, &mut spare) {
-                    break;
-                }
-                let steal = if at_end || queue.todo.len() > queue.workers {
-                    queue.todo.pop_back()
-                } else {
-                    None
-                };
-                if let Some(mut piece) = steal {
-                    drop(queue);
-                    self.hasher.hash(&mut piece);
-                    ready.insert(piece.index, (piece.records, piece.blocks));
-                    spare.push_back(piece.data);
-                    break;
-                }
-                if queue.workers == 0 {
-                    // A worker stopped with a piece (it panicked).
-                    return Err(Error::new(ErrorKind::Internal));
-                }
-                queue.waiting = true;
-                queue = self
-                    .shared
-                    .hashed
-                    .wait(queue)
-                    .unwrap_or_else(PoisonError::into_inner);
-                queue.waiting = false;
-            }
-        }
-    }
-}
-
-/// Moves the pieces the workers have hashed out of `queue`: their records
-/// into `ready`, by index, and their input buffers to the back of `spare`.
-/// Returns whether there were any.
-fn take_done(
-    queue: &mut Queue,
-    ready: &mut BTreeMap<u64, Hashed>,
-    spare: &mut VecDeque<Vec<u8>>,
-) -> bool {
-    let any = !queue.done.is_empty();
-    for piece in queue.done.drain(..) {
-        ready.insert(piece.index, (piece.records, piece.blocks));
-        spare.push_back(piece.data);
-    }
-    any
 }
 
 /// Reads up to `len` bytes of `input` into `data` after its first `kept`
@@ -672,7 +579,10 @@ mod tests {
                 })
                 .collect();
             let lens: Vec<usize> = outs.iter().map(Vec::len).collect();
-            assert!(outs.iter().all(|o| *o == outs[0]), "failing at {fail_at}: {lens:?}");
+            assert!(
+                outs.iter().all(|o| *o == outs[0]),
+                "failing at {fail_at}: {lens:?}"
+            );
             assert_eq!(outs[0].is_empty(), fail_at == 0);
         }
         crate::trace::set_sink(crate::trace::Sink::Silent);

@@ -50,7 +50,7 @@ const RESCAN: u64 = 64 << 10;
 /// signatures ([`run_signature`]) and deltas ([`run_delta`]).
 pub fn run_threaded(
     job: &mut Job<'_>,
-    input: &mut dyn Read,
+    input: &mut (dyn Read + Send),
     output: &mut dyn Write,
     in_len: usize,
     out_len: usize,

@@ -510,7 +510,7 @@ impl SignatureOptions {
 /// assert_eq!(&sig[..12], &[0x72, 0x73, 0x01, 0x47, 0, 0, 8, 0, 0, 0, 0, 32]);
 /// assert_eq!(sig.len(), 12 + 4 + 32);
 /// ```
-pub fn signature<R: Read, W: Write>(
+pub fn signature<R: Read + Send, W: Write>(
     mut basis: R,
     mut out: W,
     opts: &SignatureOptions,

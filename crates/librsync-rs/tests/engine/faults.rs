@@ -281,7 +281,7 @@ enum Op {
 fn run_op(
     f: &Fixture,
     op: Op,
-    input: Option<&mut dyn Read>,
+    input: Option<&mut (dyn Read + Send)>,
     out: &mut dyn Write,
 ) -> librsync_rs::Result<()> {
     let sizes = BufferSizes::default();
