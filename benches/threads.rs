@@ -4,10 +4,7 @@
 //! held in memory and fed in 256 KiB reads, as `rdiff` reads; the rounds of
 //! the two counts alternate, and medians are compared. Prints the speed-up
 //! of wall time (1 thread / 2 threads; above 1 is faster) and the CPU-time
-//! ratio (2 threads / 1 thread; 1.00 means no extra work), and the calling
-//! thread's share of the CPU time on 2 threads (for a delta, the reading
-//! and stitching that no other thread can do: with N threads the delta
-//! stops scaling near N = 100% / that share). The outputs are
+//! ratio (2 threads / 1 thread; 1.00 means no extra work). The outputs are
 //! checked identical first. Run with `cargo bench --bench threads`;
 //! `THREADS_MIB` sets the size and `THREADS_ROUNDS` the rounds.
 
@@ -42,24 +39,13 @@ fn process_cpu() -> Duration {
     Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
-/// CPU time of the calling thread so far.
-fn thread_cpu() -> Duration {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `t` is a valid timespec for the call to fill.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
-}
-
-/// Wall time, CPU time of all threads, and CPU time of the calling thread
-/// of `work` writing into `out` (cleared, capacity kept).
-fn timed(out: &mut Vec<u8>, work: impl FnOnce(&mut Vec<u8>)) -> [Duration; 3] {
+/// Wall and CPU time of `work` writing into `out` (cleared, capacity
+/// kept).
+fn timed(out: &mut Vec<u8>, work: impl FnOnce(&mut Vec<u8>)) -> (Duration, Duration) {
     out.clear();
-    let (wall, cpu, own) = (Instant::now(), process_cpu(), thread_cpu());
+    let (wall, cpu) = (Instant::now(), process_cpu());
     work(out);
-    [wall.elapsed(), process_cpu() - cpu, thread_cpu() - own]
+    (wall.elapsed(), process_cpu() - cpu)
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -75,29 +61,21 @@ fn compare(name: &str, rounds: usize, run: impl Fn(usize, &mut Vec<u8>)) {
     run(2, &mut two_out);
     assert!(one_out == two_out, "{name}: 2 threads wrote other bytes");
     let (mut wall, mut cpu) = ([vec![], vec![]], [vec![], vec![]]);
-    let mut caller_share = vec![];
     for _ in 0..rounds {
         for (i, threads) in [1, 2].into_iter().enumerate() {
-            let [w, c, own] = timed(&mut one_out, |out| run(threads, out));
+            let (w, c) = timed(&mut one_out, |out| run(threads, out));
             wall[i].push(w);
             cpu[i].push(c);
-            if threads == 2 {
-                caller_share.push(Duration::from_secs_f64(
-                    own.as_secs_f64() / c.as_secs_f64().max(1e-9),
-                ));
-            }
         }
     }
     let [w1, w2] = wall.map(median);
     let [c1, c2] = cpu.map(median);
-    let share = median(caller_share).as_secs_f64();
     println!(
-        "{name:<44} {:>10.1}ms {:>10.1}ms {:>9.2}× {:>10.2} {:>9.0}%",
+        "{name:<44} {:>10.1}ms {:>10.1}ms {:>9.2}× {:>10.2}",
         w1.as_secs_f64() * 1e3,
         w2.as_secs_f64() * 1e3,
         w1.as_secs_f64() / w2.as_secs_f64(),
         c2.as_secs_f64() / c1.as_secs_f64(),
-        share * 100.0,
     );
 }
 
@@ -141,8 +119,8 @@ fn main() {
     ];
     println!("{mib} MiB, fed in 256 KiB reads; median of {rounds} alternating rounds");
     println!(
-        "{:<44} {:>12} {:>12} {:>10} {:>10} {:>10}",
-        "", "wall 1 thr", "wall 2 thr", "speed-up", "CPU 2/1", "caller"
+        "{:<44} {:>12} {:>12} {:>10} {:>10}",
+        "", "wall 1 thr", "wall 2 thr", "speed-up", "CPU 2/1"
     );
     for (name, opts) in &formats {
         let opts = SignatureOptions {

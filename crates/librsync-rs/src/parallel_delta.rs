@@ -7,23 +7,25 @@
 //! not match is the next byte, and in data that does is the first window
 //! in phase with the basis's blocks.
 //!
-//! So the new file is cut into segments; worker threads scan each from its
-//! own start, recording where they found blocks (speculatively: only the
-//! first segment starts where the true scan does). The calling thread
-//! reads the input, and stitches the chains in order: the true scan
-//! takes a segment's chain over from the first position both visit, and
-//! where they do not meet (runs of matches out of phase, as in long runs
-//! of a repeated block) it scans on by itself until they do. From the
-//! matches it writes the very commands, and counts the very statistics, of
-//! the single-threaded scan. At most two segments per thread are in
-//! memory at once, whatever the size of the input.
+//! So the new file is cut into segments of whole blocks. Every thread (the
+//! calling thread and `threads - 1` workers) takes the next segment from
+//! the input itself and scans it from its own start, recording where it
+//! found blocks (speculatively: only the first segment starts where the
+//! true scan does). The calling thread stitches the chains in order: the
+//! true scan takes a segment's chain over from the first position both
+//! visit, and where they do not meet (runs of matches out of phase, as in
+//! long runs of a repeated block) it scans on by itself until they do.
+//! From the matches it writes the very commands, and counts the very
+//! statistics, of the single-threaded scan; it scans segments too while it
+//! has none to stitch. At most two segments per thread are read and not
+//! yet stitched, whatever the size of the input.
 //!
 //! A streaming [`Job`] stays on its caller's thread: only the whole-stream
 //! helpers come here.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};
-use std::sync::{mpsc, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::buffers::Buffers;
 use crate::command::{encode_copy, encode_literal};
@@ -73,7 +75,7 @@ pub fn run_threaded(
 /// what [`run`] writes.
 pub fn run_delta(
     job: &mut Job<'_>,
-    input: &mut dyn Read,
+    input: &mut (dyn Read + Send),
     output: &mut dyn Write,
     in_len: usize,
     out_len: usize,
@@ -86,7 +88,7 @@ pub fn run_delta(
 /// fuzzing, which need segments much shorter than the input).
 pub fn run_delta_in(
     job: &mut Job<'_>,
-    input: &mut dyn Read,
+    input: &mut (dyn Read + Send),
     output: &mut dyn Write,
     in_len: usize,
     out_len: usize,
@@ -107,56 +109,63 @@ pub fn run_delta_in(
 
     let block_len = parts.block_len();
     let seg_len = segment_len(block_len, segment);
-    let (work_tx, work_rx) = mpsc::channel::<Segment>();
-    let work_rx = Mutex::new(work_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(Segment, Result<Chain>)>();
     let mut stitcher = Stitcher::new(parts, out_len);
     stitcher.commands.out.extend_from_slice(&header[..n]);
+    let shared = Shared {
+        state: Mutex::new(State {
+            input,
+            seg_len,
+            block_len,
+            next: 0,
+            next_start: 0,
+            overlap: Vec::new(),
+            at_end: false,
+            failed: None,
+            read_any: false,
+            in_bytes: 0,
+            spare: Vec::new(),
+            ready: BTreeMap::new(),
+            stitched: 0,
+            in_flight: 2 * threads as u64,
+            stop: false,
+            workers: 0,
+            lost: false,
+        }),
+        scanned: Condvar::new(),
+        stitched: Condvar::new(),
+    };
     let fed = std::thread::scope(|scope| {
         let mut workers = Vec::new();
-        for _ in 0..threads {
-            let (work_rx, done_tx) = (&work_rx, done_tx.clone());
-            let worker = std::thread::Builder::new().spawn_scoped(scope, move || loop {
-                let next = work_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                let Ok(seg) = next else { break };
-                let chain = parts.record(&seg.data, seg.start, seg.start, seg.end, seg.at_eof);
-                if done_tx.send((seg, chain)).is_err() {
+        for _ in 1..threads {
+            // Counted in first: a worker counts itself out when it ends.
+            shared.lock().workers += 1;
+            let shared = &shared;
+            let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
+                let _gone = Gone(shared);
+                while shared.scan_next(parts, true) {}
+            });
+            match worker {
+                Ok(worker) => workers.push(worker),
+                Err(_) => {
+                    shared.lock().workers -= 1;
                     break;
                 }
-            });
-            workers.extend(worker);
+            }
         }
-        drop(done_tx);
-        if workers.is_empty() {
-            // No threads here (as on wasm32): the calling thread does it all.
-            return Ok(Fed::NoThreads);
-        }
-        let in_flight = 2 * threads;
-        let result = feed(
-            job,
-            input,
-            output,
-            seg_len,
-            in_flight,
-            &mut stitcher,
-            &work_tx,
-            &done_rx,
-        );
-        drop(work_tx);
+        // The workers stop when this goes, however the calling thread ends.
+        let stop = Stop(&shared);
+        let result = shared.stitch_in_order(parts, &mut stitcher, job, output);
+        drop(stop);
         join_all(workers);
         result
     })?;
-    match fed {
-        Fed::All => {}
-        Fed::NoThreads => return run(job, input, Some(output), in_len, out_len),
-        Fed::ReadFailed(e) => {
-            if stitcher.read_any {
-                // The commands complete so far go out, as C drains them
-                // before its failing read.
-                write_out(job, output, &stitcher.commands.out)?;
-            }
-            return Err(e);
+    if let Fed::ReadFailed(e) = fed {
+        if stitcher.read_any {
+            // The commands complete so far go out, as C drains them before
+            // its failing read.
+            write_out(job, output, &stitcher.commands.out)?;
         }
+        return Err(e);
     }
     stitcher.finish(job, output)?;
     parts.signature().add_match_stats(&stitcher.match_stats);
@@ -190,93 +199,261 @@ struct Segment {
     data: Vec<u8>,
 }
 
-/// How [`feed`] ended.
+/// How the stitching ended.
 enum Fed {
     /// All the input was read and stitched.
     All,
-    /// No worker thread could be started: nothing was done.
-    NoThreads,
     /// A read failed; what was read before it was stitched.
     ReadFailed(Error),
 }
 
-/// The calling thread's part: reads segments and queues them, keeping at
-/// most `in_flight` out, and stitches their chains in input order.
-#[allow(clippy::too_many_arguments)]
-fn feed(
-    job: &mut Job<'_>,
-    input: &mut dyn Read,
-    output: &mut dyn Write,
+/// What the threads share.
+struct Shared<'i> {
+    state: Mutex<State<'i>>,
+    /// Signalled when a segment is scanned or a worker stops (the calling
+    /// thread waits).
+    scanned: Condvar,
+    /// Signalled when segments are stitched or the work stops (workers
+    /// wait for room in the window).
+    stitched: Condvar,
+}
+
+/// The input and the segments between the threads, under one lock.
+struct State<'i> {
+    /// The input: read under the lock, one segment at a time.
+    input: &'i mut (dyn Read + Send),
     seg_len: usize,
-    in_flight: usize,
-    stitcher: &mut Stitcher<'_>,
-    work: &mpsc::Sender<Segment>,
-    done: &mpsc::Receiver<(Segment, Result<Chain>)>,
-) -> Result<Fed> {
-    let block_len = stitcher.parts.block_len();
-    let mut spare: Vec<Vec<u8>> = Vec::new();
-    let mut ready = BTreeMap::new();
-    let (mut queued, mut stitched) = (0u64, 0u64);
-    let mut next_start = 0u64;
-    // The last `block_len` bytes read: the start of the next segment.
-    let mut overlap: Vec<u8> = Vec::new();
-    let mut at_end = false;
-    let mut failed = None;
-    loop {
-        while !at_end && queued - stitched < in_flight as u64 {
-            let mut data = spare.pop().unwrap_or_default();
-            let kept = overlap.len();
-            if data.len() < kept {
-                data.resize(kept, 0);
+    block_len: usize,
+    /// Index and stream offset of the next segment.
+    next: u64,
+    next_start: u64,
+    /// The last `block_len` bytes read: the start of the next segment.
+    overlap: Vec<u8>,
+    /// The input ended, or a read failed.
+    at_end: bool,
+    /// The read error, once one happened.
+    failed: Option<Error>,
+    /// Some input was read.
+    read_any: bool,
+    /// Bytes read.
+    in_bytes: i64,
+    /// Segment buffers to reuse.
+    spare: Vec<Vec<u8>>,
+    /// Scanned segments waiting for their turn, by index.
+    ready: BTreeMap<u64, (Segment, Result<Chain>)>,
+    /// Segments stitched.
+    stitched: u64,
+    /// Segments read and not yet stitched, at most.
+    in_flight: u64,
+    /// The calling thread is finished: workers stop.
+    stop: bool,
+    /// Workers running.
+    workers: usize,
+    /// A worker panicked (with a segment that will never be stitched).
+    lost: bool,
+}
+
+impl State<'_> {
+    /// Reads the next segment (its first bytes are the last of the one
+    /// before), if there is one.
+    fn read_segment(&mut self) -> Result<Option<Segment>> {
+        let mut data = self.spare.pop().unwrap_or_default();
+        let kept = self.overlap.len();
+        if data.len() < kept {
+            data.resize(kept, 0);
+        }
+        data[..kept].copy_from_slice(&self.overlap);
+        let want = self.seg_len + self.block_len - kept;
+        let (ended, error) = match read_after(self.input, &mut data, kept, want) {
+            Ok(read) => read,
+            Err(e) => {
+                self.at_end = true;
+                return Err(e);
             }
-            data[..kept].copy_from_slice(&overlap);
-            let (ended, error) = read_after(input, &mut data, kept, seg_len + block_len - kept)?;
-            job.stats_mut().in_bytes += (data.len() - kept) as i64;
-            at_end = ended || error.is_some();
-            if data.len() > kept {
-                stitcher.read_any = true;
+        };
+        self.in_bytes += (data.len() - kept) as i64;
+        self.read_any |= data.len() > kept;
+        self.at_end = ended || error.is_some();
+        let start = self.next_start;
+        let end = if error.is_some() {
+            // Windows that fit with a byte to spare, as without an error.
+            start + data.len().saturating_sub(self.block_len) as u64
+        } else if ended {
+            start + data.len() as u64
+        } else {
+            self.overlap.clear();
+            self.overlap.extend_from_slice(&data[self.seg_len..]);
+            start + self.seg_len as u64
+        };
+        let failed = error.is_some();
+        self.failed = self.failed.take().or(error);
+        if data.is_empty() || (failed && end == start) {
+            self.spare.push(data);
+            return Ok(None);
+        }
+        self.next_start = end;
+        let index = self.next;
+        self.next += 1;
+        Ok(Some(Segment {
+            index,
+            start,
+            end,
+            at_eof: ended,
+            data,
+        }))
+    }
+}
+
+impl<'i> Shared<'i> {
+    /// Locks the state (a worker that panicked leaves it usable: every
+    /// change under the lock is whole).
+    fn lock(&self) -> MutexGuard<'_, State<'i>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reads the next segment and scans it; false if there is none to read
+    /// (the input ended or the work stopped) or, unless `wait`, the window
+    /// is full.
+    fn scan_next(&self, parts: ScanParts<'_>, wait: bool) -> bool {
+        let mut st = self.lock();
+        loop {
+            if st.stop || st.at_end {
+                return false;
             }
-            let start = next_start;
-            let end = if error.is_some() {
-                // Windows that fit with a byte to spare, as without an
-                // error.
-                start + data.len().saturating_sub(block_len) as u64
-            } else if ended {
-                start + data.len() as u64
-            } else {
-                overlap.clear();
-                overlap.extend_from_slice(&data[seg_len..]);
-                start + seg_len as u64
-            };
-            failed = error;
-            if data.is_empty() || (failed.is_some() && end == start) {
+            if st.next - st.stitched < st.in_flight {
                 break;
             }
-            next_start = end;
-            let seg = Segment {
-                index: queued,
-                start,
-                end,
-                at_eof: ended,
-                data,
-            };
-            work.send(seg)
-                .map_err(|_| Error::new(ErrorKind::Internal))?;
-            queued += 1;
-        }
-        if stitched == queued {
-            return Ok(failed.map_or(Fed::All, Fed::ReadFailed));
-        }
-        let (seg, chain) = done.recv().map_err(|_| Error::new(ErrorKind::Internal))?;
-        ready.insert(seg.index, (seg, chain));
-        while let Some((seg, chain)) = ready.remove(&stitched) {
-            spare.extend(stitcher.stitch(seg, chain?, job.stats_mut())?);
-            if stitcher.commands.out.len() >= stitcher.out_len {
-                write_out(job, output, &stitcher.commands.out)?;
-                stitcher.commands.out.clear();
+            if !wait {
+                return false;
             }
-            stitched += 1;
+            st = self
+                .stitched
+                .wait(st)
+                .unwrap_or_else(PoisonError::into_inner);
         }
+        let index = st.next;
+        let scanned = match st.read_segment() {
+            Ok(None) => return true,
+            Ok(Some(seg)) => {
+                drop(st);
+                let chain = parts.record(&seg.data, seg.start, seg.start, seg.end, seg.at_eof);
+                (seg, chain)
+            }
+            Err(e) => {
+                // Memory ran out: the segment fails in its turn.
+                st.next += 1;
+                drop(st);
+                let seg = Segment {
+                    index,
+                    start: 0,
+                    end: 0,
+                    at_eof: false,
+                    data: Vec::new(),
+                };
+                (seg, Err(e))
+            }
+        };
+        self.lock().ready.insert(scanned.0.index, scanned);
+        self.scanned.notify_one();
+        true
+    }
+
+    /// The calling thread's part: stitches the segments in input order
+    /// and writes the output, and reads and scans segments itself while it
+    /// has nothing to stitch.
+    fn stitch_in_order(
+        &self,
+        parts: ScanParts<'_>,
+        stitcher: &mut Stitcher<'_>,
+        job: &mut Job<'_>,
+        output: &mut dyn Write,
+    ) -> Result<Fed> {
+        loop {
+            let mut st = self.lock();
+            let mut batch = Vec::new();
+            loop {
+                let index = st.stitched + batch.len() as u64;
+                let Some(scanned) = st.ready.remove(&index) else {
+                    break;
+                };
+                batch.push(scanned);
+            }
+            stitcher.read_any = st.read_any;
+            job.stats_mut().in_bytes = st.in_bytes;
+            let finished = st.at_end && st.next == st.stitched + batch.len() as u64;
+            if batch.is_empty() && !finished {
+                // Nothing to stitch yet: scan a segment, or wait for one.
+                drop(st);
+                if self.scan_next(parts, false) {
+                    continue;
+                }
+                let mut st = self.lock();
+                loop {
+                    let next_ready = st.ready.contains_key(&st.stitched);
+                    if next_ready || (st.at_end && st.next == st.stitched) {
+                        break;
+                    }
+                    if st.lost {
+                        // A worker stopped with a segment (it panicked).
+                        return Err(Error::new(ErrorKind::Internal));
+                    }
+                    if st.workers == 0 {
+                        // No worker: the calling thread reads on itself.
+                        break;
+                    }
+                    st = self
+                        .scanned
+                        .wait(st)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+                continue;
+            }
+            drop(st);
+            let count = batch.len() as u64;
+            let mut spare = Vec::new();
+            for (seg, chain) in batch {
+                spare.extend(stitcher.stitch(seg, chain?, job.stats_mut())?);
+                if stitcher.commands.out.len() >= stitcher.out_len {
+                    write_out(job, output, &stitcher.commands.out)?;
+                    stitcher.commands.out.clear();
+                }
+            }
+            let mut st = self.lock();
+            st.stitched += count;
+            st.spare.extend(spare);
+            if finished {
+                return Ok(st.failed.take().map_or(Fed::All, Fed::ReadFailed));
+            }
+            drop(st);
+            self.stitched.notify_all();
+        }
+    }
+}
+
+/// Counts a worker out when it ends, even by a panic, so that the calling
+/// thread does not wait for it.
+struct Gone<'a, 'i>(&'a Shared<'i>);
+
+impl Drop for Gone<'_, '_> {
+    /// Counts the worker out and wakes the calling thread.
+    fn drop(&mut self) {
+        let mut st = self.0.lock();
+        st.workers -= 1;
+        st.lost |= std::thread::panicking();
+        drop(st);
+        self.0.scanned.notify_all();
+    }
+}
+
+/// Tells the workers to stop when the calling thread is finished, even by
+/// an error or a panic.
+struct Stop<'a, 'i>(&'a Shared<'i>);
+
+impl Drop for Stop<'_, '_> {
+    /// Marks the work stopped and wakes every worker.
+    fn drop(&mut self) {
+        self.0.lock().stop = true;
+        self.0.stitched.notify_all();
     }
 }
 

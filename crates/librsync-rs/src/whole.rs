@@ -646,11 +646,14 @@ pub(crate) fn rust_delta_buffers(sig: &Signature, sizes: BufferSizes) -> Result<
 /// ```
 pub fn delta<R: Read, W: Write>(
     sig: &Signature,
-    new: R,
-    out: W,
+    mut new: R,
+    mut out: W,
     sizes: BufferSizes,
 ) -> Result<Stats> {
-    delta_with(sig, new, out, &DeltaOptions::new().buffers(sizes))
+    let mut job = Job::delta(sig);
+    let (in_len, out_len) = rust_delta_buffers(sig, sizes)?;
+    run(&mut job, &mut new, Some(&mut out), in_len, out_len)?;
+    Ok(job.stats().clone())
 }
 
 /// How [`delta_with`] runs: buffer sizes and threads.
@@ -744,7 +747,7 @@ impl DeltaOptions {
 /// assert_eq!(stats.copy_cmds, 1);
 /// # Ok::<(), librsync_rs::Error>(())
 /// ```
-pub fn delta_with<R: Read, W: Write>(
+pub fn delta_with<R: Read + Send, W: Write>(
     sig: &Signature,
     mut new: R,
     mut out: W,
