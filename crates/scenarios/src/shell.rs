@@ -166,7 +166,8 @@ pub fn threaded_signatures(pair: &mut Pair) {
 /// for the splice of segments: edits, identical and unrelated files, files
 /// shorter than a segment and empty, zeros out of phase with the blocks all
 /// the way, a pattern whose period is not the block length, a block
-/// repeated at every phase, and a hash-flood signature.
+/// repeated at every phase, and a hash-flood signature; then the corpus of
+/// the differential tests.
 pub fn threaded_deltas(pair: &mut Pair) {
     let mut rng = Rng::new(69);
     let basis = rng.bytes(3 << 20);
@@ -261,6 +262,30 @@ pub fn threaded_deltas(pair: &mut Pair) {
         // And from a pipe.
         let env = [("LIBRSYNC_RS_THREADS", "2")];
         pair.run_with(&["-s", "delta", &sig_in], [Some(&new), Some(&new)], &env);
+    }
+    // The corpus of the differential tests, in four formats.
+    let formats: [&[&str]; 4] = [
+        &["-R", "rollsum", "-H", "md4", "-S", "8"],
+        &[],
+        &["-b", "256"],
+        &["-R", "rollsum", "-H", "blake2"],
+    ];
+    for (i, old) in crate::corpus().into_iter().enumerate() {
+        let old_in = pair.input(&format!("corpus-{}", old.name), &old.data);
+        let mut args = formats[i % formats.len()].to_vec();
+        args.extend(["-f", "signature", &old_in, "sig"]);
+        pair.run(&args, None);
+        for (name, new) in &old.news {
+            let new_in = pair.input(&format!("corpus-{}-{name}", old.name), new);
+            for threads in ["2", "3", "8"] {
+                let env = [("LIBRSYNC_RS_THREADS", threads)];
+                pair.run_with(
+                    &["-s", "-f", "delta", "sig", &new_in, "delta"],
+                    [None, None],
+                    &env,
+                );
+            }
+        }
     }
 }
 
