@@ -36,7 +36,9 @@ pub mod checksum;
 mod command;
 #[doc(hidden)]
 pub mod compat;
+mod crew;
 mod error;
+mod feed;
 mod index;
 pub mod io;
 mod job;

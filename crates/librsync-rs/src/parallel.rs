@@ -18,15 +18,14 @@
 //! come here.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read, Write};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::io::{Read, Write};
 
-use crate::basis::os_error_text;
 use crate::buffers::Buffers;
+use crate::crew::Crew;
 use crate::error::{Error, ErrorKind, Result, Status};
+use crate::feed::{write_out, Feed, Fill};
 use crate::job::Job;
 use crate::magic::SigMagic;
-use crate::trace::fail;
 use crate::whole::run;
 
 /// Input bytes per piece, rounded down to whole blocks (one block at least):
@@ -105,64 +104,25 @@ pub fn run_signature(
         strong_len,
         piece_len,
     };
-    let shared = Shared {
-        state: Mutex::new(State {
-            input,
-            next: 0,
-            written: 0,
-            at_end: false,
-            failed: None,
-            read_any: false,
-            in_bytes: 0,
-            ready: BTreeMap::new(),
-            stop: false,
-            workers: 0,
-            lost: false,
-        }),
-        hashed: Condvar::new(),
-        written: Condvar::new(),
-    };
-    std::thread::scope(|scope| {
-        let mut workers = Vec::new();
-        for _ in 1..threads {
-            // Counted in first: a worker counts itself out when it ends.
-            shared.lock().workers += 1;
-            let (shared, hasher) = (&shared, &hasher);
-            let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
-                let _gone = Gone(shared);
-                let mut buf = Vec::new();
-                while shared.hash_next(hasher, &mut buf, true) {}
-            });
-            match worker {
-                Ok(worker) => workers.push(worker),
-                Err(_) => {
-                    shared.lock().workers -= 1;
-                    break;
-                }
-            }
-        }
-        // The workers stop when this goes, however the calling thread ends.
-        let stop = Stop(&shared);
-        let result = shared.write_in_order(&hasher, job, output, &header[..header_len]);
-        drop(stop);
-        join_all(workers);
-        result
-    })?;
+    let shared = Crew::new(State {
+        feed: Feed::new(input),
+        next: 0,
+        written: 0,
+        ready: BTreeMap::new(),
+    });
+    shared.run(
+        threads,
+        || {
+            let mut buf = Vec::new();
+            while shared.hash_next(&hasher, &mut buf, true) {}
+        },
+        || shared.write_in_order(&hasher, job, output, &header[..header_len]),
+    )?;
     // Tell the job the input ended: it has nothing more to write.
     let mut bufs = Buffers::new(&[], &mut []).with_eof(true);
     match job.process(&mut bufs)? {
         Status::Done => Ok(()),
         Status::Blocked => Err(Error::new(ErrorKind::Internal)),
-    }
-}
-
-/// Waits for each thread to end, thread-local destructors and all (a
-/// scope only waits for their closures: a leak checker that looks right
-/// after the call would see what their thread-locals hold as leaked).
-pub(crate) fn join_all<T>(threads: Vec<std::thread::ScopedJoinHandle<'_, T>>) {
-    for thread in threads {
-        // A worker's panic was counted when it happened.
-        let _ = thread.join();
     }
 }
 
@@ -208,57 +168,32 @@ impl Hasher {
     }
 }
 
-/// What the threads share.
-struct Shared<'i> {
-    state: Mutex<State<'i>>,
-    /// Signalled when a piece is hashed or a worker stops (the calling
-    /// thread waits).
-    hashed: Condvar,
-    /// Signalled when records are written or the work stops (workers wait
-    /// for room in the window).
-    written: Condvar,
-}
+/// What the threads share: the state, and the crew's condition variables
+/// (`ready` when a piece is hashed or a worker stops, `room` when records
+/// are written or the work stops).
+type Shared<'i> = Crew<State<'i>>;
 
 /// The input and the pieces between the threads, under one lock.
 struct State<'i> {
-    /// The input: read under the lock, one piece at a time.
-    input: &'i mut (dyn Read + Send),
+    /// The input: read under the lock, one piece at a time (once some
+    /// was read, the header goes out, as C writes it).
+    feed: Feed<'i>,
     /// Index of the next piece to read.
     next: u64,
     /// Pieces written.
     written: u64,
-    /// The input ended, or a read failed.
-    at_end: bool,
-    /// The read error, once one happened.
-    failed: Option<Error>,
-    /// Some input was read (then the header goes out, as C writes it).
-    read_any: bool,
-    /// Bytes read.
-    in_bytes: i64,
     /// Hashed pieces waiting for their turn, by index.
     ready: BTreeMap<u64, Hashed>,
-    /// The calling thread is finished: workers stop.
-    stop: bool,
-    /// Workers running.
-    workers: usize,
-    /// A worker panicked (with a piece that will never be written).
-    lost: bool,
 }
 
-impl<'i> Shared<'i> {
-    /// Locks the state (a worker that panicked leaves it usable: every
-    /// change under the lock is whole).
-    fn lock(&self) -> MutexGuard<'_, State<'i>> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
+impl Shared<'_> {
     /// Reads the next piece into `buf` and hashes it; false if there is
     /// none to read (the input ended or the work stopped) or, unless `wait`,
     /// the window is full.
     fn hash_next(&self, hasher: &Hasher, buf: &mut Vec<u8>, wait: bool) -> bool {
         let mut st = self.lock();
         let index = loop {
-            if st.stop || st.at_end {
+            if st.stop || st.feed.at_end {
                 return false;
             }
             if st.next - st.written < WINDOW {
@@ -267,33 +202,23 @@ impl<'i> Shared<'i> {
             if !wait {
                 return false;
             }
-            st = self
-                .written
-                .wait(st)
-                .unwrap_or_else(PoisonError::into_inner);
+            st = self.wait(&self.room, st);
         };
         st.next += 1;
-        let hashed = match read_after(st.input, buf, 0, hasher.piece_len) {
-            Ok((ended, error)) => {
-                st.in_bytes += buf.len() as i64;
-                st.read_any |= !buf.is_empty();
-                st.at_end = ended || error.is_some();
-                if let Some(e) = error {
+        let filled = st.feed.fill(buf, 0, hasher.piece_len);
+        drop(st);
+        let hashed = match filled {
+            Ok(fill) => {
+                if fill == Fill::Failed {
                     // Only whole blocks are hashed before more input.
                     buf.truncate(buf.len() / hasher.block_len * hasher.block_len);
-                    st.failed = Some(e);
                 }
-                drop(st);
                 hasher.records(buf)
             }
-            Err(e) => {
-                st.at_end = true;
-                drop(st);
-                (Vec::new(), Err(e))
-            }
+            Err(e) => (Vec::new(), Err(e)),
         };
         self.lock().ready.insert(index, hashed);
-        self.hashed.notify_one();
+        self.ready.notify_one();
         true
     }
 
@@ -321,8 +246,8 @@ impl<'i> Shared<'i> {
                 };
                 batch.push(hashed);
             }
-            let (read_any, in_bytes) = (st.read_any, st.in_bytes);
-            let finished = st.at_end && st.next == st.written + batch.len() as u64;
+            let (read_any, in_bytes) = (st.feed.read_any, st.feed.in_bytes);
+            let finished = st.feed.at_end && st.next == st.written + batch.len() as u64;
             if batch.is_empty() && !finished {
                 // Nothing to write yet: hash a piece, or wait for one.
                 drop(st);
@@ -331,7 +256,7 @@ impl<'i> Shared<'i> {
                 }
                 let mut st = self.lock();
                 while !st.ready.contains_key(&st.written) && st.workers > 0 && !st.lost {
-                    st = self.hashed.wait(st).unwrap_or_else(PoisonError::into_inner);
+                    st = self.wait(&self.ready, st);
                 }
                 if !st.ready.contains_key(&st.written) {
                     // A worker stopped with a piece (it panicked).
@@ -355,11 +280,11 @@ impl<'i> Shared<'i> {
             let mut st = self.lock();
             st.written += count;
             drop(st);
-            self.written.notify_all();
+            self.room.notify_all();
             if finished {
                 let mut st = self.lock();
-                job.stats_mut().in_bytes = st.in_bytes;
-                if let Some(e) = st.failed.take() {
+                job.stats_mut().in_bytes = st.feed.in_bytes;
+                if let Some(e) = st.feed.failed.take() {
                     return Err(e);
                 }
                 drop(st);
@@ -373,92 +298,10 @@ impl<'i> Shared<'i> {
     }
 }
 
-/// Counts a worker out when it ends, even by a panic, so that the calling
-/// thread does not wait for it.
-struct Gone<'a, 'i>(&'a Shared<'i>);
-
-impl Drop for Gone<'_, '_> {
-    /// Counts the worker out and wakes the calling thread.
-    fn drop(&mut self) {
-        let mut st = self.0.lock();
-        st.workers -= 1;
-        st.lost |= std::thread::panicking();
-        drop(st);
-        self.0.hashed.notify_all();
-    }
-}
-
-/// Tells the workers to stop when the calling thread is finished, even by
-/// an error or a panic.
-struct Stop<'a, 'i>(&'a Shared<'i>);
-
-impl Drop for Stop<'_, '_> {
-    /// Marks the work stopped and wakes every worker.
-    fn drop(&mut self) {
-        self.0.lock().stop = true;
-        self.0.written.notify_all();
-    }
-}
-
-/// Reads up to `len` bytes of `input` into `data` after its first `kept`
-/// bytes, as C's `fread` fills its buffer, and truncates `data` to what it
-/// holds. Returns whether the input ended, and the read error that stopped
-/// it, if one did (logged as the whole-stream helpers log it).
-pub(crate) fn read_after(
-    input: &mut dyn Read,
-    data: &mut Vec<u8>,
-    kept: usize,
-    len: usize,
-) -> Result<(bool, Option<Error>)> {
-    let want = kept + len;
-    if data.len() < want {
-        // A reused buffer is already long enough: no filling with zeros.
-        data.try_reserve_exact(want - data.len())
-            .map_err(|_| Error::new(ErrorKind::Mem))?;
-        data.resize(want, 0);
-    }
-    let mut filled = kept;
-    let result = loop {
-        if filled == want {
-            break (false, None);
-        }
-        match input.read(&mut data[filled..want]) {
-            Ok(0) => break (true, None),
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                let text = os_error_text(&e);
-                let e = fail!(
-                    error = e,
-                    "rs_infilebuf_fill",
-                    "error filling buf from file: {text}"
-                );
-                break (false, Some(e));
-            }
-        }
-    };
-    data.truncate(filled);
-    Ok(result)
-}
-
-/// Writes `bytes` to `output` and counts them, logging a failure as the
-/// whole-stream helpers do.
-pub(crate) fn write_out(job: &mut Job<'_>, output: &mut dyn Write, bytes: &[u8]) -> Result<()> {
-    if let Err(e) = output.write_all(bytes) {
-        let text = os_error_text(&e);
-        return Err(fail!(
-            error = e,
-            "rs_outfilebuf_drain",
-            "error draining buf to file: {text}"
-        ));
-    }
-    job.stats_mut().out_bytes += bytes.len() as i64;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io;
     use crate::whole::signature_buffers;
     use crate::SignatureOptions;
 

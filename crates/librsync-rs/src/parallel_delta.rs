@@ -25,15 +25,16 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{Read, Write};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::buffers::Buffers;
 use crate::command::{encode_copy, encode_literal};
+use crate::crew::Crew;
 use crate::error::{Error, ErrorKind, Result, Status};
+use crate::feed::{write_out, Feed, Fill};
 use crate::index::MatchStats;
 use crate::job::delta::MAX_MISS;
-use crate::job::{Chain, Job, ScanParts};
-use crate::parallel::{join_all, read_after, run_signature, write_out};
+use crate::job::{Chain, Job, ScanParts, Stretch};
+use crate::parallel::run_signature;
 use crate::stats::Stats;
 use crate::whole::run;
 
@@ -49,7 +50,8 @@ const RESCAN: u64 = 64 << 10;
 
 /// Runs any job to the end as [`run`] does (the same bytes, the same
 /// statistics), on up to `threads` threads where its kind allows:
-/// signatures ([`run_signature`]) and deltas ([`run_delta`]).
+/// signatures ([`run_signature`]) and deltas ([`run_delta_in`], in
+/// segments of about 1 MiB).
 pub fn run_threaded(
     job: &mut Job<'_>,
     input: &mut (dyn Read + Send),
@@ -59,7 +61,7 @@ pub fn run_threaded(
     threads: usize,
 ) -> Result<()> {
     if job.fresh_delta_scan().is_some() {
-        run_delta(job, input, output, in_len, out_len, threads)
+        run_delta_in(job, input, output, in_len, out_len, threads, SEGMENT)
     } else {
         run_signature(job, input, output, in_len, out_len, threads)
     }
@@ -71,21 +73,11 @@ pub fn run_threaded(
 /// one thread, or a job that is not a fresh delta job with a signature
 /// that has blocks, or blocks over 256 KiB, it is [`run`].
 ///
+/// The segments are of about `segment` bytes ([`run_threaded`] uses 1 MiB;
+/// tests and fuzzing need segments much shorter than the input).
+///
 /// If it fails part-way, what it wrote before the error may differ from
 /// what [`run`] writes.
-pub fn run_delta(
-    job: &mut Job<'_>,
-    input: &mut (dyn Read + Send),
-    output: &mut dyn Write,
-    in_len: usize,
-    out_len: usize,
-    threads: usize,
-) -> Result<()> {
-    run_delta_in(job, input, output, in_len, out_len, threads, SEGMENT)
-}
-
-/// [`run_delta`] with segments of about `segment` bytes (for tests and
-/// fuzzing, which need segments much shorter than the input).
 pub fn run_delta_in(
     job: &mut Job<'_>,
     input: &mut (dyn Read + Send),
@@ -111,54 +103,23 @@ pub fn run_delta_in(
     let seg_len = segment_len(block_len, segment);
     let mut stitcher = Stitcher::new(parts, out_len);
     stitcher.commands.out.extend_from_slice(&header[..n]);
-    let shared = Shared {
-        state: Mutex::new(State {
-            input,
-            seg_len,
-            block_len,
-            next: 0,
-            next_start: 0,
-            overlap: Vec::new(),
-            at_end: false,
-            failed: None,
-            read_any: false,
-            in_bytes: 0,
-            spare: Vec::new(),
-            ready: BTreeMap::new(),
-            stitched: 0,
-            in_flight: 2 * threads as u64,
-            stop: false,
-            workers: 0,
-            lost: false,
-        }),
-        scanned: Condvar::new(),
-        stitched: Condvar::new(),
-    };
-    let fed = std::thread::scope(|scope| {
-        let mut workers = Vec::new();
-        for _ in 1..threads {
-            // Counted in first: a worker counts itself out when it ends.
-            shared.lock().workers += 1;
-            let shared = &shared;
-            let worker = std::thread::Builder::new().spawn_scoped(scope, move || {
-                let _gone = Gone(shared);
-                while shared.scan_next(parts, true) {}
-            });
-            match worker {
-                Ok(worker) => workers.push(worker),
-                Err(_) => {
-                    shared.lock().workers -= 1;
-                    break;
-                }
-            }
-        }
-        // The workers stop when this goes, however the calling thread ends.
-        let stop = Stop(&shared);
-        let result = shared.stitch_in_order(parts, &mut stitcher, job, output);
-        drop(stop);
-        join_all(workers);
-        result
-    })?;
+    let shared = Crew::new(State {
+        feed: Feed::new(input),
+        seg_len,
+        block_len,
+        next: 0,
+        next_start: 0,
+        overlap: Vec::new(),
+        spare: Vec::new(),
+        ready: BTreeMap::new(),
+        stitched: 0,
+        in_flight: 2 * threads as u64,
+    });
+    let fed = shared.run(
+        threads,
+        || while shared.scan_next(parts, true) {},
+        || shared.stitch_in_order(parts, &mut stitcher, job, output),
+    )?;
     if let Fed::ReadFailed(e) = fed {
         if stitcher.read_any {
             // The commands complete so far go out, as C drains them before
@@ -199,6 +160,17 @@ struct Segment {
     data: Vec<u8>,
 }
 
+impl Segment {
+    /// The segment as a recording scan reads it.
+    fn stretch(&self) -> Stretch<'_> {
+        Stretch {
+            data: &self.data,
+            base: self.start,
+            at_eof: self.at_eof,
+        }
+    }
+}
+
 /// How the stitching ended.
 enum Fed {
     /// All the input was read and stitched.
@@ -207,21 +179,15 @@ enum Fed {
     ReadFailed(Error),
 }
 
-/// What the threads share.
-struct Shared<'i> {
-    state: Mutex<State<'i>>,
-    /// Signalled when a segment is scanned or a worker stops (the calling
-    /// thread waits).
-    scanned: Condvar,
-    /// Signalled when segments are stitched or the work stops (workers
-    /// wait for room in the window).
-    stitched: Condvar,
-}
+/// What the threads share: the state, and the crew's condition variables
+/// (`ready` when a segment is scanned or a worker stops, `room` when
+/// segments are stitched or the work stops).
+type Shared<'i> = Crew<State<'i>>;
 
 /// The input and the segments between the threads, under one lock.
 struct State<'i> {
     /// The input: read under the lock, one segment at a time.
-    input: &'i mut (dyn Read + Send),
+    feed: Feed<'i>,
     seg_len: usize,
     block_len: usize,
     /// Index and stream offset of the next segment.
@@ -229,14 +195,6 @@ struct State<'i> {
     next_start: u64,
     /// The last `block_len` bytes read: the start of the next segment.
     overlap: Vec<u8>,
-    /// The input ended, or a read failed.
-    at_end: bool,
-    /// The read error, once one happened.
-    failed: Option<Error>,
-    /// Some input was read.
-    read_any: bool,
-    /// Bytes read.
-    in_bytes: i64,
     /// Segment buffers to reuse.
     spare: Vec<Vec<u8>>,
     /// Scanned segments waiting for their turn, by index.
@@ -245,12 +203,6 @@ struct State<'i> {
     stitched: u64,
     /// Segments read and not yet stitched, at most.
     in_flight: u64,
-    /// The calling thread is finished: workers stop.
-    stop: bool,
-    /// Workers running.
-    workers: usize,
-    /// A worker panicked (with a segment that will never be stitched).
-    lost: bool,
 }
 
 impl State<'_> {
@@ -264,30 +216,19 @@ impl State<'_> {
         }
         data[..kept].copy_from_slice(&self.overlap);
         let want = self.seg_len + self.block_len - kept;
-        let (ended, error) = match read_after(self.input, &mut data, kept, want) {
-            Ok(read) => read,
-            Err(e) => {
-                self.at_end = true;
-                return Err(e);
+        let fill = self.feed.fill(&mut data, kept, want)?;
+        let start = self.next_start;
+        let end = match fill {
+            // Windows that fit with a byte to spare, as without an error.
+            Fill::Failed => start + data.len().saturating_sub(self.block_len) as u64,
+            Fill::Ended => start + data.len() as u64,
+            Fill::Full => {
+                self.overlap.clear();
+                self.overlap.extend_from_slice(&data[self.seg_len..]);
+                start + self.seg_len as u64
             }
         };
-        self.in_bytes += (data.len() - kept) as i64;
-        self.read_any |= data.len() > kept;
-        self.at_end = ended || error.is_some();
-        let start = self.next_start;
-        let end = if error.is_some() {
-            // Windows that fit with a byte to spare, as without an error.
-            start + data.len().saturating_sub(self.block_len) as u64
-        } else if ended {
-            start + data.len() as u64
-        } else {
-            self.overlap.clear();
-            self.overlap.extend_from_slice(&data[self.seg_len..]);
-            start + self.seg_len as u64
-        };
-        let failed = error.is_some();
-        self.failed = self.failed.take().or(error);
-        if data.is_empty() || (failed && end == start) {
+        if data.is_empty() || (fill == Fill::Failed && end == start) {
             self.spare.push(data);
             return Ok(None);
         }
@@ -298,26 +239,20 @@ impl State<'_> {
             index,
             start,
             end,
-            at_eof: ended,
+            at_eof: fill == Fill::Ended,
             data,
         }))
     }
 }
 
-impl<'i> Shared<'i> {
-    /// Locks the state (a worker that panicked leaves it usable: every
-    /// change under the lock is whole).
-    fn lock(&self) -> MutexGuard<'_, State<'i>> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
+impl Shared<'_> {
     /// Reads the next segment and scans it; false if there is none to read
     /// (the input ended or the work stopped) or, unless `wait`, the window
     /// is full.
     fn scan_next(&self, parts: ScanParts<'_>, wait: bool) -> bool {
         let mut st = self.lock();
         loop {
-            if st.stop || st.at_end {
+            if st.stop || st.feed.at_end {
                 return false;
             }
             if st.next - st.stitched < st.in_flight {
@@ -326,17 +261,14 @@ impl<'i> Shared<'i> {
             if !wait {
                 return false;
             }
-            st = self
-                .stitched
-                .wait(st)
-                .unwrap_or_else(PoisonError::into_inner);
+            st = self.wait(&self.room, st);
         }
         let index = st.next;
         let scanned = match st.read_segment() {
             Ok(None) => return true,
             Ok(Some(seg)) => {
                 drop(st);
-                let chain = parts.record(&seg.data, seg.start, seg.start, seg.end, seg.at_eof);
+                let chain = parts.record(seg.stretch(), seg.start, seg.end);
                 (seg, chain)
             }
             Err(e) => {
@@ -354,7 +286,7 @@ impl<'i> Shared<'i> {
             }
         };
         self.lock().ready.insert(scanned.0.index, scanned);
-        self.scanned.notify_one();
+        self.ready.notify_one();
         true
     }
 
@@ -378,9 +310,9 @@ impl<'i> Shared<'i> {
                 };
                 batch.push(scanned);
             }
-            stitcher.read_any = st.read_any;
-            job.stats_mut().in_bytes = st.in_bytes;
-            let finished = st.at_end && st.next == st.stitched + batch.len() as u64;
+            stitcher.read_any = st.feed.read_any;
+            job.stats_mut().in_bytes = st.feed.in_bytes;
+            let finished = st.feed.at_end && st.next == st.stitched + batch.len() as u64;
             if batch.is_empty() && !finished {
                 // Nothing to stitch yet: scan a segment, or wait for one.
                 drop(st);
@@ -390,7 +322,7 @@ impl<'i> Shared<'i> {
                 let mut st = self.lock();
                 loop {
                     let next_ready = st.ready.contains_key(&st.stitched);
-                    if next_ready || (st.at_end && st.next == st.stitched) {
+                    if next_ready || (st.feed.at_end && st.next == st.stitched) {
                         break;
                     }
                     if st.lost {
@@ -401,10 +333,7 @@ impl<'i> Shared<'i> {
                         // No worker: the calling thread reads on itself.
                         break;
                     }
-                    st = self
-                        .scanned
-                        .wait(st)
-                        .unwrap_or_else(PoisonError::into_inner);
+                    st = self.wait(&self.ready, st);
                 }
                 continue;
             }
@@ -422,38 +351,11 @@ impl<'i> Shared<'i> {
             st.stitched += count;
             st.spare.extend(spare);
             if finished {
-                return Ok(st.failed.take().map_or(Fed::All, Fed::ReadFailed));
+                return Ok(st.feed.failed.take().map_or(Fed::All, Fed::ReadFailed));
             }
             drop(st);
-            self.stitched.notify_all();
+            self.room.notify_all();
         }
-    }
-}
-
-/// Counts a worker out when it ends, even by a panic, so that the calling
-/// thread does not wait for it.
-struct Gone<'a, 'i>(&'a Shared<'i>);
-
-impl Drop for Gone<'_, '_> {
-    /// Counts the worker out and wakes the calling thread.
-    fn drop(&mut self) {
-        let mut st = self.0.lock();
-        st.workers -= 1;
-        st.lost |= std::thread::panicking();
-        drop(st);
-        self.0.scanned.notify_all();
-    }
-}
-
-/// Tells the workers to stop when the calling thread is finished, even by
-/// an error or a panic.
-struct Stop<'a, 'i>(&'a Shared<'i>);
-
-impl Drop for Stop<'_, '_> {
-    /// Marks the work stopped and wakes every worker.
-    fn drop(&mut self) {
-        self.0.lock().stop = true;
-        self.0.stitched.notify_all();
     }
 }
 
@@ -498,22 +400,22 @@ impl<'a> Stitcher<'a> {
         let Some(seg) = self.held.back() else {
             return Ok(Vec::new());
         };
-        let (data, base, at_eof) = (&seg.data[..], seg.start, seg.at_eof);
+        let stretch = seg.stretch();
         let cmds = &mut self.commands;
         let bytes = Bytes(&self.held);
         while cmds.pos < seg.end {
             let at = cmds.pos;
             if chain.visits(at) {
-                let before = self.parts.stats_at(&chain, data, base, at, at_eof)?;
+                let before = self.parts.stats_at(&chain, stretch, at)?;
                 cmds.follow(&chain, chain.exit, stats, &bytes);
                 add_difference(&mut self.match_stats, &chain.total, &before);
                 break;
             }
             // Out of step: scan on alone, until the chains meet.
             let until = at.saturating_add(RESCAN).min(seg.end);
-            let own = self.parts.record(data, base, at, until, at_eof)?;
+            let own = self.parts.record(stretch, at, until)?;
             let meet = own.first_common(&chain).unwrap_or(own.exit);
-            let upto = self.parts.stats_at(&own, data, base, meet, at_eof)?;
+            let upto = self.parts.stats_at(&own, stretch, meet)?;
             cmds.follow(&own, meet, stats, &bytes);
             self.match_stats.add(&upto);
         }

@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorKind, Result, Status};
 use crate::job::Job;
 use crate::magic::SigMagic;
 use crate::parallel::run_signature;
-use crate::parallel_delta::run_delta;
+use crate::parallel_delta::run_threaded;
 use crate::sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
 use crate::signature::Signature;
 use crate::stats::Stats;
@@ -755,7 +755,7 @@ pub fn delta_with<R: Read + Send, W: Write>(
 ) -> Result<Stats> {
     let mut job = Job::delta(sig);
     let (in_len, out_len) = rust_delta_buffers(sig, opts.buffers)?;
-    run_delta(&mut job, &mut new, &mut out, in_len, out_len, opts.threads)?;
+    run_threaded(&mut job, &mut new, &mut out, in_len, out_len, opts.threads)?;
     Ok(job.stats().clone())
 }
 

@@ -5,7 +5,7 @@
 use std::io::{BufReader, Read};
 
 use librsync_rs::compat::{
-    delta_buffers, run, run_delta, run_signature, seek_basis_fd, sig_args, signature_buffers,
+    delta_buffers, run, run_signature, run_threaded, seek_basis_fd, sig_args, signature_buffers,
     threads_from_env,
 };
 use librsync_rs::{log_stats, BufferSizes, Error, ErrorKind, Job, SeekBasis};
@@ -168,7 +168,7 @@ fn delta(p: &mut Parser) -> Outcome {
         }
     };
     let mut job = Job::delta(&sig);
-    let result = run_delta(
+    let result = run_threaded(
         &mut job,
         &mut buffered(new_file),
         &mut out.writer,

@@ -9,7 +9,7 @@ pub(crate) mod scoop;
 mod sig;
 pub(crate) mod tube;
 
-pub(crate) use delta::chain::{Chain, ScanParts};
+pub(crate) use delta::chain::{Chain, ScanParts, Stretch};
 
 use crate::basis::Basis;
 use crate::buffers::Buffers;

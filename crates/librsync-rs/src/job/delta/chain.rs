@@ -29,6 +29,16 @@ pub(crate) struct ScanParts<'a> {
     sums: BlockSums<'a>,
 }
 
+/// A stretch of the new file a recording scan reads: `data`, whose first
+/// byte is at stream offset `base`. The input ends at the end of `data` if
+/// `at_eof`.
+#[derive(Clone, Copy)]
+pub(crate) struct Stretch<'d> {
+    pub data: &'d [u8],
+    pub base: u64,
+    pub at_eof: bool,
+}
+
 /// A match found by a recording scan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ChainMatch {
@@ -71,33 +81,24 @@ impl<'a> ScanParts<'a> {
         self.sig
     }
 
-    /// Scans `data`, whose first byte is at stream offset `base`, from
-    /// stream offset `from`, looking up windows at positions before `until`
-    /// (stream offsets). The input ends at the end of `data` if `at_eof`;
-    /// otherwise every window before `until` must fit in `data`, with a
+    /// Scans `stretch` from stream offset `from`, looking up windows at
+    /// positions before `until` (stream offsets). Unless the input ends
+    /// with the stretch, every window before `until` must fit in it, with a
     /// byte to spare.
-    pub fn record(
-        &self,
-        data: &[u8],
-        base: u64,
-        from: u64,
-        until: u64,
-        at_eof: bool,
-    ) -> Result<Chain> {
+    pub fn record(&self, stretch: Stretch<'_>, from: u64, until: u64) -> Result<Chain> {
         match self.sig.magic().weak_kind() {
-            WeakKind::Rollsum => self.record_with::<Rollsum>(data, base, from, until, at_eof),
-            WeakKind::RabinKarp => self.record_with::<RabinKarp>(data, base, from, until, at_eof),
+            WeakKind::Rollsum => self.record_with::<Rollsum>(stretch, from, until),
+            WeakKind::RabinKarp => self.record_with::<RabinKarp>(stretch, from, until),
         }
     }
 
     fn record_with<W: Rolling>(
         &self,
-        data: &[u8],
-        base: u64,
+        stretch: Stretch<'_>,
         from: u64,
         until: u64,
-        at_eof: bool,
     ) -> Result<Chain> {
+        let Stretch { data, base, at_eof } = stretch;
         let offset = |at: u64| {
             at.checked_sub(base)
                 .and_then(|o| usize::try_from(o).ok())
@@ -134,16 +135,9 @@ impl<'a> ScanParts<'a> {
     }
 
     /// The statistics `chain` had gathered on reaching `at`, one of its
-    /// positions or its exit. `data`, `base` and `at_eof` are as the chain
-    /// was recorded with.
-    pub fn stats_at(
-        &self,
-        chain: &Chain,
-        data: &[u8],
-        base: u64,
-        at: u64,
-        at_eof: bool,
-    ) -> Result<MatchStats> {
+    /// positions or its exit. `stretch` is the one the chain was recorded
+    /// from.
+    pub fn stats_at(&self, chain: &Chain, stretch: Stretch<'_>, at: u64) -> Result<MatchStats> {
         if at == chain.exit {
             return Ok(chain.total);
         }
@@ -155,7 +149,7 @@ impl<'a> ScanParts<'a> {
             None => (chain.start, MatchStats::default()),
         };
         if from != at {
-            let misses = self.record(data, base, from, at, at_eof)?;
+            let misses = self.record(stretch, from, at)?;
             stats.add(&misses.total);
         }
         Ok(stats)
