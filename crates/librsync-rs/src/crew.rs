@@ -8,6 +8,7 @@
 //! whether the calling thread has finished (the workers stop), with two
 //! condition variables to wake each side.
 
+use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::ScopedJoinHandle;
@@ -118,6 +119,17 @@ impl<S: Send> Crew<S> {
     }
 }
 
+/// Removes and returns the results in `ready` with indices `from`,
+/// `from + 1`, … up to the first missing one: what the calling thread can
+/// take in order.
+pub(crate) fn take_in_order<T>(ready: &mut BTreeMap<u64, T>, from: u64) -> Vec<T> {
+    let mut taken = Vec::new();
+    while let Some(result) = ready.remove(&(from + taken.len() as u64)) {
+        taken.push(result);
+    }
+    taken
+}
+
 /// Waits for each thread to end, thread-local destructors and all (a
 /// scope only waits for their closures: a leak checker that looks right
 /// after the call would see what their thread-locals hold as leaked).
@@ -183,6 +195,14 @@ mod tests {
         assert!(total >= 3);
         assert_eq!(crew.lock().workers, 0);
         assert!(!crew.lock().lost);
+    }
+
+    #[test]
+    fn results_are_taken_up_to_the_first_gap() {
+        let mut ready: BTreeMap<u64, char> = [(3, 'd'), (4, 'e'), (6, 'g')].into();
+        assert!(take_in_order(&mut ready, 2).is_empty());
+        assert_eq!(take_in_order(&mut ready, 3), ['d', 'e']);
+        assert_eq!(ready.len(), 1);
     }
 
     #[test]

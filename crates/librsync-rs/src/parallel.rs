@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
 use crate::buffers::Buffers;
-use crate::crew::Crew;
+use crate::crew::{take_in_order, Crew};
 use crate::error::{Error, ErrorKind, Result, Status};
 use crate::feed::{write_out, Feed, Fill};
 use crate::job::Job;
@@ -238,14 +238,8 @@ impl Shared<'_> {
         let mut buf = Vec::new();
         loop {
             let mut st = self.lock();
-            let mut batch = Vec::new();
-            loop {
-                let index = st.written + batch.len() as u64;
-                let Some(hashed) = st.ready.remove(&index) else {
-                    break;
-                };
-                batch.push(hashed);
-            }
+            let from = st.written;
+            let batch = take_in_order(&mut st.ready, from);
             let (read_any, in_bytes) = (st.feed.read_any, st.feed.in_bytes);
             let finished = st.feed.at_end && st.next == st.written + batch.len() as u64;
             if batch.is_empty() && !finished {
@@ -301,9 +295,9 @@ impl Shared<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io;
     use crate::whole::signature_buffers;
     use crate::SignatureOptions;
+    use std::io;
 
     /// The signature and statistics of `data` with `threads` threads.
     fn sign(data: &[u8], opts: &SignatureOptions, threads: usize) -> (Vec<u8>, crate::Stats) {

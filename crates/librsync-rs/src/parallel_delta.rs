@@ -28,7 +28,7 @@ use std::io::{Read, Write};
 
 use crate::buffers::Buffers;
 use crate::command::{encode_copy, encode_literal};
-use crate::crew::Crew;
+use crate::crew::{take_in_order, Crew};
 use crate::error::{Error, ErrorKind, Result, Status};
 use crate::feed::{write_out, Feed, Fill};
 use crate::index::MatchStats;
@@ -302,14 +302,8 @@ impl Shared<'_> {
     ) -> Result<Fed> {
         loop {
             let mut st = self.lock();
-            let mut batch = Vec::new();
-            loop {
-                let index = st.stitched + batch.len() as u64;
-                let Some(scanned) = st.ready.remove(&index) else {
-                    break;
-                };
-                batch.push(scanned);
-            }
+            let from = st.stitched;
+            let batch = take_in_order(&mut st.ready, from);
             stitcher.read_any = st.feed.read_any;
             job.stats_mut().in_bytes = st.feed.in_bytes;
             let finished = st.feed.at_end && st.next == st.stitched + batch.len() as u64;
