@@ -10,7 +10,7 @@ use crate::signature::Signature;
 pub use crate::command::{int_len, Command};
 pub use crate::error::{c_strerror, codes, ResultCode, RESULT_CODES};
 pub use crate::job::StatsObserver;
-pub use crate::parallel::{run_signature, threads_from_env, THREADS_VAR};
+pub use crate::parallel::{run_signature_in, threads_from_env, THREADS_VAR};
 pub use crate::parallel_delta::{run_delta_in, run_threaded};
 pub use crate::sig_args::{recommended_block_len, sig_args, STRONG_LEN_MIN};
 pub use crate::simd::kernels_agree as simd_kernels_agree;

@@ -30,7 +30,7 @@ use crate::whole::run;
 
 /// Input bytes per piece, rounded down to whole blocks (one block at least):
 /// a piece stays in its thread's cache between the read and the hashing.
-const PIECE: usize = 256 << 10;
+pub(crate) const PIECE: usize = 256 << 10;
 
 /// Blocks longer than this are hashed on the calling thread: each thread
 /// holds a piece of whole blocks.
@@ -65,15 +65,20 @@ fn thread_count(value: Option<&str>) -> usize {
 /// or a job that is not a fresh signature job, or blocks too long to hold
 /// several at once, or no thread to be had, it is [`run`].
 ///
+/// Each thread reads and hashes pieces of about `piece` bytes (whole
+/// blocks, one at least; [`run_threaded`](crate::parallel_delta::run_threaded)
+/// uses 256 KiB; tests and fuzzing need pieces much shorter than the input).
+///
 /// If it fails part-way, what it wrote before the error may differ from
 /// what [`run`] writes.
-pub fn run_signature(
+pub fn run_signature_in(
     job: &mut Job<'_>,
     input: &mut (dyn Read + Send),
     output: &mut dyn Write,
     in_len: usize,
     out_len: usize,
     threads: usize,
+    piece: usize,
 ) -> Result<()> {
     // Unusual requests (blocks too long to hold several, a negative block
     // length, C's zero-byte buffers) fail or run exactly as one thread.
@@ -97,7 +102,7 @@ pub fn run_signature(
     let Some((magic, block_len, strong_len)) = job.signature_settings() else {
         return Err(Error::new(ErrorKind::Internal));
     };
-    let piece_len = block_len * (PIECE / block_len).max(1);
+    let piece_len = block_len * (piece / block_len).max(1);
     let hasher = Hasher {
         magic,
         block_len,
@@ -305,7 +310,16 @@ mod tests {
         let (in_len, out_len) = signature_buffers(&args, opts.buffers).unwrap();
         let mut job = Job::signature(args.magic, args.block_len, args.strong_len);
         let mut out = Vec::new();
-        run_signature(&mut job, &mut &data[..], &mut out, in_len, out_len, threads).unwrap();
+        run_signature_in(
+            &mut job,
+            &mut &data[..],
+            &mut out,
+            in_len,
+            out_len,
+            threads,
+            PIECE,
+        )
+        .unwrap();
         let mut stats = job.stats().clone();
         (stats.start, stats.end) = (0, 0);
         (out, stats)
@@ -361,13 +375,14 @@ mod tests {
         }
         let mut job = Job::signature(SigMagic::Md4, 2048, 8);
         let mut out = Vec::new();
-        let err = run_signature(
+        let err = run_signature_in(
             &mut job,
             &mut Failing(3 << 20),
             &mut out,
             1 << 16,
             1 << 16,
             2,
+            PIECE,
         )
         .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Io);
@@ -408,9 +423,16 @@ mod tests {
                     let mut job = Job::signature(SigMagic::Md4, 2048, 8);
                     let mut out = Vec::new();
                     let mut input = FailingAfter(fail_at, 0);
-                    let err =
-                        run_signature(&mut job, &mut input, &mut out, 1 << 16, 1 << 16, threads)
-                            .unwrap_err();
+                    let err = run_signature_in(
+                        &mut job,
+                        &mut input,
+                        &mut out,
+                        1 << 16,
+                        1 << 16,
+                        threads,
+                        PIECE,
+                    )
+                    .unwrap_err();
                     assert_eq!(err.kind(), ErrorKind::Io);
                     out
                 })

@@ -34,7 +34,7 @@ use crate::feed::{write_out, Feed, Fill};
 use crate::index::MatchStats;
 use crate::job::delta::MAX_MISS;
 use crate::job::{Chain, Job, ScanParts, Stretch};
-use crate::parallel::run_signature;
+use crate::parallel::{run_signature_in, PIECE};
 use crate::stats::Stats;
 use crate::whole::run;
 
@@ -50,8 +50,8 @@ const RESCAN: u64 = 64 << 10;
 
 /// Runs any job to the end as [`run`] does (the same bytes, the same
 /// statistics), on up to `threads` threads where its kind allows:
-/// signatures ([`run_signature`]) and deltas ([`run_delta_in`], in
-/// segments of about 1 MiB).
+/// signatures ([`run_signature_in`], in pieces of 256 KiB) and deltas
+/// ([`run_delta_in`], in segments of about 1 MiB).
 pub fn run_threaded(
     job: &mut Job<'_>,
     input: &mut (dyn Read + Send),
@@ -63,7 +63,7 @@ pub fn run_threaded(
     if job.fresh_delta_scan().is_some() {
         run_delta_in(job, input, output, in_len, out_len, threads, SEGMENT)
     } else {
-        run_signature(job, input, output, in_len, out_len, threads)
+        run_signature_in(job, input, output, in_len, out_len, threads, PIECE)
     }
 }
 

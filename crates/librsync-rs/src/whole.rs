@@ -10,7 +10,6 @@ use crate::buffers::Buffers;
 use crate::error::{Error, ErrorKind, Result, Status};
 use crate::job::Job;
 use crate::magic::SigMagic;
-use crate::parallel::run_signature;
 use crate::parallel_delta::run_threaded;
 use crate::sig_args::{sig_args, SigArgs, STRONG_LEN_MIN};
 use crate::signature::Signature;
@@ -518,7 +517,7 @@ pub fn signature<R: Read + Send, W: Write>(
     let args = opts.resolve()?;
     let (in_len, out_len) = signature_buffers(&args, opts.buffers)?;
     let mut job = Job::signature(args.magic, args.block_len, args.strong_len);
-    run_signature(
+    run_threaded(
         &mut job,
         &mut basis,
         &mut out,

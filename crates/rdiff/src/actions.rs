@@ -5,8 +5,7 @@
 use std::io::{BufReader, Read};
 
 use librsync_rs::compat::{
-    delta_buffers, run, run_signature, run_threaded, seek_basis_fd, sig_args, signature_buffers,
-    threads_from_env,
+    delta_buffers, run, run_threaded, seek_basis_fd, sig_args, signature_buffers, threads_from_env,
 };
 use librsync_rs::{log_stats, BufferSizes, Error, ErrorKind, Job, SeekBasis};
 
@@ -100,7 +99,7 @@ fn signature(p: &mut Parser) -> Outcome {
         )?;
         let (in_len, out_len) = buffer_sizes(&s).and_then(|b| signature_buffers(&args, b))?;
         let job = job.insert(Job::signature(args.magic, args.block_len, args.strong_len));
-        run_signature(
+        run_threaded(
             job,
             &mut buffered(basis),
             &mut out.writer,
