@@ -4,7 +4,9 @@
 //! `rs_patch_begin` (with a misbehaving copy callback) under `rs_job_iter`
 //! with arbitrary chunk schedules and under `rs_job_drive` with callbacks,
 //! and the `FILE*` whole-file functions over `tmpfile()` streams. Outputs
-//! must equal the Rust engine's.
+//! must equal the Rust engine's. Inputs whose first byte is 250 or more
+//! check the utilities (`rs_mdfour*`, `rs_hexify`, `rs_base64`,
+//! `rs_unbase64`, `rs_format_stats`) with `librsync_rs_fuzzing::utils`.
 //!
 //! A crate of its own because it links the C library (`librsync-rs-sys`):
 //! the differential target, in `librsync-rs-fuzzing`, must not.
@@ -19,6 +21,7 @@ use librsync_rs::io::{delta_of, load_signature_of, patch_of};
 use librsync_rs::Job;
 use librsync_rs_fuzzing::drive::{drive, drive_with, split, Call, End, Run, Schedule};
 use librsync_rs_fuzzing::engine::{corrupt, edited, magic_from, SigParams};
+use librsync_rs_fuzzing::utils::{CStats, Utils};
 
 // Links our C library: the declarations below resolve to its symbols.
 use rsync as _;
@@ -60,6 +63,14 @@ extern "C" {
     fn rs_build_hash_table(sig: *mut c_void) -> c_int;
     fn rs_free_sumset(sig: *mut c_void);
     fn rs_trace_set_level(level: c_int);
+    fn rs_mdfour(out: *mut u8, input: *const c_void, n: usize);
+    fn rs_mdfour_begin(md: *mut c_void);
+    fn rs_mdfour_update(md: *mut c_void, input: *const c_void, n: usize);
+    fn rs_mdfour_result(md: *mut c_void, out: *mut u8);
+    fn rs_hexify(to: *mut c_char, from: *const c_void, from_len: c_int);
+    fn rs_base64(buf: *const u8, n: c_int, out: *mut c_char);
+    fn rs_unbase64(s: *mut c_char) -> usize;
+    fn rs_format_stats(stats: *const CStats, buf: *mut c_char, size: usize) -> *mut c_char;
     fn rs_sig_file(
         old: *mut libc::FILE,
         sig: *mut libc::FILE,
@@ -320,6 +331,22 @@ pub fn capi(data: &[u8]) {
     let (cfg, payload) = split(data, 48);
     let mut u = Unstructured::new(&cfg);
     let kind: u8 = u.arbitrary().unwrap_or(0);
+    if kind >= 250 {
+        // The utilities, held to the references Debian's meet in the
+        // differential target; any buffer size for rs_format_stats.
+        let utils = Utils {
+            mdfour: rs_mdfour,
+            mdfour_begin: rs_mdfour_begin,
+            mdfour_update: rs_mdfour_update,
+            mdfour_result: rs_mdfour_result,
+            hexify: rs_hexify,
+            base64: rs_base64,
+            unbase64: rs_unbase64,
+            format_stats: rs_format_stats,
+        };
+        librsync_rs_fuzzing::utils::check(&utils, &data[1..], false);
+        return;
+    }
     let sched = Schedule::arbitrary(&mut u);
     let driven: bool = u.arbitrary().unwrap_or(false);
     match kind % 5 {

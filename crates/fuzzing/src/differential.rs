@@ -22,6 +22,12 @@
 //! A slack delta (a signature without blocks) is compared with all input
 //! in one call, since its literal commands follow the input chunks. None
 //! of the deviations in DEVIATIONS.md are reachable with these inputs.
+//!
+//! Inputs whose first byte is 252 or more check Debian's utilities
+//! (`rs_mdfour*`, `rs_hexify`, `rs_base64`, `rs_unbase64`,
+//! `rs_format_stats`) against the references in [`crate::utils`], which the
+//! `capi` target holds our library to. `rs_format_stats` gets a buffer
+//! that fits its text: C's overruns a shorter one (DEVIATIONS.md).
 
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::OnceLock;
@@ -32,6 +38,7 @@ use librsync_rs::Job;
 
 use crate::drive::{drive, drive_with, split, Call, End, Run, Schedule};
 use crate::engine::{magic_from, SigParams};
+use crate::utils::Utils;
 
 /// `rs_buffers_t`.
 #[repr(C)]
@@ -56,6 +63,7 @@ struct CLib {
     job_free: unsafe extern "C" fn(*mut c_void) -> c_int,
     build_hash_table: unsafe extern "C" fn(*mut c_void) -> c_int,
     free_sumset: unsafe extern "C" fn(*mut c_void),
+    utils: Utils,
 }
 
 /// Looks `name` (NUL-terminated) up in `handle`.
@@ -103,6 +111,16 @@ fn clib() -> Option<&'static CLib> {
                 job_free: sym(h, b"rs_job_free\0")?,
                 build_hash_table: sym(h, b"rs_build_hash_table\0")?,
                 free_sumset: sym(h, b"rs_free_sumset\0")?,
+                utils: Utils {
+                    mdfour: sym(h, b"rs_mdfour\0")?,
+                    mdfour_begin: sym(h, b"rs_mdfour_begin\0")?,
+                    mdfour_update: sym(h, b"rs_mdfour_update\0")?,
+                    mdfour_result: sym(h, b"rs_mdfour_result\0")?,
+                    hexify: sym(h, b"rs_hexify\0")?,
+                    base64: sym(h, b"rs_base64\0")?,
+                    unbase64: sym(h, b"rs_unbase64\0")?,
+                    format_stats: sym(h, b"rs_format_stats\0")?,
+                },
             }
         };
         // The addresses must be Debian's, not ours (we link none).
@@ -228,6 +246,11 @@ pub fn differential(data: &[u8]) {
     let (cfg, payload) = split(data, 48);
     let mut u = Unstructured::new(&cfg);
     let kind: u8 = u.arbitrary().unwrap_or(0);
+    if kind >= 252 {
+        // The utilities, against the references that ours meets too.
+        crate::utils::check(&lib.utils, &data[1..], true);
+        return;
+    }
     let sched = Schedule::arbitrary(&mut u);
     match kind % 4 {
         0 => {

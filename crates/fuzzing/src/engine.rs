@@ -1,13 +1,13 @@
 //! Targets over the engine's Rust API.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 
 use arbitrary::Unstructured;
 use librsync_rs::io::{delta_of, load_signature_of, patch_of, patch_of_limited, DeltaReader};
 use librsync_rs::ops::{ops, DeltaDecoder, DeltaEncoder, DeltaOp, DeltaPiece};
 use librsync_rs::{
-    compat, Basis, BufferSizes, Job, SigMagic, Signature, SignatureOptions, StrongLen, DELTA_MAGIC,
-    MAX_STRONG_SUM_LENGTH,
+    compat, Basis, BufferSizes, Job, SeekBasis, SigMagic, Signature, SignatureOptions, SizedBasis,
+    StrongLen, DELTA_MAGIC, MAX_STRONG_SUM_LENGTH,
 };
 
 use crate::drive::{drive, pattern, split, End, Schedule};
@@ -136,12 +136,7 @@ fn parallel_delta_agrees(sig: &Signature, new: &[u8], one_shot: &[u8]) {
         (out, stats.expect("delta"))
     });
     assert_eq!(single.0, one_shot, "whole-stream delta");
-    let threads = 2 + new.len() % 2;
-    let segment = match new.len() % 3 {
-        0 => 1,
-        1 => sig.block_len() * (1 + new.len() % 7),
-        _ => new.len() / 3 + 1,
-    };
+    let (threads, segment) = threads_and_chunk(new.len(), sig.block_len());
     let (many, many_counts) = with_match_stats(sig, || {
         let mut job = Job::delta(sig);
         let mut out = Vec::new();
@@ -161,20 +156,68 @@ fn parallel_delta_agrees(sig: &Signature, new: &[u8], one_shot: &[u8]) {
         many.0 == one_shot,
         "parallel delta ({threads} threads, segments of {segment})"
     );
-    let times = |s: &librsync_rs::Stats| librsync_rs::Stats {
-        start: 0,
-        end: 0,
-        ..s.clone()
-    };
     assert_eq!(
-        times(&many.1),
-        times(&single.1),
+        without_times(&many.1),
+        without_times(&single.1),
         "parallel delta statistics"
     );
     assert_eq!(
         many_counts, single_counts,
         "parallel delta match statistics"
     );
+}
+
+/// A thread count (2 or 3) and a piece or segment length (one byte, so
+/// one block; a few blocks; or a third of the input) for a parallel run
+/// over `len` bytes in blocks of `block_len`: inputs of a few KiB make
+/// several pieces.
+fn threads_and_chunk(len: usize, block_len: usize) -> (usize, usize) {
+    let chunk = match len % 3 {
+        0 => 1,
+        1 => block_len * (1 + len % 7),
+        _ => len / 3 + 1,
+    };
+    (2 + len % 2, chunk)
+}
+
+/// Statistics without their clock times.
+fn without_times(s: &librsync_rs::Stats) -> librsync_rs::Stats {
+    librsync_rs::Stats {
+        start: 0,
+        end: 0,
+        ..s.clone()
+    }
+}
+
+/// The parallel signature of `basis` (2 or 3 threads, pieces of one block
+/// up to a third of the input) writes `whole`, the whole-stream
+/// signature, and counts what one thread counts.
+fn parallel_signature_agrees(p: &SigParams, basis: &[u8], whole: &[u8]) {
+    let run = |threads, piece| {
+        let mut job = Job::signature(p.magic, p.block_len, p.strong_len);
+        let mut out = Vec::new();
+        let (in_len, out_len) = (1 << 16, 1 << 16);
+        compat::run_signature_in(
+            &mut job,
+            &mut &basis[..],
+            &mut out,
+            in_len,
+            out_len,
+            threads,
+            piece,
+        )
+        .expect("signature");
+        (out, without_times(job.stats()))
+    };
+    let single = run(1, 1);
+    assert!(single.0 == whole, "single-threaded signature");
+    let (threads, piece) = threads_and_chunk(basis.len(), p.block_len);
+    let many = run(threads, piece);
+    assert!(
+        many.0 == whole,
+        "parallel signature ({threads} threads, pieces of {piece})"
+    );
+    assert_eq!(many.1, single.1, "parallel signature statistics");
 }
 
 /// Panics unless `delta` is a well-formed delta that makes `new_len` bytes
@@ -360,6 +403,54 @@ impl Basis for Misbehaving {
     }
 }
 
+/// A seekable file whose reads follow a script, then behave; an over-long
+/// claim reads as asked (`Read` cannot claim more than the buffer). Its
+/// `seek_fails`-th seek fails.
+struct ScriptedFile {
+    data: Vec<u8>,
+    pos: u64,
+    script: Vec<Act>,
+    next: usize,
+    seeks: usize,
+    seek_fails: Option<usize>,
+}
+
+impl Read for ScriptedFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let act = self.script.get(self.next).copied().unwrap_or(Act::Normal);
+        self.next += 1;
+        let start = usize::try_from(self.pos)
+            .unwrap_or(usize::MAX)
+            .min(self.data.len());
+        let limit = match act {
+            Act::Zero => return Ok(0),
+            Act::Fail(kind) => return Err(io::Error::new(kind, "scripted read failure")),
+            Act::Short(n) => n,
+            Act::Normal | Act::TooMuch(_) => usize::MAX,
+        };
+        let n = (self.data.len() - start).min(buf.len()).min(limit);
+        buf[..n].copy_from_slice(&self.data[start..start + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for ScriptedFile {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.seeks += 1;
+        if Some(self.seeks) == self.seek_fails {
+            return Err(io::Error::other("scripted seek failure"));
+        }
+        let pos = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => (self.data.len() as u64).checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = pos.ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+        Ok(self.pos)
+    }
+}
+
 /// `patch_basis`: a patch whose Rust basis misbehaves (short reads, no
 /// data, errors, would-block, interrupted, more than asked). It must end
 /// in success or an error; with only honest short reads and over-long
@@ -400,6 +491,49 @@ pub fn patch_basis(data: &[u8]) {
         assert_eq!(run.end, expect.end, "honest basis, different end");
         if run.end == End::Done {
             assert_eq!(run.out, expect.out, "honest basis, different output");
+        }
+    }
+    // The same script as reads of a seekable file behind SeekBasis (C's
+    // rs_file_copy_cb); with honest reads (short, interrupted, claims of
+    // more) and seeks it patches as the well-behaved basis.
+    let seek_fails = u.int_in_range(0..=8u8).unwrap_or(0);
+    let mut f = SeekBasis::new(ScriptedFile {
+        data: basis.clone(),
+        pos: 0,
+        script: script.clone(),
+        next: 0,
+        seeks: 0,
+        seek_fails: (seek_fails > 0).then_some(seek_fails as usize),
+    });
+    let run = drive(&mut Job::patch(&mut f), delta, &sched, MAX_PATCH_OUT);
+    let file_honest = seek_fails == 0
+        && script.iter().all(|a| {
+            matches!(
+                a,
+                Act::Normal
+                    | Act::Short(_)
+                    | Act::TooMuch(_)
+                    | Act::Fail(io::ErrorKind::Interrupted)
+            )
+        });
+    if file_honest && expect.end != End::Capped && run.end != End::Capped {
+        assert_eq!(run.end, expect.end, "honest file basis, different end");
+        assert_eq!(run.out, expect.out, "honest file basis, different output");
+    }
+    // The well-behaved basis with its length known: the same output when
+    // the patch succeeds, and success exactly when it does.
+    let sized = SizedBasis::new(&basis[..], basis.len() as u64);
+    let run = drive(&mut Job::patch(sized), delta, &sched, MAX_PATCH_OUT);
+    if expect.end != End::Capped && run.end != End::Capped {
+        assert_eq!(
+            run.end == End::Done,
+            expect.end == End::Done,
+            "sized basis: {:?} where the plain basis gives {:?}",
+            run.end,
+            expect.end
+        );
+        if run.end == End::Done {
+            assert_eq!(run.out, expect.out, "sized basis, different output");
         }
     }
     // The whole-stream helper over the same kind of basis: no panic.
@@ -519,6 +653,7 @@ pub fn roundtrip(data: &[u8]) {
     let (basis, extra) = payload.split_at(cut);
     let new = edited(&mut u, basis, extra);
     let sig_bytes = p.signature(basis);
+    parallel_signature_agrees(&p, basis, &sig_bytes);
     let sig = load_signature_of(&sig_bytes).expect("our signature loads");
     assert_eq!(sig.block_count(), basis.len().div_ceil(p.block_len));
     let d = delta_all_ways(&sig, &new, &sched);
@@ -746,7 +881,9 @@ pub fn streaming(data: &[u8]) {
             let mut job = Job::signature(p.magic, p.block_len, p.strong_len);
             let run = drive(&mut job, payload, &sched, usize::MAX);
             assert_eq!(run.end, End::Done);
-            assert_eq!(run.out, p.signature(payload), "streamed signature");
+            let whole = p.signature(payload);
+            assert_eq!(run.out, whole, "streamed signature");
+            parallel_signature_agrees(&p, payload, &whole);
         }
         1 => {
             // Raw parameters as C passes them, and sig_args with a size.

@@ -18,6 +18,7 @@
 pub mod differential;
 pub mod drive;
 pub mod engine;
+pub mod utils;
 
 pub use differential::differential;
 pub use engine::{

@@ -383,6 +383,20 @@ fn write_seeds() {
             .concat(),
         );
     }
+    // The utilities: capi (first byte 250 and up) and differential (252
+    // and up); the configuration holds MD4 piece sizes and counters.
+    let texts: [&[u8]; 4] = [b"", b"Zm9vYmFy", b"QUJD=rest", b"a+/9\0after the NUL"];
+    for (n, text) in texts.into_iter().enumerate() {
+        let head: Vec<u8> = (0..48).map(|i| (i * 37 + n * 11) as u8).collect();
+        for (t, first) in [("capi", 250u8), ("differential", 252)] {
+            let payload = [text, &pattern(n as u64, 100 * n)].concat();
+            add(
+                t,
+                format!("utils-{n}"),
+                [&[first][..], &head, &payload].concat(),
+            );
+        }
+    }
     for (t, name, bytes) in &seeds {
         let dir = fuzz_dir().join("corpus").join(t);
         fs::create_dir_all(&dir).unwrap();

@@ -1,0 +1,329 @@
+//! The C library's utilities against references, for any library that
+//! exports them: `rs_mdfour` (one-shot, and `rs_mdfour_begin` / `_update`
+//! in arbitrary pieces / `_result`) against the `md4` crate; `rs_hexify`,
+//! `rs_base64` and `rs_unbase64` against the encoders here; and
+//! `rs_format_stats` against the engine's statistics text. The `capi`
+//! target checks our library with it, the `differential` target Debian's:
+//! one set of expectations, both libraries.
+//!
+//! Every output buffer is followed by guard bytes that must stay untouched.
+
+use std::ffi::{c_char, c_int, c_void};
+
+use arbitrary::Unstructured;
+use md4::{Digest, Md4};
+
+use crate::drive::split;
+
+/// The utilities of one librsync library.
+pub struct Utils {
+    /// `rs_mdfour`.
+    pub mdfour: unsafe extern "C" fn(*mut u8, *const c_void, usize),
+    /// `rs_mdfour_begin`.
+    pub mdfour_begin: unsafe extern "C" fn(*mut c_void),
+    /// `rs_mdfour_update`.
+    pub mdfour_update: unsafe extern "C" fn(*mut c_void, *const c_void, usize),
+    /// `rs_mdfour_result`.
+    pub mdfour_result: unsafe extern "C" fn(*mut c_void, *mut u8),
+    /// `rs_hexify`.
+    pub hexify: unsafe extern "C" fn(*mut c_char, *const c_void, c_int),
+    /// `rs_base64`.
+    pub base64: unsafe extern "C" fn(*const u8, c_int, *mut c_char),
+    /// `rs_unbase64`.
+    pub unbase64: unsafe extern "C" fn(*mut c_char) -> usize,
+    /// `rs_format_stats`.
+    pub format_stats: unsafe extern "C" fn(*const CStats, *mut c_char, usize) -> *mut c_char,
+}
+
+/// `rs_stats_t` of librsync 2.3.2 (x86-64: `time_t` is 64-bit).
+#[repr(C)]
+pub struct CStats {
+    op: *const c_char,
+    lit_cmds: c_int,
+    lit_bytes: i64,
+    lit_cmdbytes: i64,
+    copy_cmds: i64,
+    copy_bytes: i64,
+    copy_cmdbytes: i64,
+    sig_cmds: i64,
+    sig_bytes: i64,
+    false_matches: c_int,
+    sig_blocks: i64,
+    block_len: usize,
+    in_bytes: i64,
+    out_bytes: i64,
+    start: i64,
+    end: i64,
+}
+
+/// Bytes after every output buffer that must stay as they were.
+const GUARD: usize = 16;
+/// The guard bytes' value.
+const GUARD_BYTE: u8 = 0xa5;
+
+/// A buffer of `len` bytes of `fill`, then the guard.
+fn guarded(len: usize, fill: u8) -> Vec<u8> {
+    let mut buf = vec![fill; len + GUARD];
+    buf[len..].fill(GUARD_BYTE);
+    buf
+}
+
+/// Panics unless the guard after `len` bytes of `buf` is intact.
+fn check_guard(buf: &[u8], len: usize, what: &str) {
+    assert!(
+        buf[len..].iter().all(|&b| b == GUARD_BYTE),
+        "{what} wrote past its buffer"
+    );
+}
+
+/// librsync's base64 alphabet (standard, without `=` padding).
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Base64 of `data` without padding: `ceil(8n/6)` characters.
+fn base64_of(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for chunk in data.chunks(3) {
+        let mut v = [0u8; 3];
+        v[..chunk.len()].copy_from_slice(chunk);
+        let bits = u32::from_be_bytes([0, v[0], v[1], v[2]]);
+        for i in 0..chunk.len() + 1 {
+            out.push(B64[(bits >> (18 - 6 * i) & 63) as usize]);
+        }
+    }
+    out
+}
+
+/// What `rs_unbase64` makes of `s`: its leading characters of the alphabet,
+/// 6 bits each, packed from the high bit and padded with zero bits to
+/// `ceil(6k/8)` bytes for `k` characters.
+fn unbase64_of(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in s {
+        let Some(v) = B64.iter().position(|&b| b == c) else {
+            break;
+        };
+        acc = acc << 6 | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    if bits > 0 {
+        out.push((acc << (8 - bits)) as u8);
+    }
+    out
+}
+
+/// Checks every utility of `lib` on `data`: a 48-byte configuration (MD4
+/// piece sizes, statistics, buffer sizes), then the payload.
+/// `exact_stats_buffer` keeps `rs_format_stats`'s buffer at least as long
+/// as the text (Debian's overruns a shorter one: DEVIATIONS.md).
+pub fn check(lib: &Utils, data: &[u8], exact_stats_buffer: bool) {
+    let (cfg, payload) = split(data, 48);
+    let mut u = Unstructured::new(&cfg[16..]);
+    mdfour(lib, payload, &cfg[..16]);
+    hexify(lib, payload);
+    base64(lib, payload);
+    format_stats(lib, &mut u, payload, exact_stats_buffer);
+}
+
+/// `rs_mdfour`, and the same in pieces of `3 * sizes[i]` bytes (0 too),
+/// then the rest, equal the `md4` crate's digest.
+fn mdfour(lib: &Utils, payload: &[u8], sizes: &[u8]) {
+    let want: [u8; 16] = Md4::digest(payload).into();
+    let mut out = guarded(16, 0);
+    // SAFETY: 16 writable bytes at `out`; `payload` is readable.
+    unsafe { (lib.mdfour)(out.as_mut_ptr(), payload.as_ptr().cast(), payload.len()) };
+    check_guard(&out, 16, "rs_mdfour");
+    assert_eq!(out[..16], want, "rs_mdfour");
+    // rs_mdfour_t: 96 bytes, 8-aligned.
+    let mut state = [0u64; 12];
+    let md: *mut c_void = state.as_mut_ptr().cast();
+    let mut rest = payload;
+    // SAFETY: `md` points to room for an rs_mdfour_t, begun before use;
+    // each piece is readable.
+    unsafe {
+        (lib.mdfour_begin)(md);
+        for &size in sizes {
+            let n = (3 * size as usize).min(rest.len());
+            (lib.mdfour_update)(md, rest.as_ptr().cast(), n);
+            rest = &rest[n..];
+        }
+        (lib.mdfour_update)(md, rest.as_ptr().cast(), rest.len());
+    }
+    let mut out = guarded(16, 0);
+    // SAFETY: a begun state; 16 writable bytes at `out`.
+    unsafe { (lib.mdfour_result)(md, out.as_mut_ptr()) };
+    check_guard(&out, 16, "rs_mdfour_result");
+    assert_eq!(out[..16], want, "rs_mdfour in pieces");
+}
+
+/// `rs_hexify` writes lowercase hex and a NUL.
+fn hexify(lib: &Utils, payload: &[u8]) {
+    let n = 2 * payload.len() + 1;
+    let mut out = guarded(n, 0xff);
+    // SAFETY: `2 * len + 1` writable bytes at `out`.
+    unsafe {
+        (lib.hexify)(
+            out.as_mut_ptr().cast(),
+            payload.as_ptr().cast(),
+            payload.len() as c_int,
+        )
+    };
+    check_guard(&out, n, "rs_hexify");
+    let want: String = payload.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(&out[..n - 1], want.as_bytes(), "rs_hexify");
+    assert_eq!(out[n - 1], 0, "rs_hexify's NUL");
+}
+
+/// `rs_base64` encodes without padding; `rs_unbase64` decodes that back
+/// (counting the last partial byte), and decodes the payload itself as a
+/// string up to its first character outside the alphabet, in place, as the
+/// reference does, touching no byte past its result.
+fn base64(lib: &Utils, payload: &[u8]) {
+    let want = base64_of(payload);
+    let n = want.len() + 1;
+    let mut out = guarded(n, 0xff);
+    // SAFETY: `ceil(8 len / 6) + 1` writable bytes at `out`.
+    unsafe {
+        (lib.base64)(
+            payload.as_ptr(),
+            payload.len() as c_int,
+            out.as_mut_ptr().cast(),
+        )
+    };
+    check_guard(&out, n, "rs_base64");
+    assert_eq!(&out[..n - 1], &want[..], "rs_base64");
+    assert_eq!(out[n - 1], 0, "rs_base64's NUL");
+    // SAFETY: `out` holds a NUL-terminated string.
+    let len = unsafe { (lib.unbase64)(out.as_mut_ptr().cast()) };
+    assert_eq!(len, (6 * want.len()).div_ceil(8), "rs_unbase64 length");
+    assert_eq!(&out[..payload.len()], payload, "rs_unbase64 of rs_base64");
+
+    // The payload as a string: up to its first NUL, then one.
+    let text = payload.split(|&b| b == 0).next().unwrap_or_default();
+    let mut s = guarded(text.len() + 1, 0);
+    s[..text.len()].copy_from_slice(text);
+    // SAFETY: `s` holds a NUL-terminated string.
+    let len = unsafe { (lib.unbase64)(s.as_mut_ptr().cast()) };
+    check_guard(&s, text.len() + 1, "rs_unbase64");
+    let want = unbase64_of(text);
+    assert_eq!(len, want.len(), "rs_unbase64 length");
+    assert_eq!(&s[..len], &want[..], "rs_unbase64");
+    assert_eq!(
+        &s[len..text.len()],
+        &text[len..],
+        "rs_unbase64 past its result"
+    );
+}
+
+/// `rs_format_stats` writes the engine's statistics text for arbitrary
+/// counters and operation names, cut to the buffer (a buffer of 0 bytes is
+/// left alone).
+fn format_stats(lib: &Utils, u: &mut Unstructured<'_>, payload: &[u8], exact_buffer: bool) {
+    let mut int = || u.arbitrary::<i64>().unwrap_or(0);
+    let mut stats = librsync_rs::Stats {
+        op: "",
+        lit_cmds: int() as i32,
+        lit_bytes: int(),
+        lit_cmdbytes: int(),
+        copy_cmds: int(),
+        copy_bytes: int(),
+        copy_cmdbytes: int(),
+        sig_cmds: int(),
+        sig_bytes: int(),
+        false_matches: int() as i32,
+        sig_blocks: int(),
+        block_len: int() as usize,
+        in_bytes: int(),
+        out_bytes: int(),
+        start: int(),
+        end: int(),
+    };
+    // Mostly small counters and times, as jobs make them.
+    let small: u16 = u.arbitrary().unwrap_or(0);
+    if small & 1 != 0 {
+        stats.lit_cmds &= 0xff;
+        stats.false_matches &= 0xff;
+        stats.end = stats.start.wrapping_add(small as i64 >> 8);
+    }
+    // The operation: NULL, a name, or the payload's first bytes.
+    let op: Vec<u8> = match small >> 1 & 7 {
+        0 => Vec::new(),
+        1 => b"signature\0".to_vec(),
+        2 => b"delta\0".to_vec(),
+        _ => {
+            let text = payload.split(|&b| b == 0).next().unwrap_or_default();
+            let mut op = text[..text.len().min(64)].to_vec();
+            op.push(0);
+            op
+        }
+    };
+    let op_name = (!op.is_empty()).then(|| &op[..op.len() - 1]);
+    let text = librsync_rs::compat::format_stats(op_name, &stats);
+    let c = CStats {
+        op: if op.is_empty() {
+            std::ptr::null()
+        } else {
+            op.as_ptr().cast()
+        },
+        lit_cmds: stats.lit_cmds,
+        lit_bytes: stats.lit_bytes,
+        lit_cmdbytes: stats.lit_cmdbytes,
+        copy_cmds: stats.copy_cmds,
+        copy_bytes: stats.copy_bytes,
+        copy_cmdbytes: stats.copy_cmdbytes,
+        sig_cmds: stats.sig_cmds,
+        sig_bytes: stats.sig_bytes,
+        false_matches: stats.false_matches,
+        sig_blocks: stats.sig_blocks,
+        block_len: stats.block_len,
+        in_bytes: stats.in_bytes,
+        out_bytes: stats.out_bytes,
+        start: stats.start,
+        end: stats.end,
+    };
+    let extra = u.arbitrary::<u8>().unwrap_or(0) as usize;
+    let size = if exact_buffer {
+        text.len() + 1 + extra % 8
+    } else {
+        extra % (text.len() + 8)
+    };
+    let mut buf = guarded(size, 0xff);
+    // SAFETY: `c` is a live rs_stats_t whose `op` is NULL or a string;
+    // `size` writable bytes at `buf`.
+    let r = unsafe { (lib.format_stats)(&c, buf.as_mut_ptr().cast(), size) };
+    assert_eq!(r, buf.as_mut_ptr().cast(), "rs_format_stats returns buf");
+    check_guard(&buf, size, "rs_format_stats");
+    if size == 0 {
+        return;
+    }
+    let n = text.len().min(size - 1);
+    assert!(
+        buf[..n] == text[..n],
+        "rs_format_stats: {:?} != {:?}",
+        String::from_utf8_lossy(&buf[..n]),
+        String::from_utf8_lossy(&text[..n])
+    );
+    assert_eq!(buf[n], 0, "rs_format_stats's NUL");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_encoders() {
+        assert_eq!(base64_of(b""), b"");
+        assert_eq!(base64_of(b"f"), b"Zg");
+        assert_eq!(base64_of(b"foobar"), b"Zm9vYmFy");
+        assert_eq!(base64_of(b"fooba"), b"Zm9vYmE");
+        assert_eq!(unbase64_of(b"Zm9vYmE"), b"fooba\0");
+        assert_eq!(unbase64_of(b"Zg"), [b'f', 0]);
+        assert_eq!(unbase64_of(b"Zm9v=junk"), b"foo");
+        assert_eq!(unbase64_of(b"*"), b"");
+    }
+}
