@@ -1,9 +1,12 @@
 //! Targets over the engine's Rust API.
 
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use arbitrary::Unstructured;
-use librsync_rs::io::{delta_of, load_signature_of, patch_of, patch_of_limited, DeltaReader};
+use librsync_rs::io::{
+    delta_of, load_signature_of, patch_of, patch_of_limited, signature_of, DeltaReader,
+    PatchReader, SignatureReader, SignatureWriter,
+};
 use librsync_rs::ops::{ops, DeltaDecoder, DeltaEncoder, DeltaOp, DeltaPiece};
 use librsync_rs::{
     compat, Basis, BufferSizes, Job, SeekBasis, SigMagic, Signature, SignatureOptions, SizedBasis,
@@ -867,15 +870,157 @@ pub fn corrupt(u: &mut Unstructured<'_>, bytes: &mut Vec<u8>) {
     }
 }
 
+/// A reader that hands out `data` in reads of at most the sizes of
+/// `sizes`, cycled (0 taken as 1: a read of 0 bytes means the end).
+struct Chunked<'a> {
+    data: &'a [u8],
+    sizes: &'a [usize],
+    next: usize,
+}
+
+impl<'a> Chunked<'a> {
+    fn new(data: &'a [u8], sizes: &'a [usize]) -> Chunked<'a> {
+        Chunked {
+            data,
+            sizes,
+            next: 0,
+        }
+    }
+
+    /// The next size, at least 1 (everything when there are none).
+    fn size(&mut self) -> usize {
+        let n = match self.sizes {
+            [] => usize::MAX,
+            s => s[self.next % s.len()],
+        };
+        self.next += 1;
+        n.max(1)
+    }
+}
+
+impl Read for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.size().min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// Reads `r` to its end in reads of the `sizes` given (cycled; at most
+/// 64 KiB each).
+fn read_in(r: &mut impl Read, sizes: &[usize]) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut sizes = Chunked::new(&[], sizes);
+    loop {
+        let mut buf = vec![0; sizes.size().min(1 << 16)];
+        match r.read(&mut buf) {
+            Ok(0) => return Ok(out),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Writes `data` to `w` in writes of the `sizes` given (cycled).
+fn write_in(w: &mut impl Write, data: &[u8], sizes: &[usize]) -> io::Result<()> {
+    let mut chunks = Chunked::new(data, sizes);
+    let mut buf = vec![0; 1 << 16];
+    loop {
+        let n = chunks.read(&mut buf)?;
+        if n == 0 {
+            return Ok(());
+        }
+        w.write_all(&buf[..n])?;
+    }
+}
+
+/// The `Read` and `Write` adapters with arbitrary read and write sizes
+/// equal the one-shots: `SignatureReader`, `SignatureWriter` and
+/// `signature_of`; `DeltaReader::with_limit`; `PatchReader` with and
+/// without a limit, over the delta or a corruption of it.
+fn adapters(u: &mut Unstructured<'_>, p: &SigParams, payload: &[u8], sched: &Schedule) {
+    let (ins, outs) = (&sched.input[..], &sched.output[..]);
+    let opts = p.options();
+    let whole = p.signature(payload);
+    let mut r = SignatureReader::new(Chunked::new(payload, ins), &opts).expect("signature options");
+    assert!(
+        read_in(&mut r, outs).expect("SignatureReader") == whole,
+        "SignatureReader"
+    );
+    let mut w = SignatureWriter::new(Vec::new(), &opts).expect("signature options");
+    write_in(&mut w, payload, ins).expect("SignatureWriter");
+    assert!(
+        w.finish().expect("SignatureWriter") == whole,
+        "SignatureWriter"
+    );
+    assert!(
+        signature_of(payload, &opts).expect("signature_of") == whole,
+        "signature_of"
+    );
+
+    let cut = u.arbitrary::<u16>().unwrap_or(0) as usize % (payload.len() + 1);
+    let (basis, extra) = payload.split_at(cut);
+    let new = edited(u, basis, extra);
+    let sig = load_signature_of(&p.signature(basis)).expect("our signature loads");
+    let d = delta_of(&sig, &new).expect("delta");
+    let limit = u.int_in_range(0..=d.len() as u64 + 8).unwrap_or(0);
+    let limited = DeltaReader::with_limit(&sig, Chunked::new(&new, ins), limit)
+        .and_then(|mut r| read_in(&mut r, outs).map_err(librsync_rs::Error::from_io));
+    if sig.block_count() > 0 {
+        // (A slack delta's bytes follow the input's chunks.)
+        match limited {
+            Ok(out) => assert!(out == d, "DeltaReader with a limit"),
+            Err(e) => assert!(
+                d.len() as u64 > limit,
+                "DeltaReader fails under its limit: {e}"
+            ),
+        }
+    }
+
+    let mut d = d;
+    corrupt(u, &mut d);
+    let expect = patch_of(basis, &d);
+    let mut r = PatchReader::new(basis, Chunked::new(&d, ins));
+    match (read_in(&mut r, outs), &expect) {
+        (Ok(out), Ok(want)) => assert!(&out == want, "PatchReader"),
+        (Err(_), Err(_)) => {}
+        (got, want) => panic!(
+            "PatchReader: {:?} where patch_of gives {:?}",
+            got.map(|o| o.len()),
+            want.as_ref().map(|o| o.len())
+        ),
+    }
+    let limit = u.int_in_range(0..=2 * new.len() + 8).unwrap_or(0);
+    let expect = patch_of_limited(basis, &d, limit);
+    let mut r = PatchReader::with_limit(basis, Chunked::new(&d, ins), limit as u64);
+    match (read_in(&mut r, outs), &expect) {
+        (Ok(out), Ok(want)) => assert!(&out == want, "PatchReader with a limit"),
+        (Err(_), Err(_)) => {}
+        (got, want) => panic!(
+            "PatchReader with a limit: {:?} where patch_of_limited gives {:?}",
+            got.map(|o| o.len()),
+            want.as_ref().map(|o| o.len())
+        ),
+    }
+}
+
 /// `streaming`: arbitrary data and an arbitrary schedule of input and
 /// output chunk sizes through the job API for each of the four jobs;
-/// outputs equal the whole-buffer outputs (slack deltas excepted).
+/// outputs equal the whole-buffer outputs (slack deltas excepted). Inputs
+/// whose first byte is 250 or more go through the `Read` and `Write`
+/// adapters instead ([`adapters`]).
 pub fn streaming(data: &[u8]) {
     let (cfg, payload) = split(data, 48);
     let mut u = Unstructured::new(&cfg);
     let kind: u8 = u.arbitrary().unwrap_or(0);
     let p = SigParams::arbitrary(&mut u);
     let sched = Schedule::arbitrary(&mut u);
+    if kind >= 250 {
+        adapters(&mut u, &p, payload, &sched);
+        return;
+    }
     match kind % 5 {
         0 => {
             let mut job = Job::signature(p.magic, p.block_len, p.strong_len);

@@ -383,6 +383,13 @@ fn write_seeds() {
             .concat(),
         );
     }
+    // The Read and Write adapters (streaming, first byte 250 and up).
+    for (n, len) in [0usize, 1, 700, 5000].into_iter().enumerate() {
+        let head: Vec<u8> = (0..48).map(|i| (i * 53 + n * 7 + 1) as u8).collect();
+        let mut bytes = [&[250u8 + n as u8][..], &head[1..]].concat();
+        bytes.extend_from_slice(&pattern(n as u64 + 3, len));
+        add("streaming", format!("adapters-{n}"), bytes);
+    }
     // The utilities: capi (first byte 250 and up) and differential (252
     // and up); the configuration holds MD4 piece sizes and counters.
     let texts: [&[u8]; 4] = [b"", b"Zm9vYmFy", b"QUJD=rest", b"a+/9\0after the NUL"];
