@@ -18,7 +18,9 @@
 //! * patch output is capped at 4 MiB (P21: COPY bombs).
 //!
 //! The comparisons: same result code (C's failing runs stop at the same
-//! code); identical output on success; for patch, the same input consumed.
+//! code); identical output on success; for patch, the same input consumed;
+//! after a delta, the lines `rs_sumset_dump` and `rs_signature_log_stats`
+//! log (the blocks as loaded, the match statistics).
 //! A slack delta (a signature without blocks) is compared with all input
 //! in one call, since its literal commands follow the input chunks. None
 //! of the deviations in DEVIATIONS.md are reachable with these inputs.
@@ -29,8 +31,8 @@
 //! `capi` target holds our library to. `rs_format_stats` gets a buffer
 //! that fits its text: C's overruns a shorter one (DEVIATIONS.md).
 
-use std::ffi::{c_char, c_int, c_void};
-use std::sync::OnceLock;
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::{Mutex, OnceLock};
 
 use arbitrary::Unstructured;
 use librsync_rs::io::load_signature_of;
@@ -63,7 +65,34 @@ struct CLib {
     job_free: unsafe extern "C" fn(*mut c_void) -> c_int,
     build_hash_table: unsafe extern "C" fn(*mut c_void) -> c_int,
     free_sumset: unsafe extern "C" fn(*mut c_void),
+    sumset_dump: unsafe extern "C" fn(*const c_void),
+    signature_log_stats: unsafe extern "C" fn(*const c_void),
+    trace_set_level: unsafe extern "C" fn(c_int),
     utils: Utils,
+}
+
+/// What Debian's library logs while [`c_log_lines`] listens.
+static LOGGED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// `rs_trace_fn_t` that keeps each message (C's whole line, with its
+/// `librsync: ` prefix and newline).
+unsafe extern "C" fn keep_log(_level: c_int, msg: *const c_char) {
+    // SAFETY: C passes a NUL-terminated message.
+    let line = unsafe { CStr::from_ptr(msg) }
+        .to_string_lossy()
+        .into_owned();
+    LOGGED.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+}
+
+/// The lines Debian's library logs at INFO level while `f` runs.
+fn c_log_lines(lib: &CLib, f: impl FnOnce()) -> Vec<String> {
+    LOGGED.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    // SAFETY: plain values; the sink (keep_log) was installed at load.
+    unsafe { (lib.trace_set_level)(6) };
+    f();
+    // SAFETY: as above.
+    unsafe { (lib.trace_set_level)(0) };
+    std::mem::take(&mut *LOGGED.lock().unwrap_or_else(|p| p.into_inner()))
 }
 
 /// Looks `name` (NUL-terminated) up in `handle`.
@@ -102,6 +131,9 @@ fn clib() -> Option<&'static CLib> {
             // Only the emergency log level: C would print every error.
             let set_level: unsafe extern "C" fn(c_int) = sym(h, b"rs_trace_set_level\0")?;
             set_level(0);
+            let trace_to: unsafe extern "C" fn(unsafe extern "C" fn(c_int, *const c_char)) =
+                sym(h, b"rs_trace_to\0")?;
+            trace_to(keep_log);
             CLib {
                 sig_begin: sym(h, b"rs_sig_begin\0")?,
                 loadsig_begin: sym(h, b"rs_loadsig_begin\0")?,
@@ -111,6 +143,9 @@ fn clib() -> Option<&'static CLib> {
                 job_free: sym(h, b"rs_job_free\0")?,
                 build_hash_table: sym(h, b"rs_build_hash_table\0")?,
                 free_sumset: sym(h, b"rs_free_sumset\0")?,
+                sumset_dump: sym(h, b"rs_sumset_dump\0")?,
+                signature_log_stats: sym(h, b"rs_signature_log_stats\0")?,
+                trace_set_level: set_level,
                 utils: Utils {
                     mdfour: sym(h, b"rs_mdfour\0")?,
                     mdfour_begin: sym(h, b"rs_mdfour_begin\0")?,
@@ -322,6 +357,22 @@ pub fn differential(data: &[u8]) {
             let job = unsafe { (lib.delta_begin)(csig.ptr) };
             let theirs = drive_c(lib, job, new, &sched, usize::MAX);
             same(&ours, &theirs, "delta");
+            // What rs_sumset_dump and rs_signature_log_stats log: the
+            // blocks as loaded, and the delta's match statistics.
+            let logged = c_log_lines(lib, || {
+                // SAFETY: csig.ptr is a loaded signature with its hash table.
+                unsafe {
+                    (lib.sumset_dump)(csig.ptr);
+                    (lib.signature_log_stats)(csig.ptr);
+                }
+            });
+            let expect: Vec<String> = sig
+                .dump_lines()
+                .into_iter()
+                .chain([sig.format_match_stats()])
+                .map(|line| format!("librsync: {line}\n"))
+                .collect();
+            assert_eq!(logged, expect, "rs_sumset_dump and rs_signature_log_stats");
         }
         _ => {
             // Patch: a basis and delta bytes (or a real delta, corrupted).
