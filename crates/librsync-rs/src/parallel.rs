@@ -447,6 +447,68 @@ mod tests {
         crate::trace::set_sink(crate::trace::Sink::Silent);
     }
 
+    /// With tiny blocks, a batched input buffer makes more sums than
+    /// 64 KiB: the default output buffer holds a whole input buffer's (the
+    /// input is cut to fit 1 MiB of sums), so one thread, like the threads
+    /// (and C, with four blocks in and their sums out), has written every
+    /// sum of the blocks before a failing read.
+    #[test]
+    fn a_read_error_with_tiny_blocks_writes_every_sum() {
+        struct FailingAfter<'a>(&'a [u8], usize);
+        impl Read for FailingAfter<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.1 == 0 {
+                    return Err(io::Error::other("disk on fire"));
+                }
+                let n = buf.len().min(self.1).min(7000);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                self.1 -= n;
+                Ok(n)
+            }
+        }
+        let _guard = crate::trace::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        for (magic, block_len, strong_len) in [
+            (SigMagic::Blake2, 1, 32),
+            (SigMagic::Md4, 1, 8),
+            (SigMagic::RkMd4, 3, 16),
+        ] {
+            let args = crate::compat::sig_args(-1, magic as u32, block_len, strong_len).unwrap();
+            let (in_len, out_len) = signature_buffers(&args, Default::default()).unwrap();
+            for fail_at in [1, 70_000, 250_000] {
+                let outs: Vec<Vec<u8>> = [(1, PIECE), (2, PIECE), (3, 1000)]
+                    .into_iter()
+                    .map(|(threads, piece)| {
+                        let mut job = Job::signature(magic, block_len, strong_len);
+                        let mut out = Vec::new();
+                        let err = run_signature_in(
+                            &mut job,
+                            &mut FailingAfter(&data, fail_at),
+                            &mut out,
+                            in_len,
+                            out_len,
+                            threads,
+                            piece,
+                        )
+                        .unwrap_err();
+                        assert_eq!(err.kind(), ErrorKind::Io);
+                        out
+                    })
+                    .collect();
+                let lens: Vec<usize> = outs.iter().map(Vec::len).collect();
+                assert!(
+                    outs.iter().all(|o| *o == outs[0]),
+                    "{magic:?} blocks of {block_len}, failing at {fail_at}: {lens:?}"
+                );
+                assert_eq!(outs[0].len(), 12 + fail_at / block_len * (4 + strong_len));
+            }
+        }
+        crate::trace::set_sink(crate::trace::Sink::Silent);
+    }
+
     /// The variable's values: a positive number, or 1.
     #[test]
     fn thread_counts_from_text() {

@@ -722,6 +722,54 @@ mod tests {
         crate::trace::set_sink(crate::trace::Sink::Silent);
     }
 
+    /// With tiny blocks, a batched input buffer makes far more commands
+    /// than C's one-block output buffer holds: the default output buffer
+    /// holds them, so one thread, like the threads (and C, which reads one
+    /// block at a time), has written every command complete before a
+    /// failing read.
+    #[test]
+    fn a_read_error_with_tiny_blocks_writes_the_complete_commands() {
+        let _guard = crate::trace::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let basis = noise(6000, 3);
+        let new = edited(&basis, 4);
+        for block_len in [1, 3] {
+            let opts = SignatureOptions::new().block_len(block_len);
+            let sig = signature_of(&basis, &opts).unwrap();
+            for fail_at in [1, 100, 2500, new.len() - 1] {
+                let outs: Vec<Vec<u8>> = [(1, SEGMENT), (2, 100), (3, 1000)]
+                    .into_iter()
+                    .map(|(threads, segment)| {
+                        let sig = load_signature_of(&sig).unwrap();
+                        let (in_len, out_len) =
+                            delta_buffers(&sig, BufferSizes::default()).unwrap();
+                        let mut job = Job::delta(&sig);
+                        let mut out = Vec::new();
+                        let err = run_delta_in(
+                            &mut job,
+                            &mut FailingAfter(&new, fail_at),
+                            &mut out,
+                            in_len,
+                            out_len,
+                            threads,
+                            segment,
+                        )
+                        .unwrap_err();
+                        assert_eq!(err.kind(), ErrorKind::Io);
+                        out
+                    })
+                    .collect();
+                let lens: Vec<usize> = outs.iter().map(Vec::len).collect();
+                assert!(
+                    outs.iter().all(|o| *o == outs[0]),
+                    "blocks of {block_len}, failing at {fail_at}: {lens:?}"
+                );
+            }
+        }
+        crate::trace::set_sink(crate::trace::Sink::Silent);
+    }
+
     #[test]
     fn short_and_empty_inputs() {
         let basis = noise(300_000, 5);

@@ -567,16 +567,24 @@ pub fn signature_buffer_defaults(block_len: usize, strong_len: usize) -> (i32, i
 /// `rs_delta_file`'s default buffer sizes for a signature of `block_count`
 /// blocks of `block_len` bytes: one block in, a literal command and four
 /// blocks out (C `int` expressions). With blocks, the input size is raised
-/// to `BATCH_INPUT` and kept under `MAX_BATCH_INPUT`; without, the delta
-/// holds one literal command per input buffer, so C's size is kept.
+/// to `BATCH_INPUT` and kept under `MAX_BATCH_INPUT`, and the output to C's
+/// size for each block of it (up to `MAX_OUT_BUFFER`), so that when a read
+/// fails every command complete before it has been written, as in C;
+/// without blocks, the delta holds one literal command per input buffer,
+/// so C's sizes are kept.
 pub fn delta_buffer_defaults(block_len: usize, block_count: usize) -> (i32, i32) {
-    let block_len = block_len as i32;
-    let input = if block_count > 0 {
-        batch_size(block_len, BATCH_INPUT).min(MAX_BATCH_INPUT)
-    } else {
-        block_len
-    };
-    (input, 10i32.wrapping_add(4i32.wrapping_mul(block_len)))
+    let c_input = block_len as i32;
+    let c_output = 10i32.wrapping_add(4i32.wrapping_mul(c_input));
+    if block_count == 0 {
+        return (c_input, c_output);
+    }
+    let input = batch_size(c_input, BATCH_INPUT).min(MAX_BATCH_INPUT);
+    if input <= 0 || c_output <= 0 || block_len == 0 {
+        return (input, c_output);
+    }
+    let blocks = (input as usize).div_ceil(block_len);
+    let room = blocks.saturating_mul(c_output as usize).min(MAX_OUT_BUFFER) as i32;
+    (input, c_output.max(room))
 }
 
 /// C's buffer size `c`, raised to `batch` unless C's arithmetic made it 0
