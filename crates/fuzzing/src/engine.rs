@@ -127,10 +127,11 @@ fn with_match_stats<T>(sig: &Signature, run: impl FnOnce() -> T) -> (T, [i64; 5]
 /// to a third of the input (so that inputs of a few KiB make several),
 /// writes `one_shot` and counts the statistics and match statistics of
 /// the single-threaded whole-stream delta (for signatures with blocks).
-fn parallel_delta_agrees(sig: &Signature, new: &[u8], one_shot: &[u8]) {
+fn parallel_delta_agrees(sig: &Signature, new: &[u8], one_shot: &[u8], fail: &ReadFailure) {
     if sig.block_count() == 0 {
         return;
     }
+    parallel_delta_fails_alike(sig, new, one_shot, fail);
     // Buffer sizes do not change a delta's bytes.
     let (in_len, out_len) = (1 << 16, 1 << 16);
     let (single, single_counts) = with_match_stats(sig, || {
@@ -192,10 +193,119 @@ fn without_times(s: &librsync_rs::Stats) -> librsync_rs::Stats {
     }
 }
 
+/// Where a reader fails: after `at` bytes (taken modulo the input's length
+/// plus one), in reads of at most `max_read` bytes; and the buffer sizes of
+/// the single-threaded run it fails.
+pub struct ReadFailure {
+    at: usize,
+    max_read: usize,
+    in_len: usize,
+    out_len: usize,
+}
+
+impl ReadFailure {
+    /// A failure drawn from `u`.
+    pub fn arbitrary(u: &mut Unstructured<'_>) -> ReadFailure {
+        let mut int = || 1 + u.arbitrary::<u16>().unwrap_or(0) as usize;
+        ReadFailure {
+            at: int(),
+            max_read: int(),
+            in_len: int(),
+            out_len: int(),
+        }
+    }
+
+    /// A reader of `data` that fails this way.
+    fn reader<'a>(&self, data: &'a [u8]) -> FailingReader<'a> {
+        FailingReader {
+            data,
+            left: self.at % (data.len() + 1),
+            max_read: self.max_read,
+        }
+    }
+}
+
+/// A reader that fails after `left` bytes, in reads of at most
+/// `max_read` bytes.
+struct FailingReader<'a> {
+    data: &'a [u8],
+    left: usize,
+    max_read: usize,
+}
+
+impl Read for FailingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::other("scripted read failure"));
+        }
+        let n = buf.len().min(self.left).min(self.max_read);
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+/// Panics unless a run that fails with an I/O error wrote a prefix of
+/// `whole`, the same as `first` if given; returns what it wrote.
+fn failed_alike(
+    result: librsync_rs::Result<()>,
+    out: Vec<u8>,
+    whole: &[u8],
+    first: Option<&[u8]>,
+    what: &str,
+) -> Vec<u8> {
+    let e = result.expect_err("the reader fails");
+    assert_eq!(e.kind(), librsync_rs::ErrorKind::Io, "{what}: {e}");
+    assert!(
+        whole.starts_with(&out),
+        "{what}: not a prefix of the whole output"
+    );
+    if let Some(first) = first {
+        assert!(
+            out == first,
+            "{what}: differs from one thread's ({} bytes, not {})",
+            out.len(),
+            first.len()
+        );
+    }
+    out
+}
+
+/// After a read error, the parallel delta (2 or 3 threads, segments as in
+/// [`parallel_delta_agrees`]) has written what one thread writes (any
+/// buffer sizes): a prefix of the whole delta (DEVIATIONS.md, threads).
+fn parallel_delta_fails_alike(sig: &Signature, new: &[u8], whole: &[u8], fail: &ReadFailure) {
+    let run = |threads, segment, in_len, out_len, first: Option<&[u8]>| {
+        let mut job = Job::delta(sig);
+        let mut out = Vec::new();
+        let mut input = fail.reader(new);
+        let r = compat::run_delta_in(
+            &mut job, &mut input, &mut out, in_len, out_len, threads, segment,
+        );
+        failed_alike(
+            r,
+            out,
+            whole,
+            first,
+            &format!("failing delta on {threads} threads"),
+        )
+    };
+    run(1, 1, fail.in_len, fail.out_len, None);
+    // (C's default sizes fail for blocks from about 2^29 bytes up.)
+    let Ok((in_len, out_len)) = compat::delta_buffers(sig, BufferSizes::default()) else {
+        return;
+    };
+    let one = run(1, 1, in_len, out_len, None);
+    let (threads, segment) = threads_and_chunk(new.len(), sig.block_len());
+    run(threads, segment, 1 << 16, 1 << 16, Some(&one));
+}
+
 /// The parallel signature of `basis` (2 or 3 threads, pieces of one block
 /// up to a third of the input) writes `whole`, the whole-stream
-/// signature, and counts what one thread counts.
-fn parallel_signature_agrees(p: &SigParams, basis: &[u8], whole: &[u8]) {
+/// signature, and counts what one thread counts; after a read error, it
+/// has written what one thread writes.
+fn parallel_signature_agrees(p: &SigParams, basis: &[u8], whole: &[u8], fail: &ReadFailure) {
     let run = |threads, piece| {
         let mut job = Job::signature(p.magic, p.block_len, p.strong_len);
         let mut out = Vec::new();
@@ -221,6 +331,28 @@ fn parallel_signature_agrees(p: &SigParams, basis: &[u8], whole: &[u8]) {
         "parallel signature ({threads} threads, pieces of {piece})"
     );
     assert_eq!(many.1, single.1, "parallel signature statistics");
+
+    let run = |threads, piece, in_len, out_len, first: Option<&[u8]>| {
+        let mut job = Job::signature(p.magic, p.block_len, p.strong_len);
+        let mut out = Vec::new();
+        let mut input = fail.reader(basis);
+        let r = compat::run_signature_in(
+            &mut job, &mut input, &mut out, in_len, out_len, threads, piece,
+        );
+        failed_alike(
+            r,
+            out,
+            whole,
+            first,
+            &format!("failing signature on {threads} threads"),
+        )
+    };
+    run(1, 1, fail.in_len, fail.out_len, None);
+    let args = compat::sig_args(-1, p.magic as u32, p.block_len, p.strong_len).expect("valid");
+    let (in_len, out_len) =
+        compat::signature_buffers(&args, BufferSizes::default()).expect("default sizes");
+    let one = run(1, 1, in_len, out_len, None);
+    run(threads, piece, 1 << 16, 1 << 16, Some(&one));
 }
 
 /// Panics unless `delta` is a well-formed delta that makes `new_len` bytes
@@ -281,8 +413,9 @@ pub fn delta(data: &[u8]) {
     let Ok(sig) = load_signature_of(sig_bytes) else {
         return;
     };
+    let fail = ReadFailure::arbitrary(&mut u);
     let d = delta_all_ways(&sig, new, &sched);
-    parallel_delta_agrees(&sig, new, &d);
+    parallel_delta_agrees(&sig, new, &d, &fail);
 }
 
 /// A basis of `len` bytes from a seed, with repeats so that COPYs of
@@ -655,12 +788,13 @@ pub fn roundtrip(data: &[u8]) {
     let cut = u.arbitrary::<u16>().unwrap_or(0) as usize % (payload.len() + 1);
     let (basis, extra) = payload.split_at(cut);
     let new = edited(&mut u, basis, extra);
+    let fail = ReadFailure::arbitrary(&mut u);
     let sig_bytes = p.signature(basis);
-    parallel_signature_agrees(&p, basis, &sig_bytes);
+    parallel_signature_agrees(&p, basis, &sig_bytes, &fail);
     let sig = load_signature_of(&sig_bytes).expect("our signature loads");
     assert_eq!(sig.block_count(), basis.len().div_ceil(p.block_len));
     let d = delta_all_ways(&sig, &new, &sched);
-    parallel_delta_agrees(&sig, &new, &d);
+    parallel_delta_agrees(&sig, &new, &d, &fail);
     let out = patch_of(basis, &d).expect("patch of our delta");
     assert_eq!(out.len(), new.len());
     if p.strong_len >= 6 {
@@ -1028,7 +1162,8 @@ pub fn streaming(data: &[u8]) {
             assert_eq!(run.end, End::Done);
             let whole = p.signature(payload);
             assert_eq!(run.out, whole, "streamed signature");
-            parallel_signature_agrees(&p, payload, &whole);
+            let fail = ReadFailure::arbitrary(&mut u);
+            parallel_signature_agrees(&p, payload, &whole, &fail);
         }
         1 => {
             // Raw parameters as C passes them, and sig_args with a size.
