@@ -11,6 +11,9 @@
  *    from a stream that gives N bytes and then fails with EIO (the new
  *    file, the signature, the delta, and the basis through
  *    rs_file_copy_cb), and from a stream opened for writing only;
+ *  - rs_delta_file against signatures of 1-, 3- and 16-byte blocks, reading
+ *    a new file that fails: every command complete before the failing read
+ *    is written, as C writes it;
  *  - rs_job_drive, for all four jobs, with an input or output callback
  *    that fails on its k-th call: its code comes back and the output
  *    callback is not called again.
@@ -344,6 +347,47 @@ static void test_failing_readers(void)
     }
 }
 
+/* rs_delta_file against signatures of tiny blocks, reading a new file that
+ * fails: one block's commands can take more than C's one-block output
+ * buffer holds for a batched input buffer, and what was written before the
+ * failing read must still be every command complete by then, as C writes
+ * it reading one block at a time. */
+static void test_failing_reader_tiny_blocks(void)
+{
+    static const size_t block_lens[] = {1, 3, 16};
+    static const size_t at[] = {100, 2500, 20000};
+    size_t i, j;
+    for (i = 0; i < sizeof block_lens / sizeof block_lens[0]; i++) {
+        cookie_t c, sink;
+        FILE *b = memfile(basis, 20000), *s, *in, *out;
+        rs_signature_t *sig = NULL;
+        rs_result r;
+        s = writer(&sink, (size_t)-1);
+        CHECK_EQ(rs_sig_file(b, s, block_lens[i], 8, RS_MD4_SIG_MAGIC, NULL), RS_DONE);
+        fclose(b);
+        fclose(s);
+        b = memfile(sink.out.p, sink.out.len);
+        CHECK_EQ(rs_loadsig_file(b, &sig, NULL), RS_DONE);
+        CHECK_EQ(rs_build_hash_table(sig), RS_DONE);
+        fclose(b);
+        mb_free(&sink.out);
+        for (j = 0; j < sizeof at / sizeof at[0]; j++) {
+            announce("rs_delta_file, blocks of %zu, reading a new file failing after %zu bytes",
+                     block_lens[i], at[j]);
+            in = reader(&c, newf.p, newf.len, at[j]);
+            out = writer(&sink, (size_t)-1);
+            r = rs_delta_file(sig, in, out, NULL);
+            printf("  result %d, read %zu, %zu bytes written\n", (int)r, c.pos, sink.out.len);
+            print_bytes("  written", sink.out.p, sink.out.len);
+            CHECK_EQ(r, RS_IO_ERROR);
+            fclose(in);
+            fclose(out);
+            mb_free(&sink.out);
+        }
+        rs_free_sumset(sig);
+    }
+}
+
 static void test_write_only_inputs(void)
 {
     FILE *w = fopen("faults-writeonly", "wb");
@@ -553,6 +597,7 @@ int main(void)
     test_failing_writer();
     test_dev_full();
     test_failing_readers();
+    test_failing_reader_tiny_blocks();
     test_write_only_inputs();
     test_drive_callbacks();
 
