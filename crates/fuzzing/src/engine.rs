@@ -246,59 +246,82 @@ impl Read for FailingReader<'_> {
     }
 }
 
-/// Panics unless a run that fails with an I/O error wrote a prefix of
-/// `whole`, the same as `first` if given; returns what it wrote.
-fn failed_alike(
-    result: librsync_rs::Result<()>,
-    out: Vec<u8>,
-    whole: &[u8],
-    first: Option<&[u8]>,
+/// A run of a signature or delta job over a failing reader: `(threads,
+/// chunk, in_len, out_len, input, output)`.
+type FailingRun<'r> = &'r dyn Fn(
+    usize,
+    usize,
+    usize,
+    usize,
+    &mut FailingReader<'_>,
+    &mut Vec<u8>,
+) -> librsync_rs::Result<()>;
+
+/// After a read error (`fail`) in `data`, every run fails with an I/O
+/// error having written a prefix of `whole`: one thread with the failure's
+/// buffer sizes, and one thread with the default sizes `defaults` (when C
+/// has them) and `threads` threads in chunks of `chunk`, which write the
+/// same (DEVIATIONS.md, threads).
+fn fails_alike(
     what: &str,
-) -> Vec<u8> {
-    let e = result.expect_err("the reader fails");
-    assert_eq!(e.kind(), librsync_rs::ErrorKind::Io, "{what}: {e}");
-    assert!(
-        whole.starts_with(&out),
-        "{what}: not a prefix of the whole output"
-    );
-    if let Some(first) = first {
+    data: &[u8],
+    whole: &[u8],
+    fail: &ReadFailure,
+    defaults: Option<(usize, usize)>,
+    (threads, chunk): (usize, usize),
+    run: FailingRun<'_>,
+) {
+    let written = |threads, chunk, in_len, out_len| {
+        let mut out = Vec::new();
+        let e = run(
+            threads,
+            chunk,
+            in_len,
+            out_len,
+            &mut fail.reader(data),
+            &mut out,
+        )
+        .expect_err("the reader fails");
+        assert_eq!(e.kind(), librsync_rs::ErrorKind::Io, "failing {what}: {e}");
         assert!(
-            out == first,
-            "{what}: differs from one thread's ({} bytes, not {})",
-            out.len(),
-            first.len()
+            whole.starts_with(&out),
+            "failing {what} on {threads} threads: not a prefix of the whole output"
         );
-    }
-    out
+        out
+    };
+    written(1, 1, fail.in_len, fail.out_len);
+    let Some((in_len, out_len)) = defaults else {
+        return;
+    };
+    let one = written(1, 1, in_len, out_len);
+    let many = written(threads, chunk, 1 << 16, 1 << 16);
+    assert!(
+        many == one,
+        "failing {what}: {threads} threads wrote {} bytes, one thread {}",
+        many.len(),
+        one.len()
+    );
 }
 
 /// After a read error, the parallel delta (2 or 3 threads, segments as in
-/// [`parallel_delta_agrees`]) has written what one thread writes (any
-/// buffer sizes): a prefix of the whole delta (DEVIATIONS.md, threads).
+/// [`parallel_delta_agrees`]) has written what one thread writes
+/// ([`fails_alike`]).
 fn parallel_delta_fails_alike(sig: &Signature, new: &[u8], whole: &[u8], fail: &ReadFailure) {
-    let run = |threads, segment, in_len, out_len, first: Option<&[u8]>| {
-        let mut job = Job::delta(sig);
-        let mut out = Vec::new();
-        let mut input = fail.reader(new);
-        let r = compat::run_delta_in(
-            &mut job, &mut input, &mut out, in_len, out_len, threads, segment,
-        );
-        failed_alike(
-            r,
-            out,
-            whole,
-            first,
-            &format!("failing delta on {threads} threads"),
-        )
-    };
-    run(1, 1, fail.in_len, fail.out_len, None);
     // (C's default sizes fail for blocks from about 2^29 bytes up.)
-    let Ok((in_len, out_len)) = compat::delta_buffers(sig, BufferSizes::default()) else {
-        return;
-    };
-    let one = run(1, 1, in_len, out_len, None);
-    let (threads, segment) = threads_and_chunk(new.len(), sig.block_len());
-    run(threads, segment, 1 << 16, 1 << 16, Some(&one));
+    let defaults = compat::delta_buffers(sig, BufferSizes::default()).ok();
+    let parallel = threads_and_chunk(new.len(), sig.block_len());
+    fails_alike(
+        "delta",
+        new,
+        whole,
+        fail,
+        defaults,
+        parallel,
+        &|threads, segment, i, o, input, out| {
+            let mut job = Job::delta(sig);
+            compat::run_delta_in(&mut job, input, out, i, o, threads, segment)
+        },
+    );
 }
 
 /// The parallel signature of `basis` (2 or 3 threads, pieces of one block
@@ -332,27 +355,20 @@ fn parallel_signature_agrees(p: &SigParams, basis: &[u8], whole: &[u8], fail: &R
     );
     assert_eq!(many.1, single.1, "parallel signature statistics");
 
-    let run = |threads, piece, in_len, out_len, first: Option<&[u8]>| {
-        let mut job = Job::signature(p.magic, p.block_len, p.strong_len);
-        let mut out = Vec::new();
-        let mut input = fail.reader(basis);
-        let r = compat::run_signature_in(
-            &mut job, &mut input, &mut out, in_len, out_len, threads, piece,
-        );
-        failed_alike(
-            r,
-            out,
-            whole,
-            first,
-            &format!("failing signature on {threads} threads"),
-        )
-    };
-    run(1, 1, fail.in_len, fail.out_len, None);
     let args = compat::sig_args(-1, p.magic as u32, p.block_len, p.strong_len).expect("valid");
-    let (in_len, out_len) =
-        compat::signature_buffers(&args, BufferSizes::default()).expect("default sizes");
-    let one = run(1, 1, in_len, out_len, None);
-    run(threads, piece, 1 << 16, 1 << 16, Some(&one));
+    let defaults = compat::signature_buffers(&args, BufferSizes::default()).ok();
+    fails_alike(
+        "signature",
+        basis,
+        whole,
+        fail,
+        defaults,
+        (threads, piece),
+        &|threads, piece, i, o, input, out| {
+            let mut job = Job::signature(p.magic, p.block_len, p.strong_len);
+            compat::run_signature_in(&mut job, input, out, i, o, threads, piece)
+        },
+    );
 }
 
 /// Panics unless `delta` is a well-formed delta that makes `new_len` bytes
@@ -1115,29 +1131,28 @@ fn adapters(u: &mut Unstructured<'_>, p: &SigParams, payload: &[u8], sched: &Sch
 
     let mut d = d;
     corrupt(u, &mut d);
-    let expect = patch_of(basis, &d);
+    let read = |r: &mut PatchReader<'_, Chunked<'_>>,
+                expect: librsync_rs::Result<Vec<u8>>,
+                what| {
+        match (read_in(r, outs), &expect) {
+            (Ok(out), Ok(want)) => assert!(&out == want, "{what}"),
+            (Err(_), Err(_)) => {}
+            (got, want) => panic!(
+                "{what}: {:?} where the one-shot gives {:?}",
+                got.map(|o| o.len()),
+                want.as_ref().map(|o| o.len())
+            ),
+        }
+    };
     let mut r = PatchReader::new(basis, Chunked::new(&d, ins));
-    match (read_in(&mut r, outs), &expect) {
-        (Ok(out), Ok(want)) => assert!(&out == want, "PatchReader"),
-        (Err(_), Err(_)) => {}
-        (got, want) => panic!(
-            "PatchReader: {:?} where patch_of gives {:?}",
-            got.map(|o| o.len()),
-            want.as_ref().map(|o| o.len())
-        ),
-    }
+    read(&mut r, patch_of(basis, &d), "PatchReader");
     let limit = u.int_in_range(0..=2 * new.len() + 8).unwrap_or(0);
-    let expect = patch_of_limited(basis, &d, limit);
     let mut r = PatchReader::with_limit(basis, Chunked::new(&d, ins), limit as u64);
-    match (read_in(&mut r, outs), &expect) {
-        (Ok(out), Ok(want)) => assert!(&out == want, "PatchReader with a limit"),
-        (Err(_), Err(_)) => {}
-        (got, want) => panic!(
-            "PatchReader with a limit: {:?} where patch_of_limited gives {:?}",
-            got.map(|o| o.len()),
-            want.as_ref().map(|o| o.len())
-        ),
-    }
+    read(
+        &mut r,
+        patch_of_limited(basis, &d, limit),
+        "PatchReader with a limit",
+    );
 }
 
 /// `streaming`: arbitrary data and an arbitrary schedule of input and

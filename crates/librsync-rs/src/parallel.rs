@@ -298,11 +298,60 @@ impl Shared<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::whole::signature_buffers;
     use crate::SignatureOptions;
     use std::io;
+
+    /// A reader of `data` that fails after `left` bytes, in reads of at
+    /// most 5000 bytes.
+    pub(crate) struct FailingAfter<'a>(pub &'a [u8], pub usize);
+
+    impl Read for FailingAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.1 == 0 {
+                return Err(io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(self.1).min(5000);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            self.1 -= n;
+            Ok(n)
+        }
+    }
+
+    /// Runs `run(threads, chunk, input, output)` for each `(threads, chunk)`
+    /// of `runs`, reading `data` through a reader that fails after
+    /// `fail_at` bytes: each run must fail with an I/O error having written
+    /// the same bytes, which are returned.
+    pub(crate) fn same_output_before_read_error(
+        data: &[u8],
+        fail_at: usize,
+        runs: &[(usize, usize)],
+        run: impl Fn(usize, usize, &mut FailingAfter<'_>, &mut Vec<u8>) -> Result<()>,
+    ) -> Vec<u8> {
+        let _guard = crate::trace::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        crate::trace::set_sink(crate::trace::Sink::Silent);
+        let outs: Vec<Vec<u8>> = runs
+            .iter()
+            .map(|&(threads, chunk)| {
+                let mut out = Vec::new();
+                let err =
+                    run(threads, chunk, &mut FailingAfter(data, fail_at), &mut out).unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Io);
+                out
+            })
+            .collect();
+        let lens: Vec<usize> = outs.iter().map(Vec::len).collect();
+        assert!(
+            outs.iter().all(|o| *o == outs[0]),
+            "failing at {fail_at}: {runs:?} wrote {lens:?}"
+        );
+        outs.into_iter().next().unwrap_or_default()
+    }
 
     /// The signature and statistics of `data` with `threads` threads.
     fn sign(data: &[u8], opts: &SignatureOptions, threads: usize) -> (Vec<u8>, crate::Stats) {
@@ -397,54 +446,20 @@ mod tests {
     /// nothing was read.
     #[test]
     fn a_read_error_writes_what_one_thread_writes() {
-        /// Bytes that depend on their position, then an error.
-        struct FailingAfter(usize, usize);
-        impl Read for FailingAfter {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                if self.1 == self.0 {
-                    return Err(io::Error::other("disk on fire"));
-                }
-                let n = buf.len().min(self.0 - self.1).min(5000);
-                for (i, b) in buf[..n].iter_mut().enumerate() {
-                    *b = ((self.1 + i) % 251) as u8;
-                }
-                self.1 += n;
-                Ok(n)
-            }
-        }
-        let _guard = crate::trace::TEST_LOCK
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        crate::trace::set_sink(crate::trace::Sink::Silent);
+        let data: Vec<u8> = (0..(3 << 20) + 1).map(|i| (i % 251) as u8).collect();
         for fail_at in [0, 1, 2047, 2048, 300_001, 3 << 20] {
-            let outs: Vec<Vec<u8>> = [1, 2, 3]
-                .into_iter()
-                .map(|threads| {
+            let runs = [(1, PIECE), (2, PIECE), (3, PIECE)];
+            let out = same_output_before_read_error(
+                &data,
+                fail_at,
+                &runs,
+                |threads, piece, input, out| {
                     let mut job = Job::signature(SigMagic::Md4, 2048, 8);
-                    let mut out = Vec::new();
-                    let mut input = FailingAfter(fail_at, 0);
-                    let err = run_signature_in(
-                        &mut job,
-                        &mut input,
-                        &mut out,
-                        1 << 16,
-                        1 << 16,
-                        threads,
-                        PIECE,
-                    )
-                    .unwrap_err();
-                    assert_eq!(err.kind(), ErrorKind::Io);
-                    out
-                })
-                .collect();
-            let lens: Vec<usize> = outs.iter().map(Vec::len).collect();
-            assert!(
-                outs.iter().all(|o| *o == outs[0]),
-                "failing at {fail_at}: {lens:?}"
+                    run_signature_in(&mut job, input, out, 1 << 16, 1 << 16, threads, piece)
+                },
             );
-            assert_eq!(outs[0].is_empty(), fail_at == 0);
+            assert_eq!(out.is_empty(), fail_at == 0);
         }
-        crate::trace::set_sink(crate::trace::Sink::Silent);
     }
 
     /// With tiny blocks, a batched input buffer makes more sums than
@@ -454,22 +469,6 @@ mod tests {
     /// sum of the blocks before a failing read.
     #[test]
     fn a_read_error_with_tiny_blocks_writes_every_sum() {
-        struct FailingAfter<'a>(&'a [u8], usize);
-        impl Read for FailingAfter<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                if self.1 == 0 {
-                    return Err(io::Error::other("disk on fire"));
-                }
-                let n = buf.len().min(self.1).min(7000);
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                self.1 -= n;
-                Ok(n)
-            }
-        }
-        let _guard = crate::trace::TEST_LOCK
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
         let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
         for (magic, block_len, strong_len) in [
             (SigMagic::Blake2, 1, 32),
@@ -479,34 +478,19 @@ mod tests {
             let args = crate::compat::sig_args(-1, magic as u32, block_len, strong_len).unwrap();
             let (in_len, out_len) = signature_buffers(&args, Default::default()).unwrap();
             for fail_at in [1, 70_000, 250_000] {
-                let outs: Vec<Vec<u8>> = [(1, PIECE), (2, PIECE), (3, 1000)]
-                    .into_iter()
-                    .map(|(threads, piece)| {
+                let runs = [(1, PIECE), (2, PIECE), (3, 1000)];
+                let out = same_output_before_read_error(
+                    &data,
+                    fail_at,
+                    &runs,
+                    |threads, piece, input, out| {
                         let mut job = Job::signature(magic, block_len, strong_len);
-                        let mut out = Vec::new();
-                        let err = run_signature_in(
-                            &mut job,
-                            &mut FailingAfter(&data, fail_at),
-                            &mut out,
-                            in_len,
-                            out_len,
-                            threads,
-                            piece,
-                        )
-                        .unwrap_err();
-                        assert_eq!(err.kind(), ErrorKind::Io);
-                        out
-                    })
-                    .collect();
-                let lens: Vec<usize> = outs.iter().map(Vec::len).collect();
-                assert!(
-                    outs.iter().all(|o| *o == outs[0]),
-                    "{magic:?} blocks of {block_len}, failing at {fail_at}: {lens:?}"
+                        run_signature_in(&mut job, input, out, in_len, out_len, threads, piece)
+                    },
                 );
-                assert_eq!(outs[0].len(), 12 + fail_at / block_len * (4 + strong_len));
+                assert_eq!(out.len(), 12 + fail_at / block_len * (4 + strong_len));
             }
         }
-        crate::trace::set_sink(crate::trace::Sink::Silent);
     }
 
     /// The variable's values: a positive number, or 1.

@@ -547,6 +547,7 @@ impl Commands {
 mod tests {
     use super::*;
     use crate::io::{load_signature_of, signature_of};
+    use crate::parallel::tests::same_output_before_read_error;
     use crate::whole::delta_buffers;
     use crate::{BufferSizes, SigMagic, Signature, SignatureOptions};
 
@@ -668,58 +669,28 @@ mod tests {
         }
     }
 
-    /// A reader that fails after `left` bytes, in reads of at most 3000.
-    struct FailingAfter<'a>(&'a [u8], usize);
-
-    impl Read for FailingAfter<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            if self.1 == 0 {
-                return Err(std::io::Error::other("disk on fire"));
-            }
-            let n = buf.len().min(self.1).min(3000);
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            self.1 -= n;
-            Ok(n)
-        }
-    }
-
     /// After a read error, what was read before it gives the commands the
     /// single-threaded delta had written (C drains them before its failing
     /// read), or nothing if nothing was read.
     #[test]
     fn a_read_error_writes_the_complete_commands() {
-        let _guard = crate::trace::TEST_LOCK
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        crate::trace::set_sink(crate::trace::Sink::Silent);
         let basis = noise(400_000, 10);
         let new = edited(&basis, 11);
         let sig = signature_of(&basis, &SignatureOptions::new()).unwrap();
         for fail_at in [0, 1, 2048, 2049, 70_000, 200_001, 380_000] {
-            let mut outs = Vec::new();
-            for (threads, segment) in [(1, SEGMENT), (2, 5000), (3, 100_000), (2, SEGMENT)] {
-                let sig = load_signature_of(&sig).unwrap();
-                let mut job = Job::delta(&sig);
-                let mut out = Vec::new();
-                let mut input = FailingAfter(&new, fail_at);
-                let err = run_delta_in(
-                    &mut job,
-                    &mut input,
-                    &mut out,
-                    4096,
-                    1 << 20,
-                    threads,
-                    segment,
-                )
-                .unwrap_err();
-                assert_eq!(err.kind(), ErrorKind::Io);
-                outs.push(out);
-            }
-            assert!(outs.iter().all(|o| *o == outs[0]), "failing at {fail_at}");
-            assert_eq!(outs[0].is_empty(), fail_at == 0);
+            let runs = [(1, SEGMENT), (2, 5000), (3, 100_000), (2, SEGMENT)];
+            let out = same_output_before_read_error(
+                &new,
+                fail_at,
+                &runs,
+                |threads, segment, input, out| {
+                    let sig = load_signature_of(&sig).unwrap();
+                    let mut job = Job::delta(&sig);
+                    run_delta_in(&mut job, input, out, 4096, 1 << 20, threads, segment)
+                },
+            );
+            assert_eq!(out.is_empty(), fail_at == 0);
         }
-        crate::trace::set_sink(crate::trace::Sink::Silent);
     }
 
     /// With tiny blocks, a batched input buffer makes far more commands
@@ -729,45 +700,27 @@ mod tests {
     /// failing read.
     #[test]
     fn a_read_error_with_tiny_blocks_writes_the_complete_commands() {
-        let _guard = crate::trace::TEST_LOCK
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
         let basis = noise(6000, 3);
         let new = edited(&basis, 4);
         for block_len in [1, 3] {
             let opts = SignatureOptions::new().block_len(block_len);
             let sig = signature_of(&basis, &opts).unwrap();
             for fail_at in [1, 100, 2500, new.len() - 1] {
-                let outs: Vec<Vec<u8>> = [(1, SEGMENT), (2, 100), (3, 1000)]
-                    .into_iter()
-                    .map(|(threads, segment)| {
+                let runs = [(1, SEGMENT), (2, 100), (3, 1000)];
+                same_output_before_read_error(
+                    &new,
+                    fail_at,
+                    &runs,
+                    |threads, segment, input, out| {
                         let sig = load_signature_of(&sig).unwrap();
                         let (in_len, out_len) =
                             delta_buffers(&sig, BufferSizes::default()).unwrap();
                         let mut job = Job::delta(&sig);
-                        let mut out = Vec::new();
-                        let err = run_delta_in(
-                            &mut job,
-                            &mut FailingAfter(&new, fail_at),
-                            &mut out,
-                            in_len,
-                            out_len,
-                            threads,
-                            segment,
-                        )
-                        .unwrap_err();
-                        assert_eq!(err.kind(), ErrorKind::Io);
-                        out
-                    })
-                    .collect();
-                let lens: Vec<usize> = outs.iter().map(Vec::len).collect();
-                assert!(
-                    outs.iter().all(|o| *o == outs[0]),
-                    "blocks of {block_len}, failing at {fail_at}: {lens:?}"
+                        run_delta_in(&mut job, input, out, in_len, out_len, threads, segment)
+                    },
                 );
             }
         }
-        crate::trace::set_sink(crate::trace::Sink::Silent);
     }
 
     #[test]
