@@ -1159,7 +1159,7 @@ fn adapters(u: &mut Unstructured<'_>, p: &SigParams, payload: &[u8], sched: &Sch
 /// output chunk sizes through the job API for each of the four jobs;
 /// outputs equal the whole-buffer outputs (slack deltas excepted). Inputs
 /// whose first byte is 250 or more go through the `Read` and `Write`
-/// adapters instead ([`adapters`]).
+/// adapters instead (`adapters`).
 pub fn streaming(data: &[u8]) {
     let (cfg, payload) = split(data, 48);
     let mut u = Unstructured::new(&cfg);
