@@ -10,7 +10,9 @@
  *       negative rs_inbuflen / rs_outbuflen        -> RS_MEM_ERROR
  *       rs_job_iter after a failure                -> the same error again
  *       NULL handles and buffers                   -> RS_PARAM_ERROR, no crash
- *       rs_format_stats into a buffer too small for its first part -> cut */
+ *       rs_format_stats into a buffer too small for its first part -> cut
+ *       rs_sig_args: an MD4 minimum strong length over 16 -> RS_PARAM_ERROR
+ *       rs_sig_args: a size within 2^24 of 2^63          -> an answer */
 #include "common.h"
 
 #include <unistd.h>
@@ -428,6 +430,47 @@ static void test_format_stats_small(void)
     }
 }
 
+static void test_sig_args_extremes(void)
+{
+    /* 2^62 bytes with 1-byte blocks: the minimum strong sum is 18 bytes,
+       more than MD4's 16 (C fails an assertion). */
+    const rs_long_t huge = (rs_long_t)1 << 62;
+    const rs_long_t top = (rs_long_t)(~(uint64_t)0 >> 1); /* 2^63 - 1 */
+    rs_magic_number m;
+    size_t bl, sl;
+    printf("== rs_sig_args where C aborts or loops\n");
+    m = RS_MD4_SIG_MAGIC;
+    bl = 1;
+    sl = (size_t)-1;
+    CHECK_EQ(rs_sig_args(huge, &m, &bl, &sl), RS_PARAM_ERROR);
+    CHECK_EQ(m, RS_MD4_SIG_MAGIC);
+    CHECK_EQ(bl, 1);
+    m = RS_MD4_SIG_MAGIC;
+    sl = 17; /* below the minimum (a warning in C), above MD4's maximum */
+    CHECK_EQ(rs_sig_args(huge, &m, &bl, &sl), RS_PARAM_ERROR);
+    CHECK_EQ(sl, 17);
+    m = RS_MD4_SIG_MAGIC;
+    sl = 16;
+    CHECK_EQ(rs_sig_args(huge, &m, &bl, &sl), RS_DONE);
+    CHECK_EQ(sl, 16);
+    m = 0;
+    sl = (size_t)-1;
+    CHECK_EQ(rs_sig_args(huge, &m, &bl, &sl), RS_DONE);
+    CHECK_EQ(m, RS_RK_BLAKE2_SIG_MAGIC);
+    CHECK_EQ(sl, 18);
+    /* Sizes within 2^24 of 2^63 (C's old_fsize + 2^24 overflows and its
+       rs_long_ln2 loops forever). */
+    m = 0;
+    bl = 1024;
+    sl = (size_t)-1;
+    CHECK_EQ(rs_sig_args(top, &m, &bl, &sl), RS_DONE);
+    CHECK_EQ(sl, 17);
+    sl = 0;
+    CHECK_EQ(rs_sig_args(top - 1000, &m, &bl, &sl), RS_DONE);
+    CHECK_EQ(sl, 32);
+    log_print();
+}
+
 int main(void)
 {
     rs_trace_to(capture_trace);
@@ -440,6 +483,7 @@ int main(void)
     test_failed_job_stays_failed();
     test_null_arguments();
     test_format_stats_small();
+    test_sig_args_extremes();
     printf("ours_only: ok\n");
     return 0;
 }

@@ -31,15 +31,6 @@ pub struct SigArgs {
     pub strong_len: usize,
 }
 
-/// Floor of log2 (`rs_long_ln2`); 0 for values up to 1.
-pub(crate) fn long_ln2(v: i64) -> u32 {
-    if v <= 1 {
-        0
-    } else {
-        63 - v.leading_zeros()
-    }
-}
-
 /// Floor of the square root, computed bit by bit and then truncated to a C
 /// `int` (`rs_long_sqrt`).
 pub(crate) fn long_sqrt(v: i64) -> i32 {
@@ -135,8 +126,12 @@ pub fn sig_args(
     let min_strong_len = if old_fsize < 0 {
         DEFAULT_MIN_STRONG_LEN
     } else {
-        let blocks = (old_fsize as u64 / block_len as u64).wrapping_add(1) as i64;
-        2 + (long_ln2(old_fsize.wrapping_add(1 << 24)) + long_ln2(blocks) + 7) as usize / 8
+        // C adds 2^24 in `rs_long_t`: within 2^24 of 2^63 that overflows
+        // and its `rs_long_ln2` loops forever. Here the sum cannot overflow
+        // (its log2 is then 63), and neither can the block count.
+        let size_log2 = (old_fsize as u64 + (1 << 24)).ilog2();
+        let blocks = old_fsize as u64 / block_len as u64 + 1;
+        2 + (size_log2 + blocks.ilog2() + 7) as usize / 8
     };
     let strong_len = if strong_len == 0 {
         max_strong_len
@@ -149,16 +144,21 @@ pub fn sig_args(
              with block_len={block_len}"
         );
         strong_len
-    } else if strong_len > max_strong_len {
+    } else {
+        strong_len
+    };
+    // C checks the maximum only for a length the caller gave at or above
+    // the minimum; a minimum (asked for, or warned about) over the MD4
+    // maximum of 16, for sizes near 2^57 bytes and up with tiny blocks,
+    // fails C's assertion and aborts. Both end here.
+    if strong_len > max_strong_len {
         return Err(fail!(
             ErrorKind::Param,
             "rs_sig_args",
             "invalid strong_len={strong_len} for magic={}",
             c_alt_hex(magic)
         ));
-    } else {
-        strong_len
-    };
+    }
     Ok(SigArgs {
         magic: sig_magic,
         block_len,
@@ -240,11 +240,36 @@ mod tests {
     }
 
     #[test]
+    fn sizes_where_c_aborts_or_hangs() {
+        let min = STRONG_LEN_MIN;
+        // An MD4 minimum over 16 (C: assertion failure).
+        let md4 = 0x72730136;
+        assert_eq!(
+            sig_args(1 << 62, md4, 1, min),
+            Err(Error::new(ErrorKind::Param))
+        );
+        assert_eq!(
+            sig_args(1 << 62, md4, 1, 17),
+            Err(Error::new(ErrorKind::Param))
+        );
+        assert_eq!(args(1 << 62, md4, 1, 16), (md4, 1, 16));
+        assert_eq!(args(1 << 62, 0, 1, min), (0x72730147, 1, 18));
+        // Sizes within 2^24 of 2^63 (C: endless loop).
+        for fsize in [i64::MAX - (1 << 24) + 1, i64::MAX] {
+            assert_eq!(args(fsize, 0, 1024, 0), (0x72730147, 1024, 32));
+            assert_eq!(args(fsize, 0, 1024, min), (0x72730147, 1024, 17));
+            assert_eq!(
+                sig_args(fsize, md4, 1024, min),
+                Err(Error::new(ErrorKind::Param))
+            );
+        }
+        // Just below, C's own arithmetic.
+        let fsize = i64::MAX - (1 << 24);
+        assert_eq!(args(fsize, 0, 1024, min), (0x72730147, 1024, 17));
+    }
+
+    #[test]
     fn helpers() {
-        assert_eq!(long_ln2(0), 0);
-        assert_eq!(long_ln2(1), 0);
-        assert_eq!(long_ln2(2), 1);
-        assert_eq!(long_ln2(1 << 24), 24);
         assert_eq!(long_sqrt(0), 0);
         assert_eq!(long_sqrt(26532), 162);
         assert_eq!(long_sqrt(1_000_000), 1000);
