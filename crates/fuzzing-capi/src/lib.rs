@@ -3,25 +3,27 @@
 //! `rs_loadsig_begin`, `rs_build_hash_table`, `rs_delta_begin` and
 //! `rs_patch_begin` (with a misbehaving copy callback) under `rs_job_iter`
 //! with arbitrary chunk schedules and under `rs_job_drive` with callbacks,
-//! and the `FILE*` whole-file functions over `tmpfile()` streams. Outputs
-//! must equal the Rust engine's. Inputs whose first byte is 250 or more
-//! check the utilities (`rs_mdfour*`, `rs_hexify`, `rs_base64`,
-//! `rs_unbase64`, `rs_format_stats`) with `librsync_rs_fuzzing::utils`.
+//! and the `FILE*` whole-file functions over `tmpfile()` streams (with
+//! `rs_file_size`, and what `rs_sumset_dump`, `rs_signature_log_stats` and
+//! `rs_log_stats` log through `rs_trace_to` after the delta). Outputs must
+//! equal the Rust engine's. Inputs whose first byte is 250 or more check
+//! the utilities (`rs_mdfour*`, `rs_hexify`, `rs_base64`, `rs_unbase64`,
+//! `rs_format_stats`, `rs_sig_args`) with `librsync_rs_fuzzing::utils`.
 //!
 //! A crate of its own because it links the C library (`librsync-rs-sys`):
 //! the differential target, in `librsync-rs-fuzzing`, must not.
 
 #![warn(missing_docs)]
 
-use std::ffi::{c_char, c_int, c_void};
-use std::sync::Once;
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::sync::{Mutex, Once};
 
 use arbitrary::Unstructured;
 use librsync_rs::io::{delta_of, load_signature_of, patch_of};
 use librsync_rs::Job;
 use librsync_rs_fuzzing::drive::{drive, drive_with, split, Call, End, Run, Schedule};
 use librsync_rs_fuzzing::engine::{corrupt, edited, magic_from, SigParams};
-use librsync_rs_fuzzing::utils::{CStats, Utils};
+use librsync_rs_fuzzing::utils::{CStats, Library, Utils};
 
 // Links our C library: the declarations below resolve to its symbols.
 use rsync as _;
@@ -63,6 +65,17 @@ extern "C" {
     fn rs_build_hash_table(sig: *mut c_void) -> c_int;
     fn rs_free_sumset(sig: *mut c_void);
     fn rs_trace_set_level(level: c_int);
+    fn rs_trace_to(f: Option<unsafe extern "C" fn(c_int, *const c_char)>);
+    fn rs_sumset_dump(sig: *const c_void);
+    fn rs_signature_log_stats(sig: *const c_void);
+    fn rs_log_stats(stats: *const Stats) -> c_int;
+    fn rs_file_size(f: *mut libc::FILE) -> i64;
+    fn rs_sig_args(
+        fsize: i64,
+        magic: *mut u32,
+        block_len: *mut usize,
+        strong_len: *mut usize,
+    ) -> c_int;
     fn rs_mdfour(out: *mut u8, input: *const c_void, n: usize);
     fn rs_mdfour_begin(md: *mut c_void);
     fn rs_mdfour_update(md: *mut c_void, input: *const c_void, n: usize);
@@ -99,6 +112,33 @@ fn quiet() {
     static ONCE: Once = Once::new();
     // SAFETY: sets a global level; no pointers.
     ONCE.call_once(|| unsafe { rs_trace_set_level(0) });
+}
+
+/// What our library logs while [`ours_logged`] listens.
+static LOGGED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// `rs_trace_fn_t` that keeps each line.
+unsafe extern "C" fn keep_log(_level: c_int, msg: *const c_char) {
+    // SAFETY: the library passes a NUL-terminated line.
+    let line = unsafe { CStr::from_ptr(msg) }
+        .to_string_lossy()
+        .into_owned();
+    LOGGED.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+}
+
+/// The lines our library logs, through `rs_trace_to`, at INFO level while
+/// `f` runs ([`Utils::logged`]).
+fn ours_logged(f: &mut dyn FnMut()) -> Vec<String> {
+    LOGGED.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    // SAFETY: a trace function of the right type; plain levels.
+    unsafe {
+        rs_trace_to(Some(keep_log));
+        rs_trace_set_level(6);
+    }
+    f();
+    // SAFETY: as above.
+    unsafe { rs_trace_set_level(0) };
+    std::mem::take(&mut *LOGGED.lock().unwrap_or_else(|p| p.into_inner()))
 }
 
 /// Drives a C job with `rs_job_iter` (freed afterwards).
@@ -343,8 +383,10 @@ pub fn capi(data: &[u8]) {
             base64: rs_base64,
             unbase64: rs_unbase64,
             format_stats: rs_format_stats,
+            sig_args: rs_sig_args,
+            logged: ours_logged,
         };
-        librsync_rs_fuzzing::utils::check(&utils, &data[1..], false);
+        librsync_rs_fuzzing::utils::check(&utils, &data[1..], Library::Ours);
         return;
     }
     let sched = Schedule::arbitrary(&mut u);
@@ -515,6 +557,9 @@ pub fn capi(data: &[u8]) {
             let new = edited(&mut u, basis, extra);
             let mut stats: Stats = [0; 32];
             let (old_f, sig_f) = (file_with(basis), file_with(&[]));
+            // SAFETY: live streams.
+            assert_eq!(unsafe { rs_file_size(old_f) }, basis.len() as i64);
+            assert_eq!(unsafe { rs_file_size(sig_f) }, 0);
             // SAFETY: live streams and stats buffer.
             let r = unsafe {
                 rs_sig_file(
@@ -566,6 +611,34 @@ pub fn capi(data: &[u8]) {
                 assert_eq!(r, want, "rs_delta_file");
                 if sig.block_count() > 0 && r == 0 {
                     assert_eq!(d, expect, "rs_delta_file output");
+                }
+                if r == 0 && e.is_ok() {
+                    // What the signature and the statistics log: the
+                    // blocks as loaded, the delta's matches, its counters.
+                    let mut text = [0u8; 1024];
+                    // SAFETY: live statistics; 1024 writable bytes.
+                    unsafe {
+                        rs_format_stats(stats.as_ptr().cast(), text.as_mut_ptr().cast(), 1024)
+                    };
+                    let text = CStr::from_bytes_until_nul(&text).unwrap().to_str().unwrap();
+                    let logged = ours_logged(&mut || {
+                        // SAFETY: a loaded signature; live statistics.
+                        unsafe {
+                            rs_sumset_dump(csig);
+                            rs_signature_log_stats(csig);
+                            rs_log_stats(&stats);
+                        }
+                    });
+                    let want: Vec<String> = sig
+                        .dump_lines()
+                        .into_iter()
+                        .chain([sig.format_match_stats(), text.to_string()])
+                        .map(|line| format!("librsync: {line}\n"))
+                        .collect();
+                    assert_eq!(
+                        logged, want,
+                        "rs_sumset_dump, rs_signature_log_stats, rs_log_stats"
+                    );
                 }
                 let mut d = d;
                 corrupt(&mut u, &mut d);

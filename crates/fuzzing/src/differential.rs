@@ -28,8 +28,10 @@
 //! Inputs whose first byte is 252 or more check Debian's utilities
 //! (`rs_mdfour*`, `rs_hexify`, `rs_base64`, `rs_unbase64`,
 //! `rs_format_stats`) against the references in [`crate::utils`], which the
-//! `capi` target holds our library to. `rs_format_stats` gets a buffer
-//! that fits its text: C's overruns a shorter one (DEVIATIONS.md).
+//! `capi` target holds our library to, and `rs_sig_args` against the
+//! engine. `rs_format_stats` gets a buffer that fits its text: C's overruns
+//! a shorter one; `rs_sig_args` is not called where C aborts or hangs
+//! (DEVIATIONS.md).
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::{Mutex, OnceLock};
@@ -40,7 +42,7 @@ use librsync_rs::Job;
 
 use crate::drive::{drive, drive_with, split, Call, End, Run, Schedule};
 use crate::engine::{magic_from, SigParams};
-use crate::utils::Utils;
+use crate::utils::{Library, Utils};
 
 /// `rs_buffers_t`.
 #[repr(C)]
@@ -93,6 +95,11 @@ fn c_log_lines(lib: &CLib, f: impl FnOnce()) -> Vec<String> {
     // SAFETY: as above.
     unsafe { (lib.trace_set_level)(0) };
     std::mem::take(&mut *LOGGED.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
+/// [`Utils::logged`] for Debian's library (loaded).
+fn debian_logged(f: &mut dyn FnMut()) -> Vec<String> {
+    c_log_lines(clib().expect("Debian's librsync is loaded"), f)
 }
 
 /// Looks `name` (NUL-terminated) up in `handle`.
@@ -155,6 +162,8 @@ fn clib() -> Option<&'static CLib> {
                     base64: sym(h, b"rs_base64\0")?,
                     unbase64: sym(h, b"rs_unbase64\0")?,
                     format_stats: sym(h, b"rs_format_stats\0")?,
+                    sig_args: sym(h, b"rs_sig_args\0")?,
+                    logged: debian_logged,
                 },
             }
         };
@@ -283,7 +292,7 @@ pub fn differential(data: &[u8]) {
     let kind: u8 = u.arbitrary().unwrap_or(0);
     if kind >= 252 {
         // The utilities, against the references that ours meets too.
-        crate::utils::check(&lib.utils, &data[1..], true);
+        crate::utils::check(&lib.utils, &data[1..], Library::Debian);
         return;
     }
     let sched = Schedule::arbitrary(&mut u);

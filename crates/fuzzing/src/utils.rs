@@ -2,13 +2,16 @@
 //! exports them: `rs_mdfour` (one-shot, and `rs_mdfour_begin` / `_update`
 //! in arbitrary pieces / `_result`) against the `md4` crate; `rs_hexify`,
 //! `rs_base64` and `rs_unbase64` against the encoders here; and
-//! `rs_format_stats` against the engine's statistics text. The `capi`
-//! target checks our library with it, the `differential` target Debian's:
-//! one set of expectations, both libraries.
+//! `rs_format_stats` against the engine's statistics text; `rs_sig_args`
+//! (its results, what it stores on errors, and the lines it logs) against
+//! the engine's `sig_args`. The `capi` target checks our library with it,
+//! the `differential` target Debian's: one set of expectations, both
+//! libraries.
 //!
 //! Every output buffer is followed by guard bytes that must stay untouched.
 
 use std::ffi::{c_char, c_int, c_void};
+use std::sync::{Arc, Mutex};
 
 use arbitrary::Unstructured;
 use md4::{Digest, Md4};
@@ -33,6 +36,23 @@ pub struct Utils {
     pub unbase64: unsafe extern "C" fn(*mut c_char) -> usize,
     /// `rs_format_stats`.
     pub format_stats: unsafe extern "C" fn(*const CStats, *mut c_char, usize) -> *mut c_char,
+    /// `rs_sig_args`.
+    pub sig_args: unsafe extern "C" fn(i64, *mut u32, *mut usize, *mut usize) -> c_int,
+    /// Runs the closure with the library logging at INFO level into a
+    /// capture, then silences it again; returns the lines logged (each
+    /// whole, with its `librsync: ` prefix and newline).
+    pub logged: fn(&mut dyn FnMut()) -> Vec<String>,
+}
+
+/// Which library a [`Utils`] is: Debian's aborts, hangs or overruns a
+/// buffer on some inputs that ours handles (DEVIATIONS.md), and those are
+/// kept from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Library {
+    /// Ours, through its C ABI.
+    Ours,
+    /// Debian's librsync 2.3.2.
+    Debian,
 }
 
 /// `rs_stats_t` of librsync 2.3.2 (x86-64: `time_t` is 64-bit).
@@ -118,16 +138,19 @@ fn unbase64_of(s: &[u8]) -> Vec<u8> {
 }
 
 /// Checks every utility of `lib` on `data`: a 48-byte configuration (MD4
-/// piece sizes, statistics, buffer sizes), then the payload.
-/// `exact_stats_buffer` keeps `rs_format_stats`'s buffer at least as long
-/// as the text (Debian's overruns a shorter one: DEVIATIONS.md).
-pub fn check(lib: &Utils, data: &[u8], exact_stats_buffer: bool) {
+/// piece sizes, statistics, buffer sizes), then the payload (whose first
+/// bytes also give `rs_sig_args`'s arguments). For Debian's library,
+/// `rs_format_stats`'s buffer is at least as long as the text (it overruns
+/// a shorter one), and `rs_sig_args` is not called where it aborts or
+/// hangs.
+pub fn check(lib: &Utils, data: &[u8], which: Library) {
     let (cfg, payload) = split(data, 48);
     let mut u = Unstructured::new(&cfg[16..]);
     mdfour(lib, payload, &cfg[..16]);
     hexify(lib, payload);
     base64(lib, payload);
-    format_stats(lib, &mut u, payload, exact_stats_buffer);
+    format_stats(lib, &mut u, payload, which == Library::Debian);
+    sig_args(lib, &mut Unstructured::new(payload), which);
 }
 
 /// `rs_mdfour`, and the same in pieces of `3 * sizes[i]` bytes (0 too),
@@ -309,6 +332,130 @@ fn format_stats(lib: &Utils, u: &mut Unstructured<'_>, payload: &[u8], exact_buf
         String::from_utf8_lossy(&text[..n])
     );
     assert_eq!(buf[n], 0, "rs_format_stats's NUL");
+}
+
+/// Arguments for `rs_sig_args`, mostly near the edges: unknown, small,
+/// powers of two and sizes near 2^63; the four magics, 0 and others; 0,
+/// tiny, ordinary and enormous block lengths; 0, the minimum (-1), around
+/// the hashes' maxima and enormous strong lengths.
+fn sig_args_input(u: &mut Unstructured<'_>) -> (i64, u32, usize, usize) {
+    let sel: u8 = u.arbitrary().unwrap_or(0);
+    let x: u64 = u.arbitrary().unwrap_or(0);
+    let fsize = match sel & 7 {
+        0 => -1,
+        1 => (x & 0x3_ffff) as i64,
+        2 => (x >> 1) as i64,
+        3 => i64::MAX - (x & 0x1ff_ffff) as i64,
+        4 => (1i64 << (x % 63)).wrapping_add((x >> 8) as i8 as i64),
+        5 => x as i64,
+        _ => (x & 0xff_ffff_ffff) as i64,
+    };
+    let magic = crate::engine::magic_from(u.arbitrary().unwrap_or(0), u.arbitrary().unwrap_or(0));
+    let y: u64 = u.arbitrary().unwrap_or(0);
+    let block_len = match sel >> 3 & 3 {
+        0 => 0,
+        1 => (y & 0x7) as usize,
+        2 => (y & 0xf_ffff) as usize,
+        _ => y as usize,
+    };
+    let z: u64 = u.arbitrary().unwrap_or(0);
+    let strong_len = match sel >> 5 {
+        0 => 0,
+        1 | 2 => usize::MAX,
+        3 | 4 => (z % 40) as usize,
+        5 => 16 + (z % 3) as usize,
+        _ => z as usize,
+    };
+    (fsize, magic, block_len, strong_len)
+}
+
+/// The engine's log lines while `f` runs (at INFO level, then silent).
+fn engine_logged<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    use librsync_rs::trace::{set_sink, Sink};
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let keep = Arc::clone(&lines);
+    set_sink(Sink::Custom(Arc::new(move |_level, line: &[u8]| {
+        let line = String::from_utf8_lossy(line).into_owned();
+        keep.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+    })));
+    librsync_rs::compat::set_log_level_raw(6);
+    let result = f();
+    librsync_rs::compat::set_log_level_raw(0);
+    set_sink(Sink::Silent);
+    let lines = std::mem::take(&mut *lines.lock().unwrap_or_else(|p| p.into_inner()));
+    (result, lines)
+}
+
+/// Whether Debian's `rs_sig_args` aborts or hangs on these arguments: a
+/// size within 2^24 of 2^63 (its `rs_long_ln2` loops), or an MD4 magic
+/// whose strong length would be a minimum over 16 (an assertion). Written
+/// from C's arithmetic, not the engine's (but for the recommended block
+/// length).
+pub fn c_sig_args_fails_hard(fsize: i64, magic: u32, block_len: usize, strong_len: usize) -> bool {
+    if fsize > i64::MAX - (1 << 24) {
+        return true;
+    }
+    let magic = if magic == 0 { 0x7273_0147 } else { magic };
+    if !matches!(magic, 0x7273_0136 | 0x7273_0146) || fsize < 0 {
+        return false;
+    }
+    // The recommended block length is the engine's (the check compares it
+    // with C's wherever C survives).
+    let block_len = if block_len != 0 {
+        block_len
+    } else {
+        librsync_rs::compat::recommended_block_len(fsize)
+    } as u64;
+    let ln2 = |v: u64| if v <= 1 { 0 } else { v.ilog2() as u64 };
+    let min = 2 + (ln2(fsize as u64 + (1 << 24)) + ln2(fsize as u64 / block_len + 1)).div_ceil(8);
+    let chosen = if strong_len == usize::MAX {
+        min
+    } else if strong_len != 0 && (strong_len as u64) < min {
+        strong_len as u64
+    } else {
+        return false;
+    };
+    chosen > 16
+}
+
+/// `rs_sig_args` of `lib` gives the engine's answer: the code, the three
+/// values on success, the defaulted magic and block length (strong length
+/// untouched) on a parameter error, nothing touched on a bad magic; and
+/// logs the same lines.
+fn sig_args(lib: &Utils, u: &mut Unstructured<'_>, which: Library) {
+    let (fsize, magic, block_len, strong_len) = sig_args_input(u);
+    if which == Library::Debian && c_sig_args_fails_hard(fsize, magic, block_len, strong_len) {
+        return;
+    }
+    use librsync_rs::compat;
+    let (want, want_lines) =
+        engine_logged(|| compat::sig_args(fsize, magic, block_len, strong_len));
+    let want = match want {
+        Ok(a) => (0, a.magic as u32, a.block_len, a.strong_len),
+        Err(e) if e.kind() == librsync_rs::ErrorKind::Param => (
+            e.code(),
+            if magic == 0 { 0x7273_0147 } else { magic },
+            if block_len == 0 {
+                compat::recommended_block_len(fsize)
+            } else {
+                block_len
+            },
+            strong_len,
+        ),
+        Err(e) => (e.code(), magic, block_len, strong_len),
+    };
+    let (mut m, mut b, mut s) = (magic, block_len, strong_len);
+    let mut r = 0;
+    let lines = (lib.logged)(&mut || {
+        // SAFETY: three live, writable values.
+        r = unsafe { (lib.sig_args)(fsize, &mut m, &mut b, &mut s) };
+    });
+    assert_eq!(
+        (r, m, b, s),
+        want,
+        "rs_sig_args({fsize}, {magic:#x}, {block_len}, {strong_len})"
+    );
+    assert_eq!(lines, want_lines, "rs_sig_args's log");
 }
 
 #[cfg(test)]

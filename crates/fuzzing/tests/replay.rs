@@ -404,6 +404,37 @@ fn write_seeds() {
             );
         }
     }
+    // rs_sig_args (the utilities' payload: selector, size, magic, block
+    // and strong length): an MD4 minimum over 16 and a size near 2^63
+    // (where Debian aborts or loops: ours only), an ordinary size, and a
+    // strong length below the minimum (a warning).
+    let md4 = (0u8..4)
+        .find(|&b| librsync_rs_fuzzing::engine::magic_from(b, 0) == 0x7273_0136)
+        .unwrap();
+    let cases: [(u8, u64, u8, u64, u64); 4] = [
+        (4 | 1 << 3 | 1 << 5, 62, md4, 1, 0),
+        (3 | 2 << 3 | 1 << 5, 5, 4, 1024, 0),
+        (6 | 1 << 5, 1_000_000, 4, 0, 0),
+        (6 | 3 << 5, 1_000_000, md4, 0, 3),
+    ];
+    for (n, (sel, x, mb, y, z)) in cases.into_iter().enumerate() {
+        let payload = [
+            &[sel][..],
+            &x.to_le_bytes(),
+            &[mb],
+            &[0; 4],
+            &y.to_le_bytes(),
+            &z.to_le_bytes(),
+        ]
+        .concat();
+        for (t, first) in [("capi", 250u8), ("differential", 252)] {
+            add(
+                t,
+                format!("sig-args-{n}"),
+                [&[first][..], &[0; 48], &payload].concat(),
+            );
+        }
+    }
     for (t, name, bytes) in &seeds {
         let dir = fuzz_dir().join("corpus").join(t);
         fs::create_dir_all(&dir).unwrap();
