@@ -3,10 +3,11 @@
 //! `rs_loadsig_begin`, `rs_build_hash_table`, `rs_delta_begin` and
 //! `rs_patch_begin` (with a misbehaving copy callback) under `rs_job_iter`
 //! with arbitrary chunk schedules and under `rs_job_drive` with callbacks,
-//! and the `FILE*` whole-file functions over `tmpfile()` streams (with
-//! `rs_file_size`, and what `rs_sumset_dump`, `rs_signature_log_stats` and
-//! `rs_log_stats` log through `rs_trace_to` after the delta). Outputs must
-//! equal the Rust engine's. Inputs whose first byte is 250 or more check
+//! and the `FILE*` whole-file functions with `librsync_rs_fuzzing::whole`
+//! (parameters from the file's size, statistics, `rs_file_size`, and what
+//! `rs_sumset_dump`, `rs_signature_log_stats` and `rs_log_stats` log
+//! through `rs_trace_to`), as the differential target checks Debian's.
+//! Outputs must equal the Rust engine's. Inputs whose first byte is 250 or more check
 //! the utilities (`rs_mdfour*`, `rs_hexify`, `rs_base64`, `rs_unbase64`,
 //! `rs_format_stats`, `rs_sig_args`) with `librsync_rs_fuzzing::utils`.
 //!
@@ -19,11 +20,12 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::{Mutex, Once};
 
 use arbitrary::Unstructured;
-use librsync_rs::io::{delta_of, load_signature_of, patch_of};
+use librsync_rs::io::{delta_of, load_signature_of};
 use librsync_rs::Job;
 use librsync_rs_fuzzing::drive::{drive, drive_with, split, Call, End, Run, Schedule};
 use librsync_rs_fuzzing::engine::{corrupt, edited, magic_from, SigParams};
 use librsync_rs_fuzzing::utils::{CStats, Library, Utils};
+use librsync_rs_fuzzing::whole::{self, WholeFns};
 
 // Links our C library: the declarations below resolve to its symbols.
 use rsync as _;
@@ -43,9 +45,6 @@ type CopyCb = unsafe extern "C" fn(*mut c_void, i64, *mut usize, *mut *mut c_voi
 
 /// `rs_driven_cb`.
 type DrivenCb = unsafe extern "C" fn(*mut c_void, *mut CBuffers, *mut c_void) -> c_int;
-
-/// Room for an `rs_stats_t` (about 100 bytes), aligned.
-type Stats = [u64; 32];
 
 extern "C" {
     fn rs_sig_begin(block_len: usize, strong_len: usize, magic: u32) -> *mut c_void;
@@ -68,7 +67,7 @@ extern "C" {
     fn rs_trace_to(f: Option<unsafe extern "C" fn(c_int, *const c_char)>);
     fn rs_sumset_dump(sig: *const c_void);
     fn rs_signature_log_stats(sig: *const c_void);
-    fn rs_log_stats(stats: *const Stats) -> c_int;
+    fn rs_log_stats(stats: *const CStats) -> c_int;
     fn rs_file_size(f: *mut libc::FILE) -> i64;
     fn rs_sig_args(
         fsize: i64,
@@ -90,20 +89,20 @@ extern "C" {
         block_len: usize,
         strong_len: usize,
         magic: u32,
-        stats: *mut Stats,
+        stats: *mut CStats,
     ) -> c_int;
-    fn rs_loadsig_file(f: *mut libc::FILE, sig: *mut *mut c_void, stats: *mut Stats) -> c_int;
+    fn rs_loadsig_file(f: *mut libc::FILE, sig: *mut *mut c_void, stats: *mut CStats) -> c_int;
     fn rs_delta_file(
         sig: *mut c_void,
         new: *mut libc::FILE,
         delta: *mut libc::FILE,
-        stats: *mut Stats,
+        stats: *mut CStats,
     ) -> c_int;
     fn rs_patch_file(
         basis: *mut libc::FILE,
         delta: *mut libc::FILE,
         new: *mut libc::FILE,
-        stats: *mut Stats,
+        stats: *mut CStats,
     ) -> c_int;
 }
 
@@ -323,48 +322,6 @@ unsafe extern "C" fn copy_cb(
     }
 }
 
-/// A temporary `FILE*` holding `data`, rewound.
-fn file_with(data: &[u8]) -> *mut libc::FILE {
-    // SAFETY: tmpfile/fwrite/rewind on a fresh stream and a live slice.
-    unsafe {
-        let f = libc::tmpfile();
-        assert!(!f.is_null(), "tmpfile");
-        if !data.is_empty() {
-            assert_eq!(
-                libc::fwrite(data.as_ptr().cast(), 1, data.len(), f),
-                data.len()
-            );
-        }
-        libc::rewind(f);
-        f
-    }
-}
-
-/// Everything in `f` (rewound first), and closes it.
-fn contents(f: *mut libc::FILE) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut chunk = [0u8; 4096];
-    // SAFETY: f is a live stream, closed once at the end.
-    unsafe {
-        libc::rewind(f);
-        loop {
-            let n = libc::fread(chunk.as_mut_ptr().cast(), 1, chunk.len(), f);
-            out.extend_from_slice(&chunk[..n]);
-            if n < chunk.len() {
-                break;
-            }
-        }
-        libc::fclose(f);
-    }
-    out
-}
-
-/// Closes `f`.
-fn close(f: *mut libc::FILE) {
-    // SAFETY: f is a live stream, closed once.
-    unsafe { libc::fclose(f) };
-}
-
 /// `capi`: see the crate documentation.
 pub fn capi(data: &[u8]) {
     quiet();
@@ -551,112 +508,21 @@ pub fn capi(data: &[u8]) {
         }
         _ => {
             // The FILE* whole-file functions: signature, load, delta, patch.
-            let p = SigParams::arbitrary(&mut u);
-            let cut = u.arbitrary::<u16>().unwrap_or(0) as usize % (payload.len() + 1);
-            let (basis, extra) = payload.split_at(cut);
-            let new = edited(&mut u, basis, extra);
-            let mut stats: Stats = [0; 32];
-            let (old_f, sig_f) = (file_with(basis), file_with(&[]));
-            // SAFETY: live streams.
-            assert_eq!(unsafe { rs_file_size(old_f) }, basis.len() as i64);
-            assert_eq!(unsafe { rs_file_size(sig_f) }, 0);
-            // SAFETY: live streams and stats buffer.
-            let r = unsafe {
-                rs_sig_file(
-                    old_f,
-                    sig_f,
-                    p.block_len,
-                    p.strong_len,
-                    p.magic as u32,
-                    &mut stats,
-                )
+            let fns = WholeFns {
+                sig_file: rs_sig_file,
+                loadsig_file: rs_loadsig_file,
+                delta_file: rs_delta_file,
+                patch_file: rs_patch_file,
+                file_size: rs_file_size,
+                build_hash_table: rs_build_hash_table,
+                free_sumset: rs_free_sumset,
+                sumset_dump: rs_sumset_dump,
+                signature_log_stats: rs_signature_log_stats,
+                log_stats: rs_log_stats,
+                format_stats: rs_format_stats,
+                logged: ours_logged,
             };
-            close(old_f);
-            let sig_bytes = contents(sig_f);
-            assert_eq!(r, 0, "rs_sig_file");
-            assert_eq!(sig_bytes, p.signature(basis), "rs_sig_file output");
-            let mut sig_bytes = sig_bytes;
-            corrupt(&mut u, &mut sig_bytes);
-            let ours = load_signature_of(&sig_bytes);
-            let f = file_with(&sig_bytes);
-            let mut csig: *mut c_void = std::ptr::null_mut();
-            // SAFETY: live stream, pointer and stats.
-            let r = unsafe { rs_loadsig_file(f, &mut csig, &mut stats) };
-            close(f);
-            assert_eq!(
-                r,
-                ours.as_ref().map_or_else(|e| e.code(), |_| 0),
-                "rs_loadsig_file"
-            );
-            if let Ok(sig) = &ours {
-                // SAFETY: a loaded signature.
-                assert_eq!(unsafe { rs_build_hash_table(csig) }, 0);
-                let (new_f, delta_f) = (file_with(&new), file_with(&[]));
-                // SAFETY: live streams, signature and stats.
-                let r = unsafe { rs_delta_file(csig, new_f, delta_f, &mut stats) };
-                close(new_f);
-                let d = contents(delta_f);
-                let mut expect = Vec::new();
-                let e = librsync_rs::delta(sig, &new[..], &mut expect, Default::default());
-                // rs_delta_file keeps C's `int` output size, which is
-                // negative for some block lengths over 2^29: RS_MEM_ERROR
-                // (DEVIATIONS.md; C aborts). The Rust API has no such limit.
-                let c_overflows =
-                    librsync_rs::compat::delta_buffers(sig, Default::default()).is_err();
-                let want = if c_overflows {
-                    102
-                } else {
-                    e.as_ref().map_or_else(|e| e.code(), |_| 0)
-                };
-                assert_eq!(r, want, "rs_delta_file");
-                if sig.block_count() > 0 && r == 0 {
-                    assert_eq!(d, expect, "rs_delta_file output");
-                }
-                if r == 0 && e.is_ok() {
-                    // What the signature and the statistics log: the
-                    // blocks as loaded, the delta's matches, its counters.
-                    let mut text = [0u8; 1024];
-                    // SAFETY: live statistics; 1024 writable bytes.
-                    unsafe {
-                        rs_format_stats(stats.as_ptr().cast(), text.as_mut_ptr().cast(), 1024)
-                    };
-                    let text = CStr::from_bytes_until_nul(&text).unwrap().to_str().unwrap();
-                    let logged = ours_logged(&mut || {
-                        // SAFETY: a loaded signature; live statistics.
-                        unsafe {
-                            rs_sumset_dump(csig);
-                            rs_signature_log_stats(csig);
-                            rs_log_stats(&stats);
-                        }
-                    });
-                    let want: Vec<String> = sig
-                        .dump_lines()
-                        .into_iter()
-                        .chain([sig.format_match_stats(), text.to_string()])
-                        .map(|line| format!("librsync: {line}\n"))
-                        .collect();
-                    assert_eq!(
-                        logged, want,
-                        "rs_sumset_dump, rs_signature_log_stats, rs_log_stats"
-                    );
-                }
-                let mut d = d;
-                corrupt(&mut u, &mut d);
-                let (basis_f, d_f, out_f) = (file_with(basis), file_with(&d), file_with(&[]));
-                // SAFETY: live streams and stats.
-                let r = unsafe { rs_patch_file(basis_f, d_f, out_f, &mut stats) };
-                close(basis_f);
-                close(d_f);
-                let out = contents(out_f);
-                if let Ok(expect) = patch_of(basis, &d) {
-                    assert_eq!(r, 0, "rs_patch_file");
-                    assert_eq!(out, expect, "rs_patch_file output");
-                } else {
-                    assert_ne!(r, 0, "rs_patch_file succeeded where patch failed");
-                }
-            }
-            // SAFETY: frees once (NULL allowed).
-            unsafe { rs_free_sumset(csig) };
+            whole::check(&fns, &mut u, payload, Library::Ours);
         }
     }
 }

@@ -25,6 +25,11 @@
 //! in one call, since its literal commands follow the input chunks. None
 //! of the deviations in DEVIATIONS.md are reachable with these inputs.
 //!
+//! Inputs whose first byte is 248 to 251 check Debian's whole-file
+//! functions (`rs_sig_file` with parameters from the file's size,
+//! `rs_loadsig_file`, `rs_delta_file`, `rs_patch_file`, their statistics
+//! and logs) with [`crate::whole`], as the `capi` target checks ours.
+//!
 //! Inputs whose first byte is 252 or more check Debian's utilities
 //! (`rs_mdfour*`, `rs_hexify`, `rs_base64`, `rs_unbase64`,
 //! `rs_format_stats`) against the references in [`crate::utils`], which the
@@ -43,6 +48,7 @@ use librsync_rs::Job;
 use crate::drive::{drive, drive_with, split, Call, End, Run, Schedule};
 use crate::engine::{magic_from, SigParams};
 use crate::utils::{Library, Utils};
+use crate::whole::WholeFns;
 
 /// `rs_buffers_t`.
 #[repr(C)]
@@ -71,6 +77,7 @@ struct CLib {
     signature_log_stats: unsafe extern "C" fn(*const c_void),
     trace_set_level: unsafe extern "C" fn(c_int),
     utils: Utils,
+    whole: WholeFns,
 }
 
 /// What Debian's library logs while [`c_log_lines`] listens.
@@ -163,6 +170,20 @@ fn clib() -> Option<&'static CLib> {
                     unbase64: sym(h, b"rs_unbase64\0")?,
                     format_stats: sym(h, b"rs_format_stats\0")?,
                     sig_args: sym(h, b"rs_sig_args\0")?,
+                    logged: debian_logged,
+                },
+                whole: WholeFns {
+                    sig_file: sym(h, b"rs_sig_file\0")?,
+                    loadsig_file: sym(h, b"rs_loadsig_file\0")?,
+                    delta_file: sym(h, b"rs_delta_file\0")?,
+                    patch_file: sym(h, b"rs_patch_file\0")?,
+                    file_size: sym(h, b"rs_file_size\0")?,
+                    build_hash_table: sym(h, b"rs_build_hash_table\0")?,
+                    free_sumset: sym(h, b"rs_free_sumset\0")?,
+                    sumset_dump: sym(h, b"rs_sumset_dump\0")?,
+                    signature_log_stats: sym(h, b"rs_signature_log_stats\0")?,
+                    log_stats: sym(h, b"rs_log_stats\0")?,
+                    format_stats: sym(h, b"rs_format_stats\0")?,
                     logged: debian_logged,
                 },
             }
@@ -293,6 +314,11 @@ pub fn differential(data: &[u8]) {
     if kind >= 252 {
         // The utilities, against the references that ours meets too.
         crate::utils::check(&lib.utils, &data[1..], Library::Debian);
+        return;
+    }
+    if kind >= 248 {
+        // The whole-file functions, against the engine as ours are.
+        crate::whole::check(&lib.whole, &mut u, payload, Library::Debian);
         return;
     }
     let sched = Schedule::arbitrary(&mut u);

@@ -19,6 +19,7 @@ pub mod differential;
 pub mod drive;
 pub mod engine;
 pub mod utils;
+pub mod whole;
 
 pub use differential::differential;
 pub use engine::{

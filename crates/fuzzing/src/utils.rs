@@ -76,6 +76,41 @@ pub struct CStats {
     end: i64,
 }
 
+impl CStats {
+    /// The counters as the engine's [`Stats`](librsync_rs::Stats), with
+    /// the operation name if it is one of the engine's.
+    pub fn to_stats(&self) -> librsync_rs::Stats {
+        let op = if self.op.is_null() {
+            ""
+        } else {
+            // SAFETY: a non-NULL op is a NUL-terminated string.
+            let op = unsafe { std::ffi::CStr::from_ptr(self.op) };
+            librsync_rs::compat::OP_NAMES
+                .iter()
+                .find(|name| **name == op)
+                .map_or("?", |name| name.to_str().unwrap_or("?"))
+        };
+        librsync_rs::Stats {
+            op,
+            lit_cmds: self.lit_cmds,
+            lit_bytes: self.lit_bytes,
+            lit_cmdbytes: self.lit_cmdbytes,
+            copy_cmds: self.copy_cmds,
+            copy_bytes: self.copy_bytes,
+            copy_cmdbytes: self.copy_cmdbytes,
+            sig_cmds: self.sig_cmds,
+            sig_bytes: self.sig_bytes,
+            false_matches: self.false_matches,
+            sig_blocks: self.sig_blocks,
+            block_len: self.block_len,
+            in_bytes: self.in_bytes,
+            out_bytes: self.out_bytes,
+            start: self.start,
+            end: self.end,
+        }
+    }
+}
+
 /// Bytes after every output buffer that must stay as they were.
 const GUARD: usize = 16;
 /// The guard bytes' value.

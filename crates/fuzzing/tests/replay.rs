@@ -404,6 +404,20 @@ fn write_seeds() {
             );
         }
     }
+    // The whole-file functions (differential: first byte 248 to 251; capi:
+    // kind 4 of 5), over bases of 0, 300 and 3000 bytes, with parameters
+    // defaulted from the file's size and not.
+    for (n, len) in [0usize, 300, 3000].into_iter().enumerate() {
+        let head: Vec<u8> = (0..47).map(|i| (i * 29 + n * 5 + 3) as u8).collect();
+        let payload = pattern(n as u64 + 11, len);
+        for (t, first) in [("differential", 248u8 + n as u8), ("capi", 4 + 5 * n as u8)] {
+            add(
+                t,
+                format!("whole-{n}"),
+                [&[first][..], &head, &payload].concat(),
+            );
+        }
+    }
     // rs_sig_args (the utilities' payload: selector, size, magic, block
     // and strong length): an MD4 minimum over 16 and a size near 2^63
     // (where Debian aborts or loops: ours only), an ordinary size, and a
