@@ -23,7 +23,7 @@ use arbitrary::Unstructured;
 use librsync_rs::io::{delta_of, load_signature_of};
 use librsync_rs::Job;
 use librsync_rs_fuzzing::drive::{drive, drive_with, split, Call, End, Run, Schedule};
-use librsync_rs_fuzzing::engine::{corrupt, edited, magic_from, SigParams};
+use librsync_rs_fuzzing::engine::{corrupt, edited, raw_sig_params, SigParams};
 use librsync_rs_fuzzing::utils::{CStats, Library, Utils};
 use librsync_rs_fuzzing::whole::{self, WholeFns};
 
@@ -350,16 +350,7 @@ pub fn capi(data: &[u8]) {
     let driven: bool = u.arbitrary().unwrap_or(false);
     match kind % 5 {
         0 => {
-            let mb: u8 = u.arbitrary().unwrap_or(0);
-            let garbage: u32 = u.arbitrary().unwrap_or(0);
-            let magic = magic_from(mb, garbage);
-            let block_len = u.int_in_range(0..=4096u16).unwrap_or(0) as usize;
-            let s: u8 = u.arbitrary().unwrap_or(0);
-            let strong_len = if s == 255 {
-                usize::MAX
-            } else {
-                s as usize % 40
-            };
+            let (magic, block_len, strong_len) = raw_sig_params(&mut u);
             let ours = drive(
                 &mut Job::signature_raw(magic, block_len, strong_len),
                 payload,

@@ -46,7 +46,7 @@ use librsync_rs::io::load_signature_of;
 use librsync_rs::Job;
 
 use crate::drive::{drive, drive_with, split, Call, End, Run, Schedule};
-use crate::engine::{magic_from, SigParams};
+use crate::engine::{raw_sig_params, SigParams};
 use crate::utils::{Library, Utils};
 use crate::whole::WholeFns;
 
@@ -325,16 +325,7 @@ pub fn differential(data: &[u8]) {
     match kind % 4 {
         0 => {
             // Signature with raw parameters.
-            let mb: u8 = u.arbitrary().unwrap_or(0);
-            let garbage: u32 = u.arbitrary().unwrap_or(0);
-            let magic = magic_from(mb, garbage);
-            let block_len = u.int_in_range(0..=4096u16).unwrap_or(0) as usize;
-            let s: u8 = u.arbitrary().unwrap_or(0);
-            let strong_len = if s == 255 {
-                usize::MAX
-            } else {
-                s as usize % 40
-            };
+            let (magic, block_len, strong_len) = raw_sig_params(&mut u);
             let mut ours = Job::signature_raw(magic, block_len, strong_len);
             let ours = drive(&mut ours, payload, &sched, usize::MAX);
             // SAFETY: plain values; C defers bad ones to rs_job_iter.

@@ -45,6 +45,30 @@ pub fn magic_from(b: u8, garbage: u32) -> u32 {
     }
 }
 
+/// Raw `rs_sig_begin` parameters from `u`: any magic (0 and unknown ones
+/// too), block lengths 0 to 4096, strong lengths 0 to 39 or the minimum
+/// (`usize::MAX`); now and then 2^32 more on the block or strong length,
+/// which C keeps as an `int` (so the low 32 bits count). Never a length
+/// that is negative as an `int` (C aborts: DEVIATIONS.md).
+pub fn raw_sig_params(u: &mut Unstructured<'_>) -> (u32, usize, usize) {
+    let mb: u8 = u.arbitrary().unwrap_or(0);
+    let garbage: u32 = u.arbitrary().unwrap_or(0);
+    let magic = magic_from(mb, garbage);
+    let mut block_len = u.int_in_range(0..=4096u16).unwrap_or(0) as usize;
+    let s: u8 = u.arbitrary().unwrap_or(0);
+    let mut strong_len = if s == 255 {
+        usize::MAX
+    } else {
+        s as usize % 40
+    };
+    match u.arbitrary::<u8>().unwrap_or(0) % 8 {
+        6 => block_len += 1 << 32,
+        7 if strong_len != usize::MAX => strong_len += 1 << 32,
+        _ => {}
+    }
+    (magic, block_len, strong_len)
+}
+
 /// Loads `bytes` as a signature with the one-shot helper, the whole-stream
 /// helper (with and without a size) and a streaming job over `sched`;
 /// all must agree. Returns the signature if it loaded.
