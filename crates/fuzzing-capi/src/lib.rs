@@ -16,15 +16,15 @@
 
 #![warn(missing_docs)]
 
-use std::ffi::{c_char, c_int, c_void, CStr};
-use std::sync::{Mutex, Once};
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::Once;
 
 use arbitrary::Unstructured;
 use librsync_rs::io::{delta_of, load_signature_of};
 use librsync_rs::Job;
 use librsync_rs_fuzzing::drive::{drive, drive_with, split, Call, End, Run, Schedule};
 use librsync_rs_fuzzing::engine::{corrupt, edited, raw_sig_params, SigParams};
-use librsync_rs_fuzzing::utils::{CStats, Library, Utils};
+use librsync_rs_fuzzing::utils::{capture_log, keep_log, CStats, Library, Utils};
 use librsync_rs_fuzzing::whole::{self, WholeFns};
 
 // Links our C library: the declarations below resolve to its symbols.
@@ -113,31 +113,13 @@ fn quiet() {
     ONCE.call_once(|| unsafe { rs_trace_set_level(0) });
 }
 
-/// What our library logs while [`ours_logged`] listens.
-static LOGGED: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// `rs_trace_fn_t` that keeps each line.
-unsafe extern "C" fn keep_log(_level: c_int, msg: *const c_char) {
-    // SAFETY: the library passes a NUL-terminated line.
-    let line = unsafe { CStr::from_ptr(msg) }
-        .to_string_lossy()
-        .into_owned();
-    LOGGED.lock().unwrap_or_else(|p| p.into_inner()).push(line);
-}
-
 /// The lines our library logs, through `rs_trace_to`, at INFO level while
 /// `f` runs ([`Utils::logged`]).
 fn ours_logged(f: &mut dyn FnMut()) -> Vec<String> {
-    LOGGED.lock().unwrap_or_else(|p| p.into_inner()).clear();
-    // SAFETY: a trace function of the right type; plain levels.
-    unsafe {
-        rs_trace_to(Some(keep_log));
-        rs_trace_set_level(6);
-    }
-    f();
-    // SAFETY: as above.
-    unsafe { rs_trace_set_level(0) };
-    std::mem::take(&mut *LOGGED.lock().unwrap_or_else(|p| p.into_inner()))
+    // SAFETY: a trace function of the right type.
+    unsafe { rs_trace_to(Some(keep_log)) };
+    // SAFETY: sets a global level; no pointers.
+    capture_log(|level| unsafe { rs_trace_set_level(level) }, f)
 }
 
 /// Drives a C job with `rs_job_iter` (freed afterwards).

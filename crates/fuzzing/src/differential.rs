@@ -38,8 +38,8 @@
 //! a shorter one; `rs_sig_args` is not called where C aborts or hangs
 //! (DEVIATIONS.md).
 
-use std::ffi::{c_char, c_int, c_void, CStr};
-use std::sync::{Mutex, OnceLock};
+use std::ffi::{c_char, c_int, c_void};
+use std::sync::OnceLock;
 
 use arbitrary::Unstructured;
 use librsync_rs::io::load_signature_of;
@@ -47,7 +47,7 @@ use librsync_rs::Job;
 
 use crate::drive::{drive, drive_with, split, Call, End, Run, Schedule};
 use crate::engine::{raw_sig_params, SigParams};
-use crate::utils::{Library, Utils};
+use crate::utils::{capture_log, keep_log, Library, Utils};
 use crate::whole::WholeFns;
 
 /// `rs_buffers_t`.
@@ -80,28 +80,10 @@ struct CLib {
     whole: WholeFns,
 }
 
-/// What Debian's library logs while [`c_log_lines`] listens.
-static LOGGED: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// `rs_trace_fn_t` that keeps each message (C's whole line, with its
-/// `librsync: ` prefix and newline).
-unsafe extern "C" fn keep_log(_level: c_int, msg: *const c_char) {
-    // SAFETY: C passes a NUL-terminated message.
-    let line = unsafe { CStr::from_ptr(msg) }
-        .to_string_lossy()
-        .into_owned();
-    LOGGED.lock().unwrap_or_else(|p| p.into_inner()).push(line);
-}
-
 /// The lines Debian's library logs at INFO level while `f` runs.
 fn c_log_lines(lib: &CLib, f: impl FnOnce()) -> Vec<String> {
-    LOGGED.lock().unwrap_or_else(|p| p.into_inner()).clear();
     // SAFETY: plain values; the sink (keep_log) was installed at load.
-    unsafe { (lib.trace_set_level)(6) };
-    f();
-    // SAFETY: as above.
-    unsafe { (lib.trace_set_level)(0) };
-    std::mem::take(&mut *LOGGED.lock().unwrap_or_else(|p| p.into_inner()))
+    capture_log(|level| unsafe { (lib.trace_set_level)(level) }, f)
 }
 
 /// [`Utils::logged`] for Debian's library (loaded).

@@ -10,7 +10,7 @@
 //!
 //! Every output buffer is followed by guard bytes that must stay untouched.
 
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{c_char, c_int, c_void, CStr};
 use std::sync::{Arc, Mutex};
 
 use arbitrary::Unstructured;
@@ -402,6 +402,34 @@ fn sig_args_input(u: &mut Unstructured<'_>) -> (i64, u32, usize, usize) {
         _ => z as usize,
     };
     (fsize, magic, block_len, strong_len)
+}
+
+/// The lines [`keep_log`] has kept since [`capture_log`] last cleared them.
+static LOGGED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// An `rs_trace_fn_t` that keeps each message a C library logs (the whole
+/// line, with its `librsync: ` prefix and newline) for [`capture_log`].
+/// Install it with that library's `rs_trace_to`.
+///
+/// # Safety
+/// `msg` is a NUL-terminated string, as librsync passes it.
+pub unsafe extern "C" fn keep_log(_level: c_int, msg: *const c_char) {
+    // SAFETY: the caller passes a NUL-terminated message.
+    let line = unsafe { CStr::from_ptr(msg) }
+        .to_string_lossy()
+        .into_owned();
+    LOGGED.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+}
+
+/// Runs `f` with a C library logging at INFO level (`set_level` calls its
+/// `rs_trace_set_level`; [`keep_log`] must be its trace function), then
+/// silences it; returns the lines it logged meanwhile.
+pub fn capture_log(set_level: impl Fn(c_int), f: impl FnOnce()) -> Vec<String> {
+    LOGGED.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    set_level(6);
+    f();
+    set_level(0);
+    std::mem::take(&mut *LOGGED.lock().unwrap_or_else(|p| p.into_inner()))
 }
 
 /// The engine's log lines while `f` runs (at INFO level, then silent).
