@@ -13,7 +13,11 @@
 #
 # Environment: CAMPAIGN (its directory; default fuzz/campaign, which git
 # ignores), JOBS (runners; default: the number of cores), SLICE (seconds
-# per slice; default 900), NICE (default 10), TARGETS (default: all).
+# per slice; default 900), NICE (default 10), TARGETS (default: all),
+# GOAL (CPU seconds per target, the differential target's counting half:
+# with it, a slice is no longer than its target's shortfall plus a minute,
+# a target that has its GOAL is no longer fuzzed, and the runners end when
+# every target has it; default: no goal, the runners go on until stopped).
 #
 # Each slice runs `<target> CAMPAIGN/corpus/<target> fuzz/corpus/<target>`
 # with -timeout=2 -rss_limit_mb=2048 (new inputs go to the campaign's
@@ -46,15 +50,26 @@ targets() {
 # CPU seconds the ledger gives target $1, divided by its weight.
 weighted_cpu() {
     [ -f "$ledger" ] || { echo 0; return; }
-    awk -F'\t' -v t="$1" '$1 == t { s += $2 + $3 }
-        END { w = (t == "differential") ? 2 : 1; printf "%d\n", s / w }' "$ledger"
+    awk -F'\t' -v t="$1" -v w="$(weight "$1")" '$1 == t { s += $2 + $3 }
+        END { printf "%d\n", s / w }' "$ledger"
 }
 
-# The least-fuzzed target that no runner has claimed, claimed (mkdir is
-# atomic); nothing if every target is taken.
+# The weight of target $1: its CPU time counts 1/weight towards GOAL.
+weight() {
+    if [ "$1" = differential ]; then echo 2; else echo 1; fi
+}
+
+# Whether target $1 has had GOAL weighted CPU seconds (never without GOAL).
+reached() {
+    [ -n "${GOAL:-}" ] && [ "$(weighted_cpu "$1")" -ge "$GOAL" ]
+}
+
+# The least-fuzzed target that no runner has claimed and that is short of
+# GOAL, claimed (mkdir is atomic); nothing if there is none.
 claim() {
     local t
     for t in $(for x in $(targets); do echo "$(weighted_cpu "$x") $x"; done | sort -n | awk '{print $2}'); do
+        reached "$t" && continue
         if mkdir "$dir/running/$t" 2>/dev/null; then
             echo "$t"
             return
@@ -69,13 +84,24 @@ run() {
     mkdir -p "$dir/running" "$dir/logs"
     while [ ! -e "$dir/STOP" ]; do
         t=$(claim)
-        [ -n "$t" ] || { sleep 5; continue; }
+        if [ -z "$t" ]; then
+            all=yes
+            for x in $(targets); do reached "$x" || all=no; done
+            [ "$all" = yes ] && break
+            sleep 5
+            continue
+        fi
+        slice=${SLICE:-900}
+        if [ -n "${GOAL:-}" ]; then
+            left=$(((GOAL - $(weighted_cpu "$t")) * $(weight "$t") + 60))
+            [ "$left" -lt "$slice" ] && slice=$left
+        fi
         mkdir -p "$dir/corpus/$t" "$dir/artifacts/$t"
         start=$(date +%s)
         log=$dir/logs/$t-$start
         rc=0
         nice -n "${NICE:-10}" /usr/bin/time -o "$log.time" -f "%U %S" \
-            "$bin/$t" "$dir/corpus/$t" "$fuzz/corpus/$t" -max_total_time="${SLICE:-900}" \
+            "$bin/$t" "$dir/corpus/$t" "$fuzz/corpus/$t" -max_total_time="$slice" \
             -timeout=2 -rss_limit_mb=2048 -print_final_stats=1 \
             -artifact_prefix="$dir/artifacts/$t/" >"$log.log" 2>&1 || rc=$?
         rmdir "$dir/running/$t" 2>/dev/null || true
